@@ -1,0 +1,77 @@
+"""Attachment validator: S3 events for `attachments/` (via SQS) -> validate, record or quarantine.
+
+Thin handler: parse each SQS record (powertools parser + BatchProcessor, partial batch failures), run the
+`AttachmentIntake` service once per object version (powertools idempotency on bucket/key/version), return.
+A message that is not an S3 notification raises, so it is retried and then dead-lettered; a hostile file never
+raises: its verdict is final.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from permitclock.adapters.attachment_records import AttachmentRecords
+from permitclock.adapters.documents import S3Documents
+from permitclock.adapters.publisher import SqsNoticePublisher
+from permitclock.clock import SystemClock
+from permitclock.events import ObjectEvent, object_events
+from permitclock.services.attachment_intake import AttachmentIntake, limits_from
+from permitclock.settings import AttachmentValidatorSettings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+settings = AttachmentValidatorSettings()  # type: ignore[call-arg]  # filled from the environment
+processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
+idempotency = IdempotencyConfig(event_key_jmespath="[bucket, key, version_id, e_tag, kind]")
+persistence = DynamoDBPersistenceLayer(
+    table_name=settings.table_name,
+    key_attr="pk",
+    sort_key_attr="sk",
+    static_pk_value="IDEMPOTENCY#attachment-validator",
+    expiry_attr="expires_at",
+)
+
+
+@cache
+def intake() -> AttachmentIntake:
+    return AttachmentIntake(
+        documents=S3Documents(boto3.client("s3")),
+        records=AttachmentRecords(boto3.resource("dynamodb").Table(settings.table_name)),
+        publisher=SqsNoticePublisher(boto3.client("sqs"), settings.notices_queue_url),
+        clock=SystemClock(),
+        limits=limits_from(settings.pdf_max_bytes, settings.pdf_max_pages, settings.pdf_time_budget_seconds),
+    )
+
+
+@idempotent_function(data_keyword_argument="event", config=idempotency, persistence_store=persistence)
+def handle_object(event: ObjectEvent) -> dict[str, Any]:
+    result = intake().handle(event)
+    logger.info("attachment handled", outcome=result.outcome, attachment_id=result.attachment_id, codes=result.codes)
+    metrics.add_metric(name=f"attachment_{result.outcome}", unit=MetricUnit.Count, value=1)
+    return {"outcome": result.outcome, "attachment_id": result.attachment_id, "codes": list(result.codes)}
+
+
+def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
+    return [handle_object(event=event) for event in object_events(record.body)]
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency.register_lambda_context(context)
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

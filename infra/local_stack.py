@@ -1,0 +1,323 @@
+"""The local stack: template.yaml -> AWS SAM translator -> CloudFormation on moto, plus what moto skips.
+
+moto's CloudFormation creates the buckets, tables, queues (with redrive), roles, functions and event-source
+mappings of the translated template, but silently ignores a bucket's `NotificationConfiguration` and
+`VersioningConfiguration` and skips `AWS::SQS::QueuePolicy`, `AWS::Scheduler::Schedule` and
+`AWS::ApiGatewayV2::*` (../shared/reference/local-stack-notes.md). This module applies the bucket properties
+itself, from the same translated template, and exposes schedules and HTTP routes as routing data for the
+local runner, so nothing the local stack does can drift from template.yaml.
+
+Call `provision()` inside an active `moto.mock_aws()`.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from cfnlint.decode import cfn_yaml
+from samtranslator.translator.transform import transform
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+REGION = "us-west-2"
+STACK_NAME = "permitclock-local"
+ACCOUNT_ID = "123456789012"  # moto's default account
+CODE_BUCKET = "permitclock-local-code"
+NOTICE_FROM_ADDRESS = "notices@permitclock.example"
+
+# Not applied: AWS::S3::BucketPolicy (TLS-only). moto evaluates a bucket policy's Deny statements without their
+# Conditions, so the `aws:SecureTransport = false` deny would refuse every local request; the security tests
+# check the policy in the translated template instead. AWS::SQS::QueuePolicy only matters to real S3.
+
+
+class _NoManagedPolicies:
+    """The translator asks for AWS managed policy ARNs by name only when a template names one; ours don't."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    """template.yaml as a plain dict (cfn-lint's loader understands !Ref, !Sub, !GetAtt)."""
+    return json.loads(json.dumps(cfn_yaml.load(str(path))))
+
+
+def translate(sam: dict[str, Any]) -> dict[str, Any]:
+    """Turn the SAM template into CloudFormation, with local code paths pointed at the local code bucket."""
+    sam = copy.deepcopy(sam)
+    for resource in sam["Resources"].values():
+        props = resource.get("Properties", {})
+        for uri_key in ("CodeUri", "ContentUri"):
+            if isinstance(props.get(uri_key), str):
+                props[uri_key] = {"Bucket": CODE_BUCKET, "Key": f"{props[uri_key]}.zip"}
+    return transform(sam, {}, _NoManagedPolicies())  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A function of the template and where its in-process handler lives."""
+
+    logical_id: str
+    name: str
+    code_dir: Path
+    handler: str
+    environment: dict[str, str]
+    timeout: int
+
+
+@dataclass(frozen=True)
+class QueueMapping:
+    """An SQS event-source mapping, as Lambda's poller would run it."""
+
+    function: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+    report_batch_item_failures: bool
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """An EventBridge Scheduler schedule (moto stores none): what to invoke, when, with which input."""
+
+    logical_id: str
+    function: str
+    expression: str
+    timezone: str
+    input: dict[str, Any]
+
+
+@dataclass
+class LocalStack:
+    """Physical names of the provisioned stack and the routing data the local runner needs."""
+
+    cfn_template: dict[str, Any]
+    physical: dict[str, str]
+    functions: dict[str, FunctionSpec] = field(default_factory=dict)
+    mappings: list[QueueMapping] = field(default_factory=list)
+    schedules: dict[str, ScheduleSpec] = field(default_factory=dict)
+
+    @property
+    def bucket(self) -> str:
+        return self.physical["DocumentsBucket"]
+
+    @property
+    def table(self) -> str:
+        return self.physical["StateTable"]
+
+    def queue_url(self, logical_id: str) -> str:
+        return self.physical[logical_id]
+
+
+def _client(service: str) -> Any:
+    return boto3.client(service, region_name=REGION)
+
+
+def _upload_code_placeholders(cfn: dict[str, Any]) -> None:
+    """moto's Lambda wants a zip at each code location; the handlers themselves run in-process."""
+    s3 = _client("s3")
+    s3.create_bucket(Bucket=CODE_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("app.py", "def handler(event, context):\n    return None\n")
+    for resource in cfn["Resources"].values():
+        props = resource.get("Properties", {})
+        location = props.get("Code") or props.get("Content")
+        if isinstance(location, dict) and location.get("S3Bucket") == CODE_BUCKET:
+            s3.put_object(Bucket=CODE_BUCKET, Key=location["S3Key"], Body=buf.getvalue())
+
+
+def _resolve(value: Any, physical: dict[str, str], cfn: dict[str, Any]) -> Any:
+    """Resolve the intrinsic functions this template uses in properties applied outside CloudFormation."""
+    if isinstance(value, dict) and len(value) == 1:
+        (fn, arg), = value.items()
+        if fn == "Ref":
+            return physical.get(arg, arg)
+        if fn == "Fn::GetAtt":
+            logical, attr = arg if isinstance(arg, list) else arg.split(".", 1)
+            return _get_att(logical, attr, physical, cfn)
+        if fn == "Fn::Sub" and isinstance(arg, str):
+            return re.sub(r"\$\{([^}]+)\}", lambda m: _sub_var(m.group(1), physical, cfn), arg)
+    if isinstance(value, dict):
+        return {k: _resolve(v, physical, cfn) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, physical, cfn) for v in value]
+    return value
+
+
+def _sub_var(name: str, physical: dict[str, str], cfn: dict[str, Any]) -> str:
+    pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID}
+    if name in pseudo:
+        return pseudo[name]
+    if "." in name:
+        logical, attr = name.split(".", 1)
+        return _get_att(logical, attr, physical, cfn)
+    return physical[name]
+
+
+def _get_att(logical: str, attr: str, physical: dict[str, str], cfn: dict[str, Any]) -> str:
+    kind = cfn["Resources"][logical]["Type"]
+    if kind == "AWS::SQS::Queue" and attr == "Arn":
+        url = physical[logical]
+        attrs = _client("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        return str(attrs["Attributes"]["QueueArn"])
+    if kind == "AWS::SQS::Queue" and attr == "QueueName":
+        return physical[logical].rsplit("/", 1)[-1]
+    if kind == "AWS::S3::Bucket" and attr == "Arn":
+        return f"arn:aws:s3:::{physical[logical]}"
+    if kind == "AWS::Lambda::Function" and attr == "Arn":
+        return str(_client("lambda").get_function(FunctionName=physical[logical])["Configuration"]["FunctionArn"])
+    raise ValueError(f"local stack cannot resolve Fn::GetAtt {logical}.{attr}")
+
+
+def _apply_bucket_properties(cfn: dict[str, Any], physical: dict[str, str]) -> None:
+    """Apply what moto's CloudFormation ignores on AWS::S3::Bucket: versioning and event notifications."""
+    s3 = _client("s3")
+    for logical, resource in cfn["Resources"].items():
+        if resource["Type"] != "AWS::S3::Bucket":
+            continue
+        props = resource.get("Properties", {})
+        bucket = physical[logical]
+        if "VersioningConfiguration" in props:
+            s3.put_bucket_versioning(
+                Bucket=bucket, VersioningConfiguration={"Status": props["VersioningConfiguration"]["Status"]}
+            )
+        if "PublicAccessBlockConfiguration" in props:
+            s3.put_public_access_block(
+                Bucket=bucket, PublicAccessBlockConfiguration=props["PublicAccessBlockConfiguration"]
+            )
+        if "BucketEncryption" in props:
+            s3.put_bucket_encryption(
+                Bucket=bucket,
+                ServerSideEncryptionConfiguration={
+                    "Rules": [
+                        {
+                            "ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"],
+                            "BucketKeyEnabled": rule.get("BucketKeyEnabled", False),
+                        }
+                        for rule in props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+                    ]
+                },
+            )
+        notifications = props.get("NotificationConfiguration", {})
+        queue_configs = [
+            {
+                "QueueArn": _resolve(qc["Queue"], physical, cfn),
+                "Events": [qc["Event"]],
+                **(
+                    {"Filter": {"Key": {"FilterRules": qc["Filter"]["S3Key"]["Rules"]}}}
+                    if "Filter" in qc
+                    else {}
+                ),
+            }
+            for qc in notifications.get("QueueConfigurations", [])
+        ]
+        if queue_configs:
+            s3.put_bucket_notification_configuration(
+                Bucket=bucket, NotificationConfiguration={"QueueConfigurations": queue_configs}
+            )
+
+
+def _functions(cfn: dict[str, Any], physical: dict[str, str], sam: dict[str, Any]) -> dict[str, FunctionSpec]:
+    lam = _client("lambda")
+    specs: dict[str, FunctionSpec] = {}
+    for logical, resource in sam["Resources"].items():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        config = lam.get_function_configuration(FunctionName=physical[logical])
+        props = resource["Properties"]
+        specs[logical] = FunctionSpec(
+            logical_id=logical,
+            name=physical[logical],
+            code_dir=ROOT / props["CodeUri"],
+            handler=props["Handler"],
+            environment=dict(config.get("Environment", {}).get("Variables", {})),
+            timeout=int(config.get("Timeout", 3)),
+        )
+    return specs
+
+
+def _mappings(cfn: dict[str, Any], physical: dict[str, str]) -> list[QueueMapping]:
+    """SQS event-source mappings, read from the translated template and checked against moto's copies."""
+    lam = _client("lambda")
+    arn_to_logical = {}
+    for logical, resource in cfn["Resources"].items():
+        if resource["Type"] == "AWS::SQS::Queue":
+            arn_to_logical[_get_att(logical, "Arn", physical, cfn)] = logical
+    by_function = {spec_logical: physical[spec_logical] for spec_logical in physical}
+    out = []
+    for resource in cfn["Resources"].values():
+        if resource["Type"] != "AWS::Lambda::EventSourceMapping":
+            continue
+        props = resource["Properties"]
+        queue_arn = _resolve(props["EventSourceArn"], physical, cfn)
+        function_logical = props["FunctionName"]["Ref"]
+        out.append(
+            QueueMapping(
+                function=function_logical,
+                queue_url=physical[arn_to_logical[queue_arn]],
+                queue_arn=queue_arn,
+                batch_size=int(props.get("BatchSize", 10)),
+                report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+            )
+        )
+    moto_arns = {m["EventSourceArn"] for m in lam.list_event_source_mappings()["EventSourceMappings"]}
+    missing = {m.queue_arn for m in out} - moto_arns
+    if missing or not by_function:
+        raise RuntimeError(f"event-source mappings missing from the moto stack: {sorted(missing)}")
+    return out
+
+
+def _schedules(cfn: dict[str, Any]) -> dict[str, ScheduleSpec]:
+    out = {}
+    for logical, resource in cfn["Resources"].items():
+        if resource["Type"] != "AWS::Scheduler::Schedule":
+            continue
+        props = resource["Properties"]
+        target = props["Target"]
+        function_logical = target["Arn"]["Fn::GetAtt"][0]
+        out[logical] = ScheduleSpec(
+            logical_id=logical,
+            function=function_logical,
+            expression=props["ScheduleExpression"],
+            timezone=props.get("ScheduleExpressionTimezone", "UTC"),
+            input=json.loads(target.get("Input", "{}")),
+        )
+    return out
+
+
+def provision(parameters: dict[str, str] | None = None) -> LocalStack:
+    """Create the whole stack on moto (inside `mock_aws`) and return its physical names and routing."""
+    sam = load_template()
+    cfn = translate(sam)
+    _upload_code_placeholders(cfn)
+    cloudformation = _client("cloudformation")
+    cloudformation.create_stack(
+        StackName=STACK_NAME,
+        TemplateBody=json.dumps(cfn),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    status = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]["StackStatus"]
+    if status != "CREATE_COMPLETE":
+        raise RuntimeError(f"local stack ended in {status}")
+    physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cloudformation.describe_stack_resources(StackName=STACK_NAME)["StackResources"]
+        if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
+    }
+    _apply_bucket_properties(cfn, physical)
+    _client("ses").verify_email_identity(EmailAddress=NOTICE_FROM_ADDRESS)
+    stack = LocalStack(cfn_template=cfn, physical=physical)
+    stack.functions = _functions(cfn, physical, sam)
+    stack.mappings = _mappings(cfn, physical)
+    stack.schedules = _schedules(cfn)
+    return stack

@@ -1,0 +1,1 @@
+"""The `permitclock` command line: one module per subcommand, each exposing `register(subparsers)`."""

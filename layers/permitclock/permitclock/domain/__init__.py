@@ -1,0 +1,1 @@
+"""Pydantic models shared across rules, services and handlers."""

@@ -1,0 +1,196 @@
+"""Accept or quarantine one uploaded ERA attachment (SMARTS Level 2 ERA Technical Report guide, "Attachments").
+
+For each object event: check the upload contract (key, then metadata), validate the content, then either
+record the attachment against its report, or quarantine the object with its reasons, record the rejection and
+queue a notice to the uploader and the facility's LRP. Every step can run twice without effect: records are
+conditional writes keyed on (bucket, key, version), and the notice id is the attachment id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol
+
+from permitclock.adapters.attachment_records import record_keys
+from permitclock.adapters.documents import ObjectHead
+from permitclock.attachments.validate import validate_attachment
+from permitclock.clock import Clock
+from permitclock.domain.attachments import Finding, FindingCode, ValidationLimits, Verdict
+from permitclock.domain.notices import NoticeRequest, Recipient
+from permitclock.domain.uploads import (
+    AttachmentKey,
+    AttachmentMetadata,
+    AttachmentRecord,
+    attachment_id,
+    parse_attachment_key,
+    parse_attachment_metadata,
+)
+from permitclock.errors import BadInput
+from permitclock.events import ObjectEvent
+
+Outcome = Literal["accepted", "rejected", "duplicate", "deleted", "gone"]
+
+
+class Documents(Protocol):
+    def head(self, bucket: str, key: str, version_id: str | None) -> ObjectHead | None: ...
+    def read(self, bucket: str, key: str, version_id: str | None, max_bytes: int) -> bytes: ...
+    def quarantine(self, bucket: str, key: str, version_id: str | None, name: str, codes: list[str]) -> str: ...
+
+
+class Records(Protocol):
+    def get(self, keys: dict[str, str]) -> AttachmentRecord | None: ...
+    def put_new(self, record: AttachmentRecord) -> bool: ...
+    def mark_removed(self, bucket: str, key: str, version_id: str | None, at: datetime) -> int: ...
+
+
+class Publisher(Protocol):
+    def publish(self, notice: NoticeRequest) -> None: ...
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    outcome: Outcome
+    attachment_id: str | None = None
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """One object version being judged, with what is known of it so far."""
+
+    event: ObjectEvent
+    head: ObjectHead
+    record_id: str
+    key: AttachmentKey | None = None
+    metadata: AttachmentMetadata | None = None
+
+
+class AttachmentIntake:
+    """The use case behind the attachment validator function."""
+
+    def __init__(
+        self, documents: Documents, records: Records, publisher: Publisher, clock: Clock, limits: ValidationLimits
+    ) -> None:
+        self._documents = documents
+        self._records = records
+        self._publisher = publisher
+        self._clock = clock
+        self._limits = limits
+
+    def handle(self, event: ObjectEvent) -> IntakeResult:
+        if event.kind == "removed":
+            changed = self._records.mark_removed(event.bucket, event.key, event.version_id, self._clock.now())
+            return IntakeResult("deleted", codes=(f"records:{changed}",))
+        head = self._documents.head(event.bucket, event.key, event.version_id)
+        if head is None:
+            return IntakeResult("gone")
+        record_id = attachment_id(event.bucket, event.key, head.version_id or event.version_id or event.e_tag)
+        upload = _Upload(event, head, record_id)
+        try:
+            upload = _Upload(event, head, record_id, key=parse_attachment_key(event.key))
+        except BadInput as err:
+            return self._reject_unless_seen(upload, [_contract_finding(err)], (err.code,))
+        if self._seen(upload):
+            return IntakeResult("duplicate", record_id)
+        try:
+            metadata = parse_attachment_metadata(head.metadata)
+        except BadInput as err:
+            return self._reject(upload, [_contract_finding(err)], (err.code,))
+        upload = _Upload(event, head, record_id, upload.key, metadata)
+        data = self._documents.read(event.bucket, event.key, head.version_id, self._limits.max_bytes)
+        verdict = validate_attachment(data, metadata.file_type, self._limits)
+        if not verdict.ok:
+            return self._reject(upload, verdict.errors, tuple(e.code.value for e in verdict.errors), verdict)
+        created = self._records.put_new(self._record(upload, "accepted", verdict))
+        return IntakeResult("accepted" if created else "duplicate", record_id)
+
+    def _seen(self, upload: _Upload) -> bool:
+        key = upload.key
+        keys = record_keys(
+            upload.event.bucket, upload.event.key, upload.record_id,
+            key.wdid if key else None, key.report_id if key else None,
+        )
+        return self._records.get(keys) is not None
+
+    def _reject_unless_seen(
+        self, upload: _Upload, errors: list[Finding], codes: tuple[str, ...]
+    ) -> IntakeResult:
+        if self._seen(upload):
+            return IntakeResult("duplicate", upload.record_id)
+        return self._reject(upload, errors, codes)
+
+    def _reject(
+        self, upload: _Upload, errors: list[Finding], codes: tuple[str, ...], verdict: Verdict | None = None
+    ) -> IntakeResult:
+        quarantine_key = self._documents.quarantine(
+            upload.event.bucket, upload.event.key, upload.head.version_id, upload.record_id, list(codes)
+        )
+        record = self._record(upload, "rejected", verdict, errors).model_copy(
+            update={"quarantine_key": quarantine_key}
+        )
+        if self._records.put_new(record) and upload.key is not None:
+            self._publisher.publish(_rejection_notice(record, upload.key))
+        return IntakeResult("rejected", upload.record_id, codes)
+
+    def _record(
+        self,
+        upload: _Upload,
+        status: Literal["accepted", "rejected"],
+        verdict: Verdict | None,
+        errors: list[Finding] | None = None,
+    ) -> AttachmentRecord:
+        key, meta = upload.key, upload.metadata
+        too_large = verdict is not None and any(e.code is FindingCode.TOO_LARGE for e in verdict.errors)
+        return AttachmentRecord(
+            attachment_id=upload.record_id,
+            status=status,
+            bucket=upload.event.bucket,
+            key=upload.event.key,
+            version_id=upload.head.version_id,
+            wdid=key.wdid if key else None,
+            report_id=key.report_id if key else None,
+            file_name=key.file_name if key else None,
+            file_type=meta.file_type if meta else None,
+            title=meta.title if meta else None,
+            description=meta.description if meta else None,
+            part_no=meta.part_no if meta else None,
+            document_date=meta.document_date if meta else None,
+            uploaded_by=meta.uploaded_by if meta else None,
+            date_attached=self._clock.now(),
+            size=upload.head.size,
+            sha256=None if verdict is None or too_large else verdict.sha256,
+            pages=verdict.pages if verdict else None,
+            errors=errors if errors is not None else (verdict.errors if verdict else []),
+            warnings=verdict.warnings if verdict else [],
+        )
+
+
+def _contract_finding(err: BadInput) -> Finding:
+    """A broken upload contract is reported like a malformed file, with the contract's own message."""
+    return Finding(code=FindingCode.MALFORMED, message=err.message)
+
+
+def _rejection_notice(record: AttachmentRecord, key: AttachmentKey) -> NoticeRequest:
+    """Tell the uploader (when `uploaded-by` is an address) and the facility's LRP and DARs."""
+    uploader = record.uploaded_by if record.uploaded_by and "@" in record.uploaded_by else None
+    return NoticeRequest(
+        notice_id=f"attachment_rejected:{record.attachment_id}",
+        kind="attachment_rejected",
+        wdid=key.wdid,
+        recipients=[Recipient(email=uploader, role="uploader")] if uploader else [],
+        include_facility_signatories=True,
+        facts={
+            "report_id": key.report_id,
+            "file_name": key.file_name,
+            "file_type": record.file_type.value if record.file_type else None,
+            "errors": [e.model_dump(mode="json") for e in record.errors],
+            "quarantine_key": record.quarantine_key,
+            "date_attached": record.date_attached.isoformat(),
+        },
+    )
+
+
+def limits_from(max_bytes: int, max_pages: int, time_budget_seconds: float) -> ValidationLimits:
+    """Validation limits from the function settings (the rest keep their documented defaults)."""
+    return ValidationLimits(max_bytes=max_bytes, max_pages=max_pages, time_budget_seconds=time_budget_seconds)
