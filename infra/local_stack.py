@@ -25,6 +25,8 @@ import boto3
 from cfnlint.decode import cfn_yaml
 from samtranslator.translator.transform import transform
 
+from infra import moto_gaps
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 REGION = "us-west-2"
@@ -58,7 +60,7 @@ def translate(sam: dict[str, Any]) -> dict[str, Any]:
         for uri_key in ("CodeUri", "ContentUri"):
             if isinstance(props.get(uri_key), str):
                 props[uri_key] = {"Bucket": CODE_BUCKET, "Key": f"{props[uri_key]}.zip"}
-    return transform(sam, {}, _NoManagedPolicies())  # type: ignore[arg-type]
+    return transform(sam, {}, _NoManagedPolicies())
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def _upload_code_placeholders(cfn: dict[str, Any]) -> None:
 def _resolve(value: Any, physical: dict[str, str], cfn: dict[str, Any]) -> Any:
     """Resolve the intrinsic functions this template uses in properties applied outside CloudFormation."""
     if isinstance(value, dict) and len(value) == 1:
-        (fn, arg), = value.items()
+        ((fn, arg),) = value.items()
         if fn == "Ref":
             return physical.get(arg, arg)
         if fn == "Fn::GetAtt":
@@ -212,11 +214,7 @@ def _apply_bucket_properties(cfn: dict[str, Any], physical: dict[str, str]) -> N
             {
                 "QueueArn": _resolve(qc["Queue"], physical, cfn),
                 "Events": [qc["Event"]],
-                **(
-                    {"Filter": {"Key": {"FilterRules": qc["Filter"]["S3Key"]["Rules"]}}}
-                    if "Filter" in qc
-                    else {}
-                ),
+                **({"Filter": {"Key": {"FilterRules": qc["Filter"]["S3Key"]["Rules"]}}} if "Filter" in qc else {}),
             }
             for qc in notifications.get("QueueConfigurations", [])
         ]
@@ -296,6 +294,7 @@ def _schedules(cfn: dict[str, Any]) -> dict[str, ScheduleSpec]:
 
 def provision(parameters: dict[str, str] | None = None) -> LocalStack:
     """Create the whole stack on moto (inside `mock_aws`) and return its physical names and routing."""
+    moto_gaps.apply()
     sam = load_template()
     cfn = translate(sam)
     _upload_code_placeholders(cfn)

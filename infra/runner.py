@@ -109,7 +109,7 @@ class LocalRunner:
             with _environment(self._env(spec)):
                 module_spec.loader.exec_module(module)
             self._modules[function] = module
-        return getattr(self._modules[function], attr)  # type: ignore[no-any-return]
+        return getattr(self._modules[function], attr)
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
         """Invoke a function synchronously, in-process, with its template environment."""
@@ -150,12 +150,18 @@ class LocalRunner:
                 result.succeeded += 1
         return result
 
-    def drain(self, max_polls: int = 10_000, progress: Callable[[str, PollResult], None] | None = None) -> PollResult:
-        """Poll every mapping until a full round receives nothing; returns the totals."""
+    def drain(
+        self,
+        only: set[str] | None = None,
+        max_polls: int = 10_000,
+        progress: Callable[[str, PollResult], None] | None = None,
+    ) -> PollResult:
+        """Poll every mapping (or those of the functions in `only`) until a full round receives nothing."""
+        mappings = [m for m in self.stack.mappings if only is None or m.function in only]
         total = PollResult()
         for _ in range(max_polls):
             round_received = 0
-            for mapping in self.stack.mappings:
+            for mapping in mappings:
                 r = self.poll(mapping)
                 round_received += r.received
                 total.received += r.received

@@ -22,7 +22,6 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from permitclock.adapters.attachment_records import AttachmentRecords
 from permitclock.adapters.documents import S3Documents
 from permitclock.adapters.publisher import SqsNoticePublisher

@@ -13,9 +13,7 @@ from permitclock.domain.uploads import AttachmentRecord
 GSI_BY_OBJECT = "gsi3-lookup"
 
 
-def record_keys(
-    bucket: str, key: str, attachment_id: str, wdid: str | None, report_id: str | None
-) -> dict[str, str]:
+def record_keys(bucket: str, key: str, attachment_id: str, wdid: str | None, report_id: str | None) -> dict[str, str]:
     """Primary key: under the facility's report when the key named one, else under the upload itself."""
     if wdid and report_id:
         return {"pk": f"FAC#{wdid}", "sk": f"REPORT#{report_id}#ATT#{attachment_id}"}

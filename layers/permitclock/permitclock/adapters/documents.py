@@ -44,9 +44,7 @@ class S3Documents:
 
     def read(self, bucket: str, key: str, version_id: str | None, max_bytes: int) -> bytes:
         """At most `max_bytes + 1` bytes of the object: enough to tell an oversize file without fetching it all."""
-        response = self._s3.get_object(
-            Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}", **_version(version_id)
-        )
+        response = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}", **_version(version_id))
         return bytes(response["Body"].read())
 
     def quarantine(self, bucket: str, key: str, version_id: str | None, name: str, codes: list[str]) -> str:

@@ -29,6 +29,7 @@ REPORT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MAX_FILE_NAME_BYTES = 255
 _FORBIDDEN_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f\\/]")
 
+
 def decode_s3_key(raw: str) -> str:
     """Decode an S3 notification key exactly once (`+` is a space, `%2B` a plus)."""
     return unquote_plus(raw)
@@ -110,7 +111,6 @@ def parse_attachment_metadata(metadata: dict[str, str]) -> AttachmentMetadata:
         else:
             message = f"metadata '{name}' is invalid: {first['msg']}"
         raise BadInput(message, code="bad_metadata", field=name) from None
-
 
 
 class AttachmentRecord(BaseModel):

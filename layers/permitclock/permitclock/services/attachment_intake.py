@@ -108,14 +108,15 @@ class AttachmentIntake:
     def _seen(self, upload: _Upload) -> bool:
         key = upload.key
         keys = record_keys(
-            upload.event.bucket, upload.event.key, upload.record_id,
-            key.wdid if key else None, key.report_id if key else None,
+            upload.event.bucket,
+            upload.event.key,
+            upload.record_id,
+            key.wdid if key else None,
+            key.report_id if key else None,
         )
         return self._records.get(keys) is not None
 
-    def _reject_unless_seen(
-        self, upload: _Upload, errors: list[Finding], codes: tuple[str, ...]
-    ) -> IntakeResult:
+    def _reject_unless_seen(self, upload: _Upload, errors: list[Finding], codes: tuple[str, ...]) -> IntakeResult:
         if self._seen(upload):
             return IntakeResult("duplicate", upload.record_id)
         return self._reject(upload, errors, codes)
@@ -126,9 +127,7 @@ class AttachmentIntake:
         quarantine_key = self._documents.quarantine(
             upload.event.bucket, upload.event.key, upload.head.version_id, upload.record_id, list(codes)
         )
-        record = self._record(upload, "rejected", verdict, errors).model_copy(
-            update={"quarantine_key": quarantine_key}
-        )
+        record = self._record(upload, "rejected", verdict, errors).model_copy(update={"quarantine_key": quarantine_key})
         if self._records.put_new(record) and upload.key is not None:
             self._publisher.publish(_rejection_notice(record, upload.key))
         return IntakeResult("rejected", upload.record_id, codes)

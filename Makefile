@@ -1,0 +1,37 @@
+# permitclock: every set-up step lives here, so a fresh clone needs only `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+
+.PHONY: install test lint unit demo bench load faults fuzz system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## System packages from Debian used by tests and benchmarks (headless Chromium, qpdf); skipped where absent.
+system-deps:
+	@infra/system-packages.sh chromium qpdf
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/cfn-lint template.yaml
+
+test: install system-deps lint
+	$(BIN)/pytest -n 2 --dist loadfile
+
+demo: install
+	$(BIN)/python -m infra.demo
+
+bench: install system-deps
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis out
