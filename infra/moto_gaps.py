@@ -55,5 +55,5 @@ def apply() -> None:
     if getattr(notifications, _PATCHED, False):
         return
     notifications._get_s3_event = _with_version_and_sequencer(notifications._get_s3_event)
-    models.S3Backend._set_delete_marker = _notify_delete_markers(models.S3Backend._set_delete_marker)
+    models.S3Backend._set_delete_marker = _notify_delete_markers(models.S3Backend._set_delete_marker)  # type: ignore[method-assign]
     setattr(notifications, _PATCHED, True)
