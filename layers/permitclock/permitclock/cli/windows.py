@@ -1,0 +1,102 @@
+"""`permitclock windows FILE.json [--as-of YYYY-MM-DD]`: closure financial assurance windows, offline.
+
+Reads one facility's closure cost estimates and mechanisms (35 Ill. Adm. Code 725.243; the format is in
+docs/programs.md) and prints `{"obligations": [...], "coverage": {...}}` as JSON. Exit 0 on success, 2 on bad
+input (one line on stderr naming the field).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from permitclock.clock import SystemClock, today
+from permitclock.domain.programs import ILClosureFacts
+from permitclock.errors import BadInput
+from permitclock.rules import il_725_243
+from permitclock.rules.programs import parse_program_facts
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "windows",
+        help="closure financial assurance windows and coverage (35 Ill. Adm. Code 725.243) from a JSON file",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    parser.add_argument("file", metavar="FILE.json")
+    parser.add_argument(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="evaluate as on this date (default: today, America/Los_Angeles): facts dated later are ignored",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    as_of = _as_of(args.as_of)
+    facts = parse_program_facts(il_725_243.PROGRAM, _load(args.file))
+    assert isinstance(facts, ILClosureFacts)
+    print(_encode(report(facts, as_of)))
+    return 0
+
+
+def report(facts: ILClosureFacts, as_of: date) -> dict[str, Any]:
+    """The printed shape: one row per obligation (`amount` only on a trust payment) and the coverage check."""
+    cov = il_725_243.coverage(facts, as_of)
+    rows = []
+    for ob in il_725_243.obligations(facts, as_of):
+        row: dict[str, Any] = {
+            "mechanism": ob.subject,
+            "type": ob.type,
+            "due": ob.due,
+            "section": ob.section,
+            "status": ob.status,
+        }
+        if ob.amount is not None:
+            row["amount"] = ob.amount
+        rows.append(row)
+    return {
+        "obligations": rows,
+        "coverage": {"required": cov.required, "assured": cov.assured, "shortfall": cov.shortfall},
+    }
+
+
+def _as_of(value: str | None) -> date:
+    if value is None:
+        return today(SystemClock())
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"--as-of: invalid date {value!r} (YYYY-MM-DD)", field="--as-of") from None
+
+
+def _load(path: str) -> Any:
+    """The file's JSON with every non-integer number as an exact `Decimal`."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle, parse_float=Decimal, parse_constant=_no_constant)
+    except OSError as err:
+        raise BadInput(f"{path}: cannot read ({err.strerror})", field="file") from None
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, or a NaN/Infinity constant
+        where = f" at line {err.lineno} column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
+        raise BadInput(f"{path}: not valid JSON{where}", field="file") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+def _encode(value: Any) -> str:
+    """JSON with decimals as exact numbers (plain notation) and dates as ISO strings."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)}: {_encode(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_encode(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
+    if isinstance(value, date):
+        return json.dumps(value.isoformat())
+    return json.dumps(value)
