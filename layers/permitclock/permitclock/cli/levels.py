@@ -1,0 +1,184 @@
+"""`permitclock levels FILE...`: IGP Level assignments from SMARTS monitoring downloads, offline, as JSON.
+
+Every reporting year present in the files is assigned in order (2015-2016 first), starting from Baseline,
+skipping years not over on the as-of date. Decimals are printed as exact JSON numbers (the Decimal's own
+digits). Exit 0 when it ran (even with rejected rows), 1 when no file could be read, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from permitclock.clock import SystemClock, today
+from permitclock.domain.levels import Assignment, NdPolicy, ParameterStatus
+from permitclock.domain.samples import RejectedRow, Sample
+from permitclock.errors import DomainError
+from permitclock.intake.smarts import SmartsReader
+from permitclock.rules.igp.levels import assign_year
+from permitclock.rules.igp.years import has_levels, is_over
+
+
+def iso_date(text: str) -> date:
+    """argparse type: a `YYYY-MM-DD` date."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
+
+
+@dataclass
+class LevelsRun:
+    """Everything one run produced: assignments in (WDID, year, parameter) order, rejected rows, file errors."""
+
+    assignments: list[Assignment] = field(default_factory=list)
+    rejected: list[RejectedRow] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+    files_read: int = 0
+    final_statuses: dict[str, dict[str, ParameterStatus]] = field(default_factory=dict)
+
+
+def read_samples(paths: Iterable[str], as_of: date, run: LevelsRun) -> dict[str, list[Sample]]:
+    """Parse every file; samples mapped to an NAL grouped by WDID (the rest are not needed for Levels)."""
+    by_wdid: dict[str, list[Sample]] = defaultdict(list)
+    for path in paths:
+        try:
+            reader = SmartsReader(path, as_of=as_of)
+        except DomainError as err:
+            run.file_errors.append(err.message)
+            run.rejected.append(RejectedRow(path, 0, err.message))
+            continue
+        run.files_read += 1
+        with reader:
+            for row in reader:
+                if isinstance(row, Sample):
+                    if row.nal is not None:
+                        by_wdid[row.wdid].append(row)
+                else:
+                    run.rejected.append(row)
+    return by_wdid
+
+
+def compute_levels(paths: Sequence[str], *, as_of: date, nd_policy: NdPolicy = "zero") -> LevelsRun:
+    """Assign every WDID's years in order from Baseline. Raises `DomainError` (code `unreadable`) when no file
+    could be read."""
+    run = LevelsRun()
+    # A million live samples make every cyclic-GC pass walk the whole heap (quadratic time); nothing here builds
+    # reference cycles, so the collector is paused for the run and restored after.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _compute(paths, as_of, nd_policy, run)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _compute(paths: Sequence[str], as_of: date, nd_policy: NdPolicy, run: LevelsRun) -> LevelsRun:
+    by_wdid = read_samples(paths, as_of, run)
+    if not run.files_read:
+        raise DomainError("; ".join(run.file_errors) or "no input file", code="unreadable")
+    for wdid in sorted(by_wdid):
+        by_year: dict[str, list[Sample]] = defaultdict(list)
+        for sample in by_wdid[wdid]:
+            by_year[sample.reporting_year].append(sample)
+        statuses: dict[str, ParameterStatus] = {}
+        for year in sorted(by_year):
+            if not has_levels(year) or not is_over(year, as_of):
+                continue
+            for assignment in assign_year(wdid, year, statuses, by_year[year], as_of=as_of, nd_policy=nd_policy):
+                statuses[assignment.parameter] = assignment.status
+                if assignment.evaluation.result_count:
+                    run.assignments.append(assignment)
+        run.final_statuses[wdid] = statuses
+    return run
+
+
+def assignment_json(a: Assignment) -> dict[str, Any]:
+    """The CLI's fixed shape of one assignment."""
+    e = a.evaluation
+    return {
+        "wdid": a.wdid,
+        "parameter": a.parameter,
+        "reporting_year": a.reporting_year,
+        "assigned_on": a.assigned_on,
+        "prior_level": a.prior_level,
+        "level": a.level,
+        "result_count": e.result_count,
+        "annual_average": e.annual_average,
+        "annual_nal": e.annual_nal,
+        "annual_exceedance": e.annual_exceedance,
+        "instantaneous_exceedance_count": e.instantaneous_exceedance_count,
+        "instantaneous_exceedance": e.instantaneous_exceedance,
+        "obligations": [{"type": o.type, "due": o.due} for o in a.obligations],
+    }
+
+
+def decimal_text(value: Decimal) -> str:
+    """An exact JSON number for a Decimal: its digits without exponent or trailing zeros (0.260 -> 0.26)."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def dumps(value: Any, indent: int = 0, step: int = 2) -> str:
+    """JSON with Decimals as exact numbers and dates as ISO strings (json cannot print a Decimal exactly)."""
+    pad, inner = " " * indent, " " * (indent + step)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{inner}{json.dumps(str(k))}: {dumps(v, indent + step, step)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        return "[\n" + ",\n".join(f"{inner}{dumps(v, indent + step, step)}" for v in value) + f"\n{pad}]"
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    if isinstance(value, date):
+        return json.dumps(value.isoformat())
+    return json.dumps(value)
+
+
+def render(run: LevelsRun) -> dict[str, Any]:
+    return {
+        "assignments": [assignment_json(a) for a in run.assignments],
+        "rejected_rows": [{"file": r.file, "line": r.line, "reason": r.reason} for r in run.rejected],
+    }
+
+
+def _run(args: argparse.Namespace) -> int:
+    as_of = args.as_of or today(SystemClock())
+    run = compute_levels(args.files, as_of=as_of, nd_policy=args.nd_policy)
+    for message in run.file_errors:
+        print(f"permitclock levels: {message}", file=sys.stderr)
+    sys.stdout.write(dumps(render(run)) + "\n")
+    return 0
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--nd-policy",
+        choices=("zero", "exclude"),
+        default="zero",
+        help="non-detects count as 0 in the average (zero, default) or are left out (exclude)",
+    )
+    parser.add_argument("--as-of", type=iso_date, default=None, help="YYYY-MM-DD; default today in America/Los_Angeles")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "levels",
+        help="assign IGP Levels from SMARTS monitoring files (JSON on stdout)",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="SMARTS Parameter Data (.txt) or data.ca.gov CSV")
+    add_common_arguments(parser)
+    parser.set_defaults(func=_run)

@@ -1,0 +1,130 @@
+"""IGP Level status of one facility parameter, and the yearly assignment that moves it (JSON-serialisable).
+
+A service stores one `ParameterStatus` per (WDID, parameter) and passes a facility's statuses plus one
+reporting year's samples to `permitclock.rules.igp.assign_year`, which returns one `Assignment` per parameter,
+each carrying the new status, its evidence and the obligations it opened.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from permitclock.domain.obligations import Obligation
+
+Level = Literal["Baseline", "Level 1", "Level 2"]
+NdPolicy = Literal["zero", "exclude"]
+Demonstration = Literal[
+    "industrial_activity_eliminates",
+    "industrial_activity",
+    "non_industrial",
+    "natural_background",
+]
+"""Level 2 ERA Technical Report demonstration for a parameter: an Industrial Activity BMP Demonstration that
+states the BMPs are expected to eliminate future exceedances (the only way back to Baseline), one that does
+not, a Non-Industrial Pollutant Source Demonstration, or a Natural Background Pollutant Source Demonstration.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class QseCheck:
+    """One qualifying storm event in which the parameter was sampled, and whether every result was clean
+    (no result above the annual NAL nor outside the instantaneous limits). A dataclass: built per QSE on the hot
+    path; pydantic validates and serialises it inside `ParameterStatus`."""
+
+    event_date: date
+    clean: bool
+
+
+class ParameterStatus(BaseModel):
+    """Level status of one parameter at one facility (era-rules "Level status").
+
+    `since` is the July 1 the level began (None for the Baseline of NOI coverage). `ever_level_2` makes a
+    later exceedance from Baseline go straight back to Level 2. The return-to-Baseline facts are recorded by
+    the service when the discharger reports them: `level_1_report_submitted`, `bmps_implemented`,
+    `technical_report_submitted`, `demonstration`. `recent_qses` holds the four most recent QSEs in which the
+    parameter was sampled (enough for the four-consecutive-clean-QSE test). `last_assigned_year` and `version`
+    guard against double assignment and concurrent writers (the stored item's optimistic-lock version).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    parameter: str = Field(description="NAL level_report_name, e.g. 'Zinc, Total (Recoverable)'")
+    level: Level = "Baseline"
+    since: date | None = None
+    ever_level_2: bool = False
+    level_1_report_submitted: date | None = None
+    bmps_implemented: date | None = None
+    technical_report_submitted: date | None = None
+    demonstration: Demonstration | None = None
+    recent_qses: tuple[QseCheck, ...] = ()
+    last_assigned_year: str | None = None
+    version: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class CountedResult:
+    """One result that entered the year's calculation (evidence). `value` is in the NAL unit as reported (None for
+    ND without a number); `counted_as` is what entered the average (0 for a non-detect under nd_policy=zero). A
+    dataclass: one per result on the hot path; pydantic serialises it inside `YearEvaluation`."""
+
+    sample_id: str
+    sample_date: date
+    location: str
+    qualifier: str
+    value: Decimal | None
+    counted_as: Decimal | None
+    instantaneous_exceedance: bool = False
+    line: int = 0
+
+
+class YearEvaluation(BaseModel):
+    """Exceedance evidence for one facility, parameter and reporting year (era-rules "Exceedances")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    nal_parameter: str
+    parameter: str
+    reporting_year: str
+    nd_policy: NdPolicy
+    result_count: int
+    duplicates_ignored: int = 0
+    annual_sum: Decimal | None = None
+    annual_average: Decimal | None = None
+    annual_nal: Decimal | None = None
+    instantaneous_low: Decimal | None = None
+    instantaneous_high: Decimal | None = None
+    annual_exceedance: bool = False
+    instantaneous_exceedance_count: int = 0
+    instantaneous_exceedance: bool = False
+    results: tuple[CountedResult, ...] = ()
+
+    @property
+    def exceedance(self) -> bool:
+        return self.annual_exceedance or self.instantaneous_exceedance
+
+
+class Assignment(BaseModel):
+    """The July 1 decision for one (WDID, parameter, reporting year): prior and new level, why, and what it
+    opened."""
+
+    model_config = ConfigDict(frozen=True)
+
+    wdid: str
+    parameter: str
+    reporting_year: str
+    assigned_on: date
+    prior_level: Level
+    level: Level
+    rule: str = Field(description="the transition applied and its permit section")
+    evaluation: YearEvaluation
+    obligations: tuple[Obligation, ...] = ()
+    status: ParameterStatus = Field(description="the parameter's status after this assignment, to be stored")
+
+    @property
+    def changed(self) -> bool:
+        return self.level != self.prior_level

@@ -1,0 +1,1 @@
+"""Streaming parsers of uploaded files (SMARTS downloads, program JSON, QISP CSV)."""

@@ -1,0 +1,173 @@
+"""Which results count, and the annual / instantaneous NAL exceedance test for one facility parameter year."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from functools import cache
+
+from permitclock.domain.levels import CountedResult, NdPolicy, QseCheck, YearEvaluation
+from permitclock.domain.samples import Sample
+from permitclock.rules.igp.nals import NAL, PH
+
+EFFLUENT = "effluent monitoring"
+
+
+@cache
+def is_storm_water_event(event_type: str | None) -> bool:
+    """A storm water event, qualifying or not (era-rules "Which results count"); non-storm-water discharge is
+    not.
+
+    None (a file without EVENT_TYPE) counts: the column's absence cannot exclude a result.
+    """
+    if event_type is None:
+        return True
+    key = event_type.casefold().replace("-", " ").replace("stormwater", "storm water")
+    return "storm" in key and "non storm" not in key
+
+
+@cache
+def is_qualifying_storm_event(event_type: str | None) -> bool:
+    """A QSE (IGP XI.B.1, [FS134]) for the four-consecutive-QSE test; None (no EVENT_TYPE column) is taken as
+    one."""
+    if event_type is None:
+        return True
+    key = event_type.casefold().replace("-", " ")
+    return is_storm_water_event(event_type) and "qualifying" in key and "non qualifying" not in key
+
+
+def counts(sample: Sample, nal: NAL) -> bool:
+    """True when `sample` enters `nal`'s calculation (era-rules "Which results count"; IGP XXI.J.2 voluntary
+    results included): mapped to the NAL, Effluent Monitoring location when the file has the column, storm
+    water event. Non-detects are decided by `nd_policy` later."""
+    if sample.nal != nal.parameter:
+        return False
+    if sample.location_type is not None and sample.location_type.strip().casefold() != EFFLUENT:
+        return False
+    return is_storm_water_event(sample.event_type)
+
+
+def deduplicate(samples: Iterable[Sample]) -> tuple[list[Sample], int]:
+    """Exact duplicate rows count once (era-rules: same WDID, SAMPLE_ID, location, parameter, qualifier,
+    result, units); the copy with the lowest (file, line) is kept so the outcome never depends on row order.
+    """
+    kept: dict[tuple[object, ...], Sample] = {}
+    duplicates = 0
+    for sample in samples:
+        key = sample.duplicate_key
+        other = kept.get(key)
+        if other is None:
+            kept[key] = sample
+            continue
+        duplicates += 1
+        if (sample.file, sample.line) < (other.file, other.line):
+            kept[key] = sample
+    ordered = sorted(kept.values(), key=lambda s: (s.sample_date, s.sample_id, s.location, s.file, s.line))
+    return ordered, duplicates
+
+
+def instantaneous_exceeds(value: Decimal | None, nal: NAL, non_detect: bool) -> bool:
+    """One result outside the instantaneous-maximum NAL (IGP XII.A.2, [FS141]): above TSS 400 / O&G 25 mg/L,
+    or pH below 6.0 or above 9.0. Exactly at the limit is inside. A non-detect never exceeds."""
+    if non_detect or value is None:
+        return False
+    if nal.instantaneous_high is not None and value > nal.instantaneous_high:
+        return True
+    return nal.instantaneous_low is not None and value < nal.instantaneous_low
+
+
+def result_clean(sample: Sample, nal: NAL) -> bool:
+    """A single result is clean for the four-QSE test: not above the annual NAL and inside the instantaneous
+    limits (docs/igp-rules.md "Clean QSE"). A non-detect is clean."""
+    if sample.non_detect or sample.value is None:
+        return True
+    if nal.annual is not None and sample.value > nal.annual:
+        return False
+    return not instantaneous_exceeds(sample.value, nal, False)
+
+
+def eligible_results(nal: NAL, reporting_year: str, samples: Iterable[Sample]) -> tuple[list[Sample], int]:
+    """The year's results that count for `nal`, exact duplicates removed (and how many were removed)."""
+    return deduplicate(s for s in samples if s.reporting_year == reporting_year and counts(s, nal))
+
+
+def evaluate_year(
+    nal: NAL, reporting_year: str, samples: Iterable[Sample], nd_policy: NdPolicy = "zero"
+) -> YearEvaluation:
+    """Annual and instantaneous NAL exceedance of one facility parameter in one reporting year.
+
+    Annual (IGP XII.A.1, [FS141], [SJ-670]): the facility-wide average of all counted results is strictly greater
+    than the annual NAL; decided exactly as sum > NAL x count, in Decimal. pH has no annual NAL (and no average).
+    Instantaneous (IGP XII.A.2, [FS141]): two or more counted results outside the instantaneous limits.
+    `nd_policy` (era-rules *policy*): `zero` counts a non-detect as 0 in the sum and 1 in the count; `exclude`
+    leaves it out of both. A year with no counted result has no exceedance.
+    """
+    eligible, duplicates = eligible_results(nal, reporting_year, samples)
+    return evaluate_eligible(nal, reporting_year, eligible, duplicates, nd_policy)
+
+
+def evaluate_eligible(
+    nal: NAL, reporting_year: str, eligible: list[Sample], duplicates: int, nd_policy: NdPolicy
+) -> YearEvaluation:
+    """`evaluate_year` on results already filtered and deduplicated by `eligible_results`."""
+    total = Decimal(0)
+    count = 0
+    inst = 0
+    results: list[CountedResult] = []
+    zero = Decimal(0)
+    for sample in eligible:
+        nd = sample.non_detect
+        if nd and nd_policy == "exclude":
+            continue
+        counted_as = zero if nd else sample.value
+        if counted_as is None:  # the parser never yields a detected result without a value
+            continue
+        exceeds = instantaneous_exceeds(sample.value, nal, nd)
+        inst += exceeds
+        total += counted_as
+        count += 1
+        results.append(
+            CountedResult(
+                sample_id=sample.sample_id,
+                sample_date=sample.sample_date,
+                location=sample.location,
+                qualifier=sample.qualifier,
+                value=sample.value,
+                counted_as=counted_as,
+                instantaneous_exceedance=exceeds,
+                line=sample.line,
+            )
+        )
+    has_annual = nal.parameter != PH and nal.annual is not None
+    average = total / count if count and has_annual else None
+    annual_exceedance = bool(count) and has_annual and nal.annual is not None and total > nal.annual * count
+    return YearEvaluation.model_construct(
+        nal_parameter=nal.parameter,
+        parameter=nal.level_report_name,
+        reporting_year=reporting_year,
+        nd_policy=nd_policy,
+        result_count=count,
+        duplicates_ignored=duplicates,
+        annual_sum=total if count and has_annual else None,
+        annual_average=average,
+        annual_nal=nal.annual,
+        instantaneous_low=nal.instantaneous_low,
+        instantaneous_high=nal.instantaneous_high,
+        annual_exceedance=annual_exceedance,
+        instantaneous_exceedance_count=inst,
+        instantaneous_exceedance=inst >= 2,
+        results=tuple(results),
+    )
+
+
+def qse_checks(nal: NAL, eligible: Iterable[Sample]) -> list[QseCheck]:
+    """The QSEs in which the parameter was sampled, each clean or not (four-QSE test, IGP XII.C.4 / XII.D.4,
+    [SJ-671]), from the year's eligible results (`eligible_results`). A QSE is a sample date with a
+    qualifying-storm-event result; discharge locations sampled the same day are the same QSE. Every eligible result
+    counts here whatever `nd_policy` (a non-detect is clean)."""
+    by_day: dict[date, bool] = {}
+    for sample in eligible:
+        if is_qualifying_storm_event(sample.event_type):
+            by_day[sample.sample_date] = by_day.get(sample.sample_date, True) and result_clean(sample, nal)
+    return [QseCheck(event_date=day, clean=clean) for day, clean in sorted(by_day.items())]

@@ -1,0 +1,153 @@
+"""ERA obligations and their due dates (era-rules "Obligations and due dates", "Extensions").
+
+Y is the calendar year of the July 1 on which the status began. Due dates are calendar dates in
+America/Los_Angeles and never roll to a business day (January 1 stays January 1).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from permitclock.domain.obligations import Obligation
+from permitclock.errors import BadInput, Conflict, NotAllowed
+from permitclock.rules.igp.years import assignment_date, start_year
+
+PROGRAM = "igp"
+
+LEVEL_1_ERA_EVALUATION = "Level 1 ERA Evaluation"
+LEVEL_1_ERA_REPORT = "Level 1 ERA Report"
+LEVEL_2_ERA_ACTION_PLAN = "Level 2 ERA Action Plan"
+LEVEL_2_ERA_TECHNICAL_REPORT = "Level 2 ERA Technical Report"
+LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE = "Level 2 ERA Technical Report Update"
+ANNUAL_REPORT = "Annual Report"
+
+SECTIONS: dict[str, str] = {
+    LEVEL_1_ERA_EVALUATION: "IGP XII.C.1 (Fact Sheet [FS145])",
+    LEVEL_1_ERA_REPORT: "IGP XII.C.2 (Fact Sheet [FS145])",
+    LEVEL_2_ERA_ACTION_PLAN: "IGP XII.D.1 (Fact Sheet [FS146])",
+    LEVEL_2_ERA_TECHNICAL_REPORT: "IGP XII.D.2 ([SJ-678])",
+    LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE: "IGP XII.D.3.c ([SJ-680], [CASQA-L2TR])",
+    ANNUAL_REPORT: "IGP XVI.A",
+}
+
+Role = Literal["LRP", "DAR", "DEP", "QISP"]
+CERTIFYING_ROLES: frozenset[str] = frozenset({"LRP", "DAR"})
+
+
+def level_1_era_evaluation_due(level_start: date) -> date:
+    """Level 1 ERA Evaluation, with a QISP: October 1 of Y (IGP XII.C.1, [FS145])."""
+    return date(level_start.year, 10, 1)
+
+
+def level_1_era_report_due(level_start: date) -> date:
+    """Level 1 ERA Report: January 1 of Y+1 (IGP XII.C.2, [FS145])."""
+    return date(level_start.year + 1, 1, 1)
+
+
+def level_2_action_plan_due(level_start: date) -> date:
+    """Level 2 ERA Action Plan: January 1 of Y+1 (IGP XII.D.1, [FS146])."""
+    return date(level_start.year + 1, 1, 1)
+
+
+def level_2_technical_report_due(level_start: date) -> date:
+    """Level 2 ERA Technical Report: January 1 of Y+2, a year after the Action Plan (XII.D.2, [SJ-678])."""
+    return date(level_start.year + 2, 1, 1)
+
+
+def technical_report_update_due(assigned_on: date) -> date:
+    """Level 2 ERA Technical Report Update: July 15 of Y, with the Annual Report (IGP XII.D.3.c,
+    [CASQA-L2TR])."""
+    return date(assigned_on.year, 7, 15)
+
+
+def annual_report_due(reporting_year: str) -> date:
+    """Annual Report: July 15 after the reporting year ends (IGP XVI.A)."""
+    return date(start_year(reporting_year) + 1, 7, 15)
+
+
+DUE_RULES = {
+    LEVEL_1_ERA_EVALUATION: level_1_era_evaluation_due,
+    LEVEL_1_ERA_REPORT: level_1_era_report_due,
+    LEVEL_2_ERA_ACTION_PLAN: level_2_action_plan_due,
+    LEVEL_2_ERA_TECHNICAL_REPORT: level_2_technical_report_due,
+    LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE: technical_report_update_due,
+}
+
+
+def era_obligation(
+    obligation_type: str, wdid: str, parameter: str, reporting_year: str, facts: dict[str, Any]
+) -> Obligation:
+    """An open ERA obligation of `obligation_type` for one parameter, opened by the July 1 assignment that
+    follows `reporting_year` (the evaluated year, which is also the obligation's `period`)."""
+    assigned_on = assignment_date(reporting_year)
+    return Obligation(
+        program=PROGRAM,
+        type=obligation_type,
+        facility_id=wdid,
+        subject=parameter,
+        due=DUE_RULES[obligation_type](assigned_on),
+        section=SECTIONS[obligation_type],
+        status="open",
+        period=reporting_year,
+        facts=facts,
+    )
+
+
+def annual_report_obligation(wdid: str, reporting_year: str) -> Obligation:
+    """The facility's Annual Report for `reporting_year`: every active facility, every year (IGP XVI.A).
+
+    Facility-level, so `assign_year` does not open it; a service opens it once per facility and year."""
+    return Obligation(
+        program=PROGRAM,
+        type=ANNUAL_REPORT,
+        facility_id=wdid,
+        subject="facility",
+        due=annual_report_due(reporting_year),
+        section=SECTIONS[ANNUAL_REPORT],
+        status="open",
+        period=reporting_year,
+        facts={"reporting_year": reporting_year},
+    )
+
+
+def automatic_extension(obligation: Obligation, *, requested_on: date, role: Role) -> Obligation:
+    """The one-time automatic six-month extension of the Level 2 ERA Technical Report (era-rules "Extensions";
+    Fact Sheet [FS150]): January 1 moves to June 30 of the same reporting year. Only an LRP or DAR may request
+    it, on or before the due date, once per report."""
+    if obligation.type != LEVEL_2_ERA_TECHNICAL_REPORT:
+        raise Conflict("only a Level 2 ERA Technical Report has an automatic extension", code="not_extendable")
+    if role not in CERTIFYING_ROLES:
+        raise NotAllowed("only the LRP or a DAR may request the extension")
+    if obligation.facts.get("extended"):
+        raise Conflict("the automatic extension was already used for this report", code="already_extended")
+    if obligation.due is None or requested_on > obligation.due:
+        raise Conflict("the extension must be requested on or before the due date", code="too_late")
+    new_due = date(obligation.due.year, 6, 30)
+    facts = {
+        **obligation.facts,
+        "extended": "automatic",
+        "original_due": obligation.due.isoformat(),
+        "extension_requested_on": requested_on.isoformat(),
+        "extension_requested_by": role,
+    }
+    return obligation.model_copy(update={"due": new_due, "facts": facts})
+
+
+def board_extension(obligation: Obligation, *, new_due: date, role: Role, approval_attachment_id: str) -> Obligation:
+    """A further extension, only with the Regional Water Board's written approval (era-rules "Extensions";
+    [FS150]): recorded by an LRP or DAR with the approval letter (an attachment id) and the new due date."""
+    if role not in CERTIFYING_ROLES:
+        raise NotAllowed("only the LRP or a DAR may record a Regional Board extension")
+    if not approval_attachment_id.strip():
+        raise BadInput("a Regional Board extension needs the approval letter", field="approval_attachment_id")
+    if obligation.due is not None and new_due <= obligation.due:
+        raise BadInput("the new due date must be later than the current one", field="new_due")
+    facts = {
+        **obligation.facts,
+        "extended": "regional_board",
+        "approval_attachment_id": approval_attachment_id,
+        "previous_due": obligation.due.isoformat() if obligation.due else None,
+        "extension_recorded_by": role,
+    }
+    return obligation.model_copy(update={"due": new_due, "facts": facts})
