@@ -1,0 +1,56 @@
+"""What the local stack's SES "sent": moto keeps every message; this reads them back for tests and the demo."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.ses.models import ses_backends
+
+from infra.local_stack import REGION
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    to: tuple[str, ...]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def part(self, subtype: str) -> str:
+        body = self.message.get_body(preferencelist=(subtype,))
+        return "" if body is None else str(body.get_content())
+
+    def attachment_names(self) -> list[str]:
+        return [p.get_filename() or "" for p in self.message.iter_attachments()]
+
+
+def sent_emails() -> list[SentEmail]:
+    """Every raw email SES accepted in this moto session, oldest first."""
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
+    out = []
+    for sent in backend.sent_messages:
+        raw = getattr(sent, "raw_data", None)
+        if raw is None:
+            continue
+        parsed = email.message_from_string(raw, policy=email.policy.default)
+        out.append(SentEmail(to=tuple(dict.fromkeys(sent.destinations)), message=parsed))
+    return out
+
+
+def write_outbox(folder: Path) -> list[Path]:
+    """Write each sent email as `.eml` and its HTML part as `.html`, for a person to open."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for n, sent in enumerate(sent_emails(), start=1):
+        stem = folder / f"{n:04d}"
+        stem.with_suffix(".eml").write_bytes(sent.message.as_bytes())
+        stem.with_suffix(".html").write_text(sent.part("html"), encoding="utf-8")
+        written += [stem.with_suffix(".eml"), stem.with_suffix(".html")]
+    return written

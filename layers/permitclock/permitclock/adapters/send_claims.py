@@ -1,0 +1,80 @@
+"""Send claims: the conditional write that makes each (notice, recipient) email go out once.
+
+Item `NOTICE#{notice id}` / `TO#{recipient hash}` (docs/data-model.md). The claim is written `sending` before SES
+is called, with a lease; `sent` with the SES message id after. A crash between the two leaves a lease that
+expires, so a redelivery retries; a live lease or a `sent` claim makes a duplicate delivery a no-op
+(reliability-notes.md section 2.3). Suppressed addresses (bounces, complaints) live beside them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from permitclock.notices.recipients import recipient_hash
+
+CLAIM_LEASE = timedelta(minutes=10)
+CLAIM_RETENTION = timedelta(days=90)  # longer than the reminder catch-up window (docs/notices.md)
+
+
+def _keys(notice_id: str, address: str) -> dict[str, str]:
+    return {"pk": f"NOTICE#{notice_id}", "sk": f"TO#{recipient_hash(address)}"}
+
+
+class SendClaims:
+    """Claims, results and the suppression list, in the state table."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def claim(self, notice_id: str, address: str, now: datetime) -> bool:
+        """Take the right to send; False when it was sent, failed for good, or another attempt holds a lease."""
+        try:
+            self._table.put_item(
+                Item={
+                    **_keys(notice_id, address),
+                    "status": "sending",
+                    "lease_until": int((now + CLAIM_LEASE).timestamp()),
+                    "claimed_at": now.isoformat(),
+                    "expires_at": int((now + CLAIM_RETENTION).timestamp()),
+                },
+                ConditionExpression="attribute_not_exists(pk) OR (#s = :sending AND lease_until < :now)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":sending": "sending", ":now": int(now.timestamp())},
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def mark(self, notice_id: str, address: str, status: str, detail: str | None) -> None:
+        """Record the outcome: `sent` (detail = SES message id) or `failed` (detail = error code)."""
+        self._table.update_item(
+            Key=_keys(notice_id, address),
+            UpdateExpression="SET #s = :status, detail = :detail REMOVE lease_until",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":status": status, ":detail": detail or ""},
+        )
+
+    def release(self, notice_id: str, address: str) -> None:
+        """Give a claim back (SES kept throttling): the queue's redelivery will try again."""
+        self._table.delete_item(Key=_keys(notice_id, address))
+
+    def status(self, notice_id: str, address: str) -> str | None:
+        item = self._table.get_item(Key=_keys(notice_id, address), ConsistentRead=True).get("Item")
+        return str(item["status"]) if item else None
+
+    def is_suppressed(self, address: str) -> bool:
+        key = {"pk": f"SUPPRESS#{recipient_hash(address)}", "sk": "EMAIL"}
+        return "Item" in self._table.get_item(Key=key)
+
+    def suppress(self, address: str, reason: str, at: datetime) -> None:
+        self._table.put_item(
+            Item={"pk": f"SUPPRESS#{recipient_hash(address)}", "sk": "EMAIL", "reason": reason, "at": at.isoformat()}
+        )
+
+    def lift(self, address: str) -> None:
+        self._table.delete_item(Key={"pk": f"SUPPRESS#{recipient_hash(address)}", "sk": "EMAIL"})

@@ -1,0 +1,31 @@
+"""Who may act for a facility: one role per user per facility (SMARTS account roles, seed 000 steps 9-10)."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["LRP", "DAR", "DEP", "QISP", "viewer"]
+ROLES: tuple[Role, ...] = get_args(Role)
+SIGNATORY_ROLES: frozenset[Role] = frozenset({"LRP", "DAR"})
+
+
+class Member(BaseModel):
+    """A user's role at one facility (item `FAC#{wdid}` / `MEMBER#{user_id}`).
+
+    `LRP` is the Legally Responsible Person, `DAR` a Duly Authorized Representative or Approved Signatory,
+    `DEP` a Data Entry Person, `QISP` the Qualified Industrial Stormwater Practitioner; `viewer` only reads.
+    `eauthorization_on_file` records the signed SMARTS eAuthorization form an LRP or DAR needs to certify
+    (SMARTS Level 2 ERA Technical Report guide, step 10).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    wdid: str = Field(min_length=1)
+    user_id: str = Field(min_length=1)
+    role: Role
+    email: str = ""
+    name: str = ""
+    title: str = ""
+    eauthorization_on_file: bool = False

@@ -1,0 +1,107 @@
+"""Send one queued notice to each of its recipients, exactly once per (notice, recipient).
+
+Recipients are the request's own (e.g. the uploader) plus, when asked, the facility's LRP and DARs. For each:
+skip a suppressed address, claim the send (conditional write), render, send through SES, record the result.
+A throttled send releases its claim and raises `RetryLater` so the queue redelivers the message; the other
+recipients already sent stay sent (their claims stop a second email).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from permitclock.adapters.facilities import FacilityDirectory
+from permitclock.adapters.mailer import SesMailer
+from permitclock.adapters.send_claims import SendClaims
+from permitclock.clock import Clock
+from permitclock.domain.notices import NoticeRequest, Recipient
+from permitclock.domain.obligations import Obligation
+from permitclock.notices.ics import CalendarEntry, deadline_ics
+from permitclock.notices.mime import build_message, to_bytes
+from permitclock.notices.recipients import as_recipient, merge_recipients, recipient_hash, signatories
+from permitclock.notices.render import render_request
+
+SendOutcome = Literal["sent", "already_sent", "suppressed", "failed"]
+
+
+class RetryLater(Exception):
+    """SES kept throttling: the message goes back to the queue."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    recipient_hash: str
+    outcome: SendOutcome
+    detail: str | None = None
+
+
+class Notifier:
+    """The use case behind the notifier function."""
+
+    def __init__(self, directory: FacilityDirectory, claims: SendClaims, mailer: SesMailer, clock: Clock) -> None:
+        self._directory = directory
+        self._claims = claims
+        self._mailer = mailer
+        self._clock = clock
+
+    def recipients(self, request: NoticeRequest) -> list[Recipient]:
+        extra = (
+            [as_recipient(a) for a in signatories(self._directory.notice_members(request.wdid))]
+            if request.include_facility_signatories
+            else []
+        )
+        return merge_recipients(request.recipients, extra)
+
+    def handle(self, request: NoticeRequest) -> list[Delivery]:
+        facility_name = self._directory.facility_name(request.wdid)
+        deliveries = []
+        throttled = False
+        for recipient in self.recipients(request):
+            delivery = self._deliver(request, recipient, facility_name)
+            throttled = throttled or (delivery.outcome == "failed" and delivery.detail == "throttled")
+            deliveries.append(delivery)
+        if throttled:
+            raise RetryLater(request.notice_id)
+        return deliveries
+
+    def _deliver(self, request: NoticeRequest, recipient: Recipient, facility_name: str) -> Delivery:
+        address = recipient.email
+        hashed = recipient_hash(address)
+        if self._claims.is_suppressed(address):
+            return Delivery(hashed, "suppressed")
+        now = self._clock.now()
+        if not self._claims.claim(request.notice_id, address, now):
+            return Delivery(hashed, "already_sent")
+        rendered = render_request(request, facility_name=facility_name, role=recipient.role)
+        message = build_message(
+            rendered,
+            from_address=self._mailer.from_address,
+            to=address,
+            date=now,
+            ics=_calendar_entry(request, facility_name, now),
+            notice_id=request.notice_id,
+        )
+        result = self._mailer.send(to_bytes(message), address)
+        if result.sent:
+            self._claims.mark(request.notice_id, address, "sent", result.message_id)
+            return Delivery(hashed, "sent", result.message_id)
+        if result.status == "throttled_exhausted":
+            self._claims.release(request.notice_id, address)
+            return Delivery(hashed, "failed", "throttled")
+        self._claims.mark(request.notice_id, address, "failed", result.error_code)
+        return Delivery(hashed, "failed", result.error_code)
+
+
+def _calendar_entry(request: NoticeRequest, facility_name: str, now: datetime) -> bytes | None:
+    """The deadline's .ics for a reminder whose facts carry its obligation."""
+    obligation = request.facts.get("obligation")
+    if request.kind != "deadline_reminder" or not obligation:
+        return None
+    entry = CalendarEntry(
+        obligation=Obligation.model_validate(obligation),
+        facility_name=facility_name,
+        sequence=int(request.facts.get("ics_sequence", 0)),
+    )
+    return deadline_ics(entry, stamp=now)
