@@ -1,0 +1,98 @@
+"""Obligations in the state table: `FAC#{wdid}` / `OBL#{obligation id}`, and the sparse due-date index.
+
+While an obligation is open and dated it carries `gsi2pk = DUE#{shard}` and `gsi2sk = {due}#{wdid}#{id}`;
+closing it removes both, so the index holds only what may still need a reminder. The shard (a hash of the WDID
+into `DUE_SHARDS` partitions) spreads the July 1 burst of writes; the sweep reads every shard up to its horizon,
+so it finds overdue obligations of any age and its cost follows what is due, never the number of facilities.
+(This replaces architecture.md's `DUE#{yyyy-mm}` partitions, which need one query per month back in time.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
+
+from permitclock.domain.obligations import Obligation
+
+DUE_INDEX = "gsi2-by-due-date"
+DUE_SHARDS = 8
+
+
+def due_shard(wdid: str) -> int:
+    return int(hashlib.sha256(wdid.encode()).hexdigest(), 16) % DUE_SHARDS
+
+
+def obligation_key(wdid: str, obligation_id: str) -> dict[str, str]:
+    return {"pk": f"FAC#{wdid}", "sk": f"OBL#{obligation_id}"}
+
+
+def obligation_item(obligation: Obligation, *, ics_sequence: int = 0) -> dict[str, Any]:
+    """The table item of an obligation (also used inside transactions by the annual run)."""
+    item: dict[str, Any] = {
+        **{k: v for k, v in obligation.model_dump(mode="json").items() if v is not None},
+        **obligation_key(obligation.facility_id, obligation.obligation_id),
+        "obligation_id": obligation.obligation_id,
+        "ics_sequence": ics_sequence,
+    }
+    due = obligation.due or obligation.window_end
+    if obligation.status != "closed" and due is not None:
+        item["gsi2pk"] = f"DUE#{due_shard(obligation.facility_id)}"
+        item["gsi2sk"] = f"{due.isoformat()}#{obligation.facility_id}#{obligation.obligation_id}"
+    return item
+
+
+def from_item(item: dict[str, Any]) -> Obligation:
+    return Obligation.model_validate({k: v for k, v in item.items() if k in Obligation.model_fields})
+
+
+class ObligationStore:
+    """Reads and writes obligations; listing a facility's is one query, the due window one query per shard."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def put_new(self, obligation: Obligation) -> bool:
+        """Open an obligation unless it exists (the same facts always give the same id)."""
+        try:
+            self._table.put_item(Item=obligation_item(obligation), ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None:
+        """The obligation and its calendar SEQUENCE."""
+        item = self._table.get_item(Key=obligation_key(wdid, obligation_id), ConsistentRead=True).get("Item")
+        return (from_item(item), int(item.get("ics_sequence", 0))) if item else None
+
+    def replace(self, obligation: Obligation, *, ics_sequence: int) -> None:
+        """Write a changed obligation (closed, extended); a due-date change must come with a new SEQUENCE."""
+        self._table.put_item(Item=obligation_item(obligation, ics_sequence=ics_sequence))
+
+    def for_facility(self, wdid: str) -> list[Obligation]:
+        return [
+            from_item(i) for i in _query_all(self._table, Key("pk").eq(f"FAC#{wdid}") & Key("sk").begins_with("OBL#"))
+        ]
+
+    def due_through(self, last_day: date) -> Iterator[tuple[Obligation, int]]:
+        """Every open dated obligation due on or before `last_day` (overdue ones included), with its SEQUENCE."""
+        for shard in range(DUE_SHARDS):
+            condition = Key("gsi2pk").eq(f"DUE#{shard}") & Key("gsi2sk").lte(f"{last_day.isoformat()}#~")
+            for item in _query_all(self._table, condition, index=DUE_INDEX):
+                yield from_item(item), int(item.get("ics_sequence", 0))
+
+
+def _query_all(table: Any, condition: Any, index: str | None = None) -> Iterator[dict[str, Any]]:
+    kwargs: dict[str, Any] = {"KeyConditionExpression": condition, **({"IndexName": index} if index else {})}
+    while True:
+        page = table.query(**kwargs)
+        yield from page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
