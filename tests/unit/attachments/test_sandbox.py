@@ -1,0 +1,75 @@
+"""The child-process runner turns hangs, crashes and memory blow-ups into `Stopped` results, never raising."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import time
+
+import pytest
+from permitclock.attachments import check_pdf_bytes
+from permitclock.attachments.sandbox import CHILD_FAILED_EXIT, Isolated, Stopped
+from permitclock.domain.attachments import ValidationLimits
+from pypdf import PdfWriter
+
+MiB = 1024 * 1024
+
+
+def double(value: int) -> int:
+    return value * 2
+
+
+def hang(_: object) -> None:
+    time.sleep(60)
+
+
+def segfault(_: object) -> None:
+    os.kill(os.getpid(), signal.SIGSEGV)
+
+
+def allocate(size: int) -> int:
+    return len(bytearray(size))
+
+
+def test_result_comes_back() -> None:
+    assert Isolated(double, 5.0, 64 * MiB)(21) == 42
+
+
+def test_spawn_start_method_works_too() -> None:
+    # Spawn pickles the target, so it must be importable in a fresh interpreter (test modules are not).
+    assert Isolated(str.upper, 10.0, 256 * MiB, start_method="spawn")("spawned") == "SPAWNED"
+    writer = PdfWriter()
+    writer.add_blank_page(612, 792)
+    out = io.BytesIO()
+    writer.write(out)
+    assert check_pdf_bytes(out.getvalue(), start_method="spawn").pages == 1
+
+
+def test_hang_is_killed_at_the_budget() -> None:
+    start = time.perf_counter()
+    outcome = Isolated(hang, 0.3, 64 * MiB)(None)
+    assert outcome == Stopped(timed_out=True, exitcode=None)
+    assert outcome.describe() == "time budget exceeded"
+    assert time.perf_counter() - start < 5.0
+
+
+def test_segfault_is_reported_with_its_signal() -> None:
+    outcome = Isolated(segfault, 5.0, 64 * MiB)(None)
+    assert isinstance(outcome, Stopped)
+    assert outcome.describe() == "signal SIGSEGV"
+
+
+def test_memory_cap_stops_an_allocation() -> None:
+    assert Isolated(allocate, 5.0, 64 * MiB)(MiB) == MiB
+    outcome = Isolated(allocate, 5.0, 64 * MiB)(512 * MiB)
+    assert outcome == Stopped(timed_out=False, exitcode=CHILD_FAILED_EXIT)
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_pdf_check_timeout_is_a_resource_limit(start_method: str) -> None:
+    # Neither a fork nor an interpreter start answers within a millisecond.
+    data = b"%PDF-1.7\n" + b"1 0 obj\n<< /A [" + b"0 " * 200_000 + b"] >>\nendobj\n"
+    check = check_pdf_bytes(data, ValidationLimits(time_budget_seconds=0.001), start_method=start_method)
+    assert [f.code.value for f in check.errors] == ["resource_limit"]
+    assert "seconds" in check.errors[0].message
