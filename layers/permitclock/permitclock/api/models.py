@@ -1,0 +1,97 @@
+"""Request and response bodies of the HTTP API (the OpenAPI document is generated from them)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from permitclock.domain.members import Role
+from permitclock.domain.obligations import Obligation
+from permitclock.domain.reports import Demonstration, QispRecord, Report, ReportAttachment, ReportHistoryItem
+from permitclock.workflow.completion import CompletionProblem
+from permitclock.workflow.reports import SubmissionFacts
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MemberAssignment(_Request):
+    role: Role
+    email: str = Field("", max_length=320)
+    name: str = Field("", max_length=200)
+    title: str = Field("", max_length=200)
+    eauthorization_on_file: bool = False
+
+
+class DemonstrationsBody(_Request):
+    demonstrations: dict[str, list[Demonstration]] = Field(
+        description="per parameter, the demonstrations chosen (replaces the whole selection)"
+    )
+
+
+class QispSelection(_Request):
+    certificate_number: str = Field(
+        min_length=1, max_length=50, description="a certificate found by GET /qisps"
+    )
+
+
+class CertificationBody(_Request):
+    certification_accepted: bool = Field(description="the certifier accepts the certification statement")
+    certifier_title: str = Field("", max_length=200, description="defaults to the member's title")
+
+
+class UpdateBody(_Request):
+    reason: str = Field(min_length=1, max_length=2000)
+    attachment_id: str = Field(min_length=1, max_length=100, description="the revised Technical Report")
+
+
+class RegionalBoardExtensionBody(_Request):
+    approval_letter_attachment_id: str = Field(min_length=1, max_length=100)
+    new_due: date
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class Facility(BaseModel):
+    wdid: str
+    role: Role
+
+
+class FacilityList(BaseModel):
+    facilities: list[Facility]
+
+
+class ReportList(BaseModel):
+    reports: list[Report]
+
+
+class ObligationList(BaseModel):
+    obligations: list[Obligation]
+
+
+class ReportDetail(BaseModel):
+    report: Report
+    history: list[ReportHistoryItem]
+    attachments: list[ReportAttachment]
+
+
+class CompletionResult(BaseModel):
+    complete: bool
+    problems: list[CompletionProblem]
+
+
+class ReportChanged(BaseModel):
+    report: Report
+    history: ReportHistoryItem
+    submission: SubmissionFacts | None = Field(
+        None, description="after a certification: the facts the Level return-to-Baseline rule reads"
+    )
+
+
+class QispList(BaseModel):
+    qisps: list[QispRecord]

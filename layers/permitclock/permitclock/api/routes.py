@@ -1,0 +1,306 @@
+"""The API routes: identity from the JWT claims, every read and write scoped to the caller's facilities
+(another facility's ids give 404, never 403), domain rules from `permitclock.workflow`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from permitclock.domain.members import Member
+from permitclock.domain.reports import Report, ReportAttachment
+from permitclock.errors import BadInput, NotFound
+from permitclock.workflow import extensions, reports
+from permitclock.workflow.completion import completion_check
+from permitclock.workflow.members import assign_member
+from permitclock.workflow.qisp import QispQuery
+from permitclock.workflow.reports import ReportChange
+from permitclock.workflow.roles import Action, require
+
+from .errors import Unauthenticated, register_error_handlers
+from .models import (
+    CertificationBody,
+    CompletionResult,
+    DemonstrationsBody,
+    ErrorBody,
+    Facility,
+    FacilityList,
+    MemberAssignment,
+    ObligationList,
+    QispList,
+    QispSelection,
+    RegionalBoardExtensionBody,
+    ReportChanged,
+    ReportDetail,
+    ReportList,
+    UpdateBody,
+)
+from .store import Dependencies, ReportBundle
+
+logger = Logger(child=True)
+
+OPENAPI_TITLE = "permitclock API"
+OPENAPI_VERSION = "1.0.0"
+REPORT = "/facilities/<wdid>/reports/<report_id>"
+
+Command = Callable[[Report, Member, tuple[ReportAttachment, ...]], ReportChange]
+
+
+def create_app(dependencies: Callable[[], Dependencies]) -> APIGatewayHttpResolver:
+    """The resolver; `dependencies` is called per request (the handler caches what it returns)."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+    register_error_handlers(app)
+
+    def claims() -> dict[str, Any]:
+        found = app.current_event.request_context.authorizer.jwt_claim
+        if not isinstance(found, dict) or not found.get("sub"):
+            raise Unauthenticated("no verified identity on the request")
+        return found
+
+    def actor(deps: Dependencies, wdid: str) -> Member:
+        """The caller's membership of `wdid`, named as the identity provider names them; 404 if none."""
+        who = claims()
+        member = deps.store.get_member(wdid, str(who["sub"]))
+        if member is None:
+            raise NotFound(f"facility {wdid} not found")
+        name = who.get("name")
+        return member.model_copy(update={"name": name}) if isinstance(name, str) and name else member
+
+    def load(deps: Dependencies, wdid: str, report_id: str) -> ReportBundle:
+        bundle = deps.store.get_report(wdid, report_id)
+        if bundle is None:
+            raise NotFound(f"report {report_id} not found")
+        return bundle
+
+    def run(wdid: str, report_id: str, command: Command) -> ReportChanged:
+        deps = dependencies()
+        member = actor(deps, wdid)
+        bundle = load(deps, wdid, report_id)
+        change = command(bundle.report, member, bundle.attachments)
+        deps.store.commit(change)
+        for notice in change.notices:
+            deps.outbox.publish(notice)
+        logger.info(
+            "report changed",
+            wdid=wdid,
+            report_id=report_id,
+            action=change.history.action,
+            to_status=change.history.to_status,
+            version=change.report.version,
+        )
+        return ReportChanged(report=change.report, history=change.history, submission=change.submission)
+
+    @app.get("/facilities")
+    def list_facilities() -> FacilityList:
+        memberships = dependencies().store.memberships(str(claims()["sub"]))
+        return FacilityList(facilities=[Facility(wdid=m.wdid, role=m.role) for m in memberships])
+
+    @app.get("/facilities/<wdid>/reports")
+    def list_reports(wdid: str) -> ReportList:
+        deps = dependencies()
+        require(actor(deps, wdid), Action.VIEW)
+        return ReportList(reports=deps.store.list_reports(wdid))
+
+    @app.get("/facilities/<wdid>/obligations")
+    def list_obligations(wdid: str) -> ObligationList:
+        deps = dependencies()
+        require(actor(deps, wdid), Action.VIEW)
+        return ObligationList(obligations=deps.store.list_obligations(wdid))
+
+    @app.get(REPORT)
+    def get_report(wdid: str, report_id: str) -> ReportDetail:
+        deps = dependencies()
+        require(actor(deps, wdid), Action.VIEW)
+        bundle = load(deps, wdid, report_id)
+        return ReportDetail(
+            report=bundle.report, history=list(bundle.history), attachments=list(bundle.attachments)
+        )
+
+    @app.put("/facilities/<wdid>/members/<user_id>")
+    def put_member(wdid: str, user_id: str, body: MemberAssignment) -> Member:
+        deps = dependencies()
+        assigned = assign_member(
+            actor(deps, wdid),
+            deps.store.list_members(wdid),
+            Member(wdid=wdid, user_id=user_id, **body.model_dump()),
+        )
+        deps.store.put_member(assigned)
+        logger.info("member assigned", wdid=wdid, user_id=user_id, role=assigned.role)
+        return assigned
+
+    @app.get("/qisps")
+    def search_qisps(
+        last_name: Annotated[str | None, Query(max_length=100)] = None,
+        first_name: Annotated[str | None, Query(max_length=100)] = None,
+        certificate: Annotated[str | None, Query(max_length=50)] = None,
+        zip: Annotated[str | None, Query(max_length=10)] = None,
+    ) -> QispList:
+        claims()
+        query = QispQuery(last_name=last_name, first_name=first_name, certificate=certificate, zip=zip)
+        query.criteria()
+        return QispList(qisps=dependencies().store.search_qisps(query))
+
+    @app.put(f"{REPORT}/demonstrations")
+    def put_demonstrations(wdid: str, report_id: str, body: DemonstrationsBody) -> ReportChanged:
+        clock = dependencies().clock
+        return run(
+            wdid, report_id, lambda r, m, _: reports.set_demonstrations(r, m, body.demonstrations, clock)
+        )
+
+    @app.put(f"{REPORT}/qisp")
+    def put_qisp(wdid: str, report_id: str, body: QispSelection) -> ReportChanged:
+        deps = dependencies()
+
+        def command(report: Report, member: Member, _: tuple[ReportAttachment, ...]) -> ReportChange:
+            require(member, Action.SET_QISP)
+            record = deps.store.get_qisp(body.certificate_number)
+            if record is None:
+                raise BadInput(
+                    f"certificate {body.certificate_number} is not in the QISP registry",
+                    code="qisp_not_in_registry",
+                    field="certificate_number",
+                )
+            return reports.set_qisp(report, member, record, deps.clock)
+
+        return run(wdid, report_id, command)
+
+    @app.post(f"{REPORT}/completion-check")
+    def post_completion_check(wdid: str, report_id: str) -> CompletionResult:
+        deps = dependencies()
+        require(actor(deps, wdid), Action.COMPLETION_CHECK)
+        bundle = load(deps, wdid, report_id)
+        problems = completion_check(bundle.report, bundle.attachments)
+        return CompletionResult(complete=not problems, problems=list(problems))
+
+    @app.post(f"{REPORT}/send-to-certifier")
+    def post_send_to_certifier(wdid: str, report_id: str) -> ReportChanged:
+        clock = dependencies().clock
+        return run(wdid, report_id, lambda r, m, a: reports.send_to_certifier(r, m, a, clock))
+
+    @app.post(f"{REPORT}/certify")
+    def post_certify(wdid: str, report_id: str, body: CertificationBody) -> ReportChanged:
+        clock = dependencies().clock
+        return run(
+            wdid,
+            report_id,
+            lambda r, m, a: reports.certify(
+                r,
+                m,
+                a,
+                certification_accepted=body.certification_accepted,
+                certifier_title=body.certifier_title,
+                clock=clock,
+            ),
+        )
+
+    @app.post(f"{REPORT}/updates")
+    def post_update(wdid: str, report_id: str, body: UpdateBody) -> ReportChanged:
+        clock = dependencies().clock
+        return run(
+            wdid,
+            report_id,
+            lambda r, m, a: reports.prepare_update(
+                r, m, a, reason=body.reason, attachment_id=body.attachment_id, clock=clock
+            ),
+        )
+
+    @app.post(f"{REPORT}/updates/<update_id>/certify")
+    def post_certify_update(
+        wdid: str, report_id: str, update_id: str, body: CertificationBody
+    ) -> ReportChanged:
+        clock = dependencies().clock
+        return run(
+            wdid,
+            report_id,
+            lambda r, m, _: reports.certify_update(
+                r,
+                m,
+                update_id,
+                certification_accepted=body.certification_accepted,
+                certifier_title=body.certifier_title,
+                clock=clock,
+            ),
+        )
+
+    @app.post(f"{REPORT}/extension")
+    def post_extension(wdid: str, report_id: str) -> ReportChanged:
+        clock = dependencies().clock
+        return run(wdid, report_id, lambda r, m, _: extensions.request_extension(r, m, clock))
+
+    @app.post(f"{REPORT}/regional-board-extension")
+    def post_regional_board_extension(
+        wdid: str, report_id: str, body: RegionalBoardExtensionBody
+    ) -> ReportChanged:
+        clock = dependencies().clock
+        return run(
+            wdid,
+            report_id,
+            lambda r, m, a: extensions.record_regional_board_extension(
+                r,
+                m,
+                a,
+                approval_letter_attachment_id=body.approval_letter_attachment_id,
+                new_due=body.new_due,
+                clock=clock,
+            ),
+        )
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def get_openapi() -> dict[str, Any]:
+        return openapi_schema(app)
+
+    return app
+
+
+ERROR_RESPONSES = {
+    "400": "bad input (malformed body or parameters, or a value the rules refuse)",
+    "401": "no verified identity",
+    "403": "the caller's role may not do this",
+    "404": "no such resource among the caller's facilities",
+    "409": "illegal in the report's current state",
+}
+
+
+def openapi_schema(app: APIGatewayHttpResolver) -> dict[str, Any]:
+    """The generated OpenAPI document, with the error answers `errors.py` gives (not powertools' 422)."""
+    doc: dict[str, Any] = json.loads(
+        app.get_openapi_json_schema(
+            title=OPENAPI_TITLE,
+            version=OPENAPI_VERSION,
+            security_schemes={"jwt": HTTPBearer(bearerFormat="JWT")},
+            security=[{"jwt": []}],
+        )
+    )
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    schemas["ErrorBody"] = ErrorBody.model_json_schema()
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    for operations in doc["paths"].values():
+        for operation in operations.values():
+            operation["responses"].pop("422", None)
+            operation["responses"].update(
+                {status: {"description": why, "content": error} for status, why in ERROR_RESPONSES.items()}
+            )
+    return doc
+
+
+def _never() -> Dependencies:
+    raise RuntimeError("documentation only: no dependencies")
+
+
+def openapi_document() -> str:
+    """The OpenAPI document as committed in docs/openapi.json (sorted keys, two-space indent)."""
+    return json.dumps(openapi_schema(create_app(_never)), indent=2, sort_keys=True) + "\n"
+
+
+def write_openapi(path: Path) -> None:
+    """Regenerate docs/openapi.json: `python -c "from pathlib import Path; from permitclock.api.routes import
+    write_openapi; write_openapi(Path('docs/openapi.json'))"`."""
+    path.write_text(openapi_document())

@@ -1,0 +1,94 @@
+"""The ports the API routes use. Each list or detail call is ONE DynamoDB request on the facility's partition
+`FAC#{wdid}` (docs/data-model.md); each command is one `TransactWriteItems`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from permitclock.clock import Clock
+from permitclock.domain.members import Member
+from permitclock.domain.notices import NoticeRequest
+from permitclock.domain.obligations import Obligation
+from permitclock.domain.reports import QispRecord, Report, ReportAttachment, ReportHistoryItem
+from permitclock.workflow.qisp import QispQuery
+from permitclock.workflow.reports import ReportChange
+
+
+@dataclass(frozen=True)
+class ReportBundle:
+    """A report with its history (oldest first) and its attachments, as one query returns them."""
+
+    report: Report
+    history: tuple[ReportHistoryItem, ...]
+    attachments: tuple[ReportAttachment, ...]
+
+
+class ReportStore(Protocol):
+    """Facility-scoped persistence of members, reports and obligations, and the QISP registry."""
+
+    def memberships(self, user_id: str) -> list[Member]:
+        """A user's roles in every facility: Query GSI1 `gsi1pk = USER#{user_id}` (member items
+        `FAC#{wdid}` / `MEMBER#{user_id}`, GSI1 sort key `FAC#{wdid}`)."""
+        ...
+
+    def get_member(self, wdid: str, user_id: str) -> Member | None:
+        """GetItem `pk = FAC#{wdid}`, `sk = MEMBER#{user_id}`; None when the user has no role there."""
+        ...
+
+    def list_members(self, wdid: str) -> list[Member]:
+        """Query `pk = FAC#{wdid}` and `begins_with(sk, "MEMBER#")`."""
+        ...
+
+    def put_member(self, member: Member) -> None:
+        """PutItem `FAC#{wdid}` / `MEMBER#{user_id}` with GSI1 `USER#{user_id}` / `FAC#{wdid}`."""
+        ...
+
+    def list_reports(self, wdid: str) -> list[Report]:
+        """Query `pk = FAC#{wdid}` and `begins_with(sk, "REPORT#")`, keeping the report items (history and
+        attachment items share the prefix: a FilterExpression on the item type drops them)."""
+        ...
+
+    def get_report(self, wdid: str, report_id: str) -> ReportBundle | None:
+        """Query `pk = FAC#{wdid}` and `sk BETWEEN "REPORT#{report_id}" AND "REPORT#{report_id}$"`: the report
+        item, its `#HIST#{iso time}#{seq}` items and its `#ATT#{attachment id}` items ("$" sorts right after
+        "#", so a report whose id merely starts with this one is excluded). None without the report item."""
+        ...
+
+    def list_obligations(self, wdid: str) -> list[Obligation]:
+        """Query `pk = FAC#{wdid}` and `begins_with(sk, "OBL#")`."""
+        ...
+
+    def commit(self, change: ReportChange) -> None:
+        """One TransactWriteItems: Put `REPORT#{id}` conditioned on `version = change.expected_version`; Put
+        `REPORT#{id}#HIST#{at}#{seq}` with `attribute_not_exists(sk)`; per obligation effect an Update of
+        `OBL#{obligation id}` (close: `status = closed`, REMOVE the sparse GSI2 keys; move_due: SET `due` and
+        GSI2 `DUE#{yyyy-mm}` / `{due}#{wdid}#{obligation id}`). A failed condition raises
+        `Conflict(code="concurrent_update")`."""
+        ...
+
+    def get_qisp(self, certificate_number: str) -> QispRecord | None:
+        """GetItem `pk = QISP#{certificate}`, `sk = PROFILE` (certificate in `qisp.search_key` form)."""
+        ...
+
+    def search_qisps(self, query: QispQuery) -> list[QispRecord]:
+        """One request chosen by the most selective criterion (keys in `qisp.search_key` form): certificate ->
+        GetItem `QISP#{certificate}`; last name -> Query GSI3 `QISPLAST#{last}` (and `begins_with(gsi3sk,
+        "{first}#")` when a first name is given); zip -> Query GSI1 `QISPZIP#{zip}`; the remaining criteria
+        filter the hits. A first name alone has no index yet (see docs/workflow.md)."""
+        ...
+
+
+class NoticeOutbox(Protocol):
+    """Where notices go after a commit: `adapters.publisher.SqsNoticePublisher` in production."""
+
+    def publish(self, notice: NoticeRequest) -> None: ...
+
+
+@dataclass(frozen=True)
+class Dependencies:
+    """What the routes need, built once per container by the handler."""
+
+    store: ReportStore
+    outbox: NoticeOutbox
+    clock: Clock

@@ -1,0 +1,364 @@
+"""The ERA report state machine: Future -> Not Submitted - certification required -> Submitted, and updates of
+a submitted Technical Report (SMARTS Level 2 ERA Technical Report guide, steps 4-15).
+
+Each command checks the role, then the input, then the state, and returns a `ReportChange`; illegal
+transitions raise `Conflict` with a specific code. Level 1 ERA Reports and Level 2 ERA Action Plans share the
+lifecycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from permitclock.clock import Clock, today
+from permitclock.domain.members import Member
+from permitclock.domain.notices import NoticeRequest
+from permitclock.domain.obligations import Obligation
+from permitclock.domain.reports import (
+    AWAITING_CERTIFICATION,
+    SUBMITTED,
+    TECHNICAL_REPORT,
+    Certification,
+    Demonstration,
+    QispRecord,
+    Report,
+    ReportAttachment,
+    ReportHistoryItem,
+    ReportStatus,
+    ReportUpdate,
+)
+from permitclock.errors import BadInput, Conflict, NotFound
+from permitclock.workflow.completion import completion_check
+from permitclock.workflow.roles import Action, require
+
+
+class ObligationEffect(BaseModel):
+    """What a change does to the report's obligations: close them on a date, or move their due date."""
+
+    model_config = ConfigDict(frozen=True)
+
+    obligation_id: str
+    kind: Literal["close", "move_due"]
+    on: date
+
+
+class SubmissionFacts(BaseModel):
+    """The facts the Level return-to-Baseline rule needs from a certified report (era-rules "Level status"):
+    when it was submitted and which demonstrations each parameter carries."""
+
+    model_config = ConfigDict(frozen=True)
+
+    wdid: str
+    report_id: str
+    report_type: str
+    reporting_year: str
+    submitted_on: date
+    certification_id: str
+    demonstrations: dict[str, tuple[Demonstration, ...]]
+    update_id: str | None = None
+
+
+class ReportChange(BaseModel):
+    """Everything one command produced: persist `report` (if still at `expected_version`) and `history`
+    together, apply `obligation_effects`, then emit `notices`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    report: Report
+    expected_version: int
+    history: ReportHistoryItem
+    obligation_effects: tuple[ObligationEffect, ...] = ()
+    notices: tuple[NoticeRequest, ...] = ()
+    submission: SubmissionFacts | None = None
+
+
+def record_change(
+    report: Report,
+    actor: Member,
+    action: Action,
+    clock: Clock,
+    *,
+    to_status: ReportStatus | None = None,
+    reason: str = "",
+    changes: Mapping[str, Any] | None = None,
+) -> tuple[Report, ReportHistoryItem]:
+    """The next version of `report` and the immutable history item that records who changed what, and when."""
+    new_status = to_status or report.status
+    new = report.model_copy(update={**(changes or {}), "status": new_status, "version": report.version + 1})
+    item = ReportHistoryItem(
+        wdid=report.wdid,
+        report_id=report.report_id,
+        seq=new.version,
+        at=clock.now(),
+        actor_user_id=actor.user_id,
+        actor_role=actor.role,
+        action=action.value,
+        from_status=report.status,
+        to_status=new_status,
+        reason=reason,
+    )
+    return new, item
+
+
+def apply_obligation_effect(obligation: Obligation, effect: ObligationEffect) -> Obligation:
+    """The obligation after `effect`: closed on the submission date, or due on the extended date."""
+    if effect.kind == "close":
+        return obligation.model_copy(
+            update={"status": "closed", "facts": {**obligation.facts, "closed_on": effect.on}}
+        )
+    return obligation.model_copy(
+        update={"due": effect.on, "facts": {**obligation.facts, "extended_from": obligation.due}}
+    )
+
+
+def _require_editable(report: Report) -> None:
+    if report.status == SUBMITTED:
+        raise Conflict(
+            f"report {report.report_id} is submitted: change it through a Technical Report update",
+            code="report_submitted",
+        )
+
+
+def require_in_facility(report: Report, actor: Member) -> None:
+    """A member of another facility sees no report of this one (404, never 403: existence is not leaked)."""
+    if actor.wdid != report.wdid:
+        raise NotFound(f"report {report.report_id} not found")
+
+
+def set_demonstrations(
+    report: Report,
+    actor: Member,
+    demonstrations: Mapping[str, Iterable[Demonstration]],
+    clock: Clock,
+) -> ReportChange:
+    """Replace the demonstrations chosen per parameter (SMARTS Level 2 ERA Technical Report guide, step 5).
+
+    Technical Reports only; a parameter the report does not cover is bad input; empty lists clear a parameter.
+    """
+    require_in_facility(report, actor)
+    require(actor, Action.EDIT_DEMONSTRATIONS)
+    unknown = sorted(set(demonstrations) - set(report.parameters))
+    if unknown:
+        raise BadInput(f"the report does not cover {', '.join(unknown)}", code="unknown_parameter")
+    if report.report_type != TECHNICAL_REPORT:
+        raise Conflict(f"a {report.report_type} has no demonstrations", code="demonstrations_not_applicable")
+    _require_editable(report)
+    chosen = {p: tuple(dict.fromkeys(d)) for p, d in demonstrations.items()}
+    new, item = record_change(
+        report,
+        actor,
+        Action.EDIT_DEMONSTRATIONS,
+        clock,
+        changes={"demonstrations": {p: d for p, d in chosen.items() if d}},
+    )
+    return ReportChange(report=new, expected_version=report.version, history=item)
+
+
+def set_qisp(report: Report, actor: Member, qisp: QispRecord, clock: Clock) -> ReportChange:
+    """Name the QISP who prepared the report; `qisp` must be a registry hit (SMARTS guide, steps 7-8)."""
+    require_in_facility(report, actor)
+    require(actor, Action.SET_QISP)
+    _require_editable(report)
+    new, item = record_change(report, actor, Action.SET_QISP, clock, changes={"qisp": qisp})
+    return ReportChange(report=new, expected_version=report.version, history=item)
+
+
+def _require_complete(report: Report, attachments: Iterable[ReportAttachment]) -> None:
+    problems = completion_check(report, attachments)
+    if problems:
+        codes = ", ".join(dict.fromkeys(p.code for p in problems))
+        raise Conflict(f"the completion check failed: {codes}", code="completion_check_failed")
+
+
+def send_to_certifier(
+    report: Report, actor: Member, attachments: Iterable[ReportAttachment], clock: Clock
+) -> ReportChange:
+    """After a passing completion check, mark the report `Not Submitted - certification required` and e-mail
+    the LRP and DARs (SMARTS Level 2 ERA Technical Report guide, step 9)."""
+    require_in_facility(report, actor)
+    require(actor, Action.SEND_TO_CERTIFIER)
+    _require_editable(report)
+    if report.status == AWAITING_CERTIFICATION:
+        raise Conflict(
+            f"report {report.report_id} already awaits certification", code="already_sent_for_certification"
+        )
+    _require_complete(report, attachments)
+    new, item = record_change(
+        report, actor, Action.SEND_TO_CERTIFIER, clock, to_status=AWAITING_CERTIFICATION
+    )
+    notice = NoticeRequest(
+        notice_id=f"report_sent_for_certification:{report.wdid}:{report.report_id}:{new.version}",
+        kind="report_sent_for_certification",
+        wdid=report.wdid,
+        include_facility_signatories=True,
+        facts={
+            "report_id": report.report_id,
+            "report_type": report.report_type,
+            "reporting_year": report.reporting_year,
+            "due": report.due.isoformat(),
+        },
+    )
+    return ReportChange(report=new, expected_version=report.version, history=item, notices=(notice,))
+
+
+def _certification(actor: Member, title: str, on: date, certification_id: str) -> Certification:
+    title = title.strip() or actor.title
+    if not title:
+        raise BadInput(
+            "the certifier's title is required", code="certifier_title_required", field="certifier_title"
+        )
+    return Certification(
+        certifier_user_id=actor.user_id,
+        certifier_name=actor.name or actor.user_id,
+        certifier_title=title,
+        certified_on=on,
+        certification_id=certification_id,
+    )
+
+
+def _require_statement(certification_accepted: bool) -> None:
+    if not certification_accepted:
+        raise BadInput(
+            "the certification statement must be accepted",
+            code="certification_statement_not_accepted",
+            field="certification_accepted",
+        )
+
+
+def certify(
+    report: Report,
+    actor: Member,
+    attachments: Iterable[ReportAttachment],
+    *,
+    certification_accepted: bool,
+    certifier_title: str,
+    clock: Clock,
+) -> ReportChange:
+    """Certify and submit: LRP or DAR with an eAuthorization, statement accepted, completion check passing
+    (SMARTS Level 2 ERA Technical Report guide, steps 10-11). Allowed from `Future` too (step 10.b: the LRP or
+    DAR opens the report directly). Closes the report's obligations and returns the `SubmissionFacts`."""
+    require_in_facility(report, actor)
+    require(actor, Action.CERTIFY)
+    _require_statement(certification_accepted)
+    _require_editable(report)
+    _require_complete(report, attachments)
+    on = today(clock)
+    certification = _certification(
+        actor, certifier_title, on, f"CERT-{report.report_id}-{report.version + 1}"
+    )
+    new, item = record_change(
+        report, actor, Action.CERTIFY, clock, to_status=SUBMITTED, changes={"certification": certification}
+    )
+    return ReportChange(
+        report=new,
+        expected_version=report.version,
+        history=item,
+        obligation_effects=tuple(
+            ObligationEffect(obligation_id=o, kind="close", on=on) for o in report.obligation_ids
+        ),
+        submission=SubmissionFacts(
+            wdid=report.wdid,
+            report_id=report.report_id,
+            report_type=report.report_type,
+            reporting_year=report.reporting_year,
+            submitted_on=on,
+            certification_id=certification.certification_id,
+            demonstrations=dict(report.demonstrations),
+        ),
+    )
+
+
+def prepare_update(
+    report: Report,
+    actor: Member,
+    attachments: Iterable[ReportAttachment],
+    *,
+    reason: str,
+    attachment_id: str,
+    clock: Clock,
+) -> ReportChange:
+    """Start an update of a submitted Technical Report: a reason and a revised, accepted attachment of type
+    `Level 2 ERA Technical Report` (SMARTS Level 2 ERA Technical Report guide, steps 12-14). One open at a
+    time."""
+    require_in_facility(report, actor)
+    require(actor, Action.PREPARE_UPDATE)
+    reason = reason.strip()
+    if not reason:
+        raise BadInput("a reason for the update is required", code="update_reason_required", field="reason")
+    attachment = next((a for a in attachments if a.attachment_id == attachment_id), None)
+    if attachment is None:
+        raise BadInput(f"attachment {attachment_id} is not on this report", code="attachment_not_found")
+    if attachment.file_type != TECHNICAL_REPORT or attachment.status != "accepted":
+        raise BadInput(
+            f"attachment {attachment_id} must be an accepted {TECHNICAL_REPORT}",
+            code="update_attachment_not_usable",
+        )
+    if report.report_type != TECHNICAL_REPORT:
+        raise Conflict(f"a {report.report_type} takes no updates", code="updates_only_for_technical_report")
+    if report.status != SUBMITTED:
+        raise Conflict(f"report {report.report_id} is not submitted yet", code="report_not_submitted")
+    if any(u.certification is None for u in report.updates):
+        raise Conflict("an update already awaits certification", code="update_in_progress")
+    update = ReportUpdate(
+        update_id=f"{report.report_id}-U{len(report.updates) + 1}",
+        reason=reason,
+        attachment_id=attachment_id,
+        prepared_by=actor.user_id,
+        prepared_on=today(clock),
+    )
+    new, item = record_change(
+        report,
+        actor,
+        Action.PREPARE_UPDATE,
+        clock,
+        reason=reason,
+        changes={"updates": (*report.updates, update)},
+    )
+    return ReportChange(report=new, expected_version=report.version, history=item)
+
+
+def certify_update(
+    report: Report,
+    actor: Member,
+    update_id: str,
+    *,
+    certification_accepted: bool,
+    certifier_title: str,
+    clock: Clock,
+) -> ReportChange:
+    """Certify an update the same way as the report (SMARTS Level 2 ERA Technical Report guide, step 15)."""
+    require_in_facility(report, actor)
+    require(actor, Action.CERTIFY_UPDATE)
+    _require_statement(certification_accepted)
+    index = next((i for i, u in enumerate(report.updates) if u.update_id == update_id), None)
+    if index is None:
+        raise NotFound(f"update {update_id} not found", code="update_not_found")
+    update = report.updates[index]
+    if update.certification is not None:
+        raise Conflict(f"update {update_id} is already certified", code="update_already_certified")
+    on = today(clock)
+    certification = _certification(actor, certifier_title, on, f"CERT-{update_id}-{report.version + 1}")
+    updates = list(report.updates)
+    updates[index] = update.model_copy(update={"certification": certification})
+    new, item = record_change(
+        report, actor, Action.CERTIFY_UPDATE, clock, reason=update.reason, changes={"updates": tuple(updates)}
+    )
+    return ReportChange(
+        report=new,
+        expected_version=report.version,
+        history=item,
+        submission=SubmissionFacts(
+            wdid=report.wdid,
+            report_id=report.report_id,
+            report_type=report.report_type,
+            reporting_year=report.reporting_year,
+            submitted_on=on,
+            certification_id=certification.certification_id,
+            demonstrations=dict(report.demonstrations),
+            update_id=update_id,
+        ),
+    )

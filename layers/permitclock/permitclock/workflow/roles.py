@@ -1,0 +1,80 @@
+"""Who may do what to a facility's ERA reports: the permission matrix as data (seed 000 steps 9-11)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from permitclock.domain.members import ROLES, Member, Role
+from permitclock.errors import NotAllowed
+
+
+class Action(StrEnum):
+    """Every report or facility action the API exposes."""
+
+    VIEW = "view"
+    COMPLETION_CHECK = "completion_check"
+    EDIT_DEMONSTRATIONS = "edit_demonstrations"
+    SET_QISP = "set_qisp"
+    SEND_TO_CERTIFIER = "send_to_certifier"
+    CERTIFY = "certify"
+    PREPARE_UPDATE = "prepare_update"
+    CERTIFY_UPDATE = "certify_update"
+    REQUEST_EXTENSION = "request_extension"
+    RECORD_REGIONAL_BOARD_EXTENSION = "record_regional_board_extension"
+    MANAGE_MEMBERS = "manage_members"
+
+
+_EVERYONE: frozenset[Role] = frozenset(ROLES)
+_PREPARERS: frozenset[Role] = frozenset({"LRP", "DAR", "DEP", "QISP"})
+_SIGNATORIES: frozenset[Role] = frozenset({"LRP", "DAR"})
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    # Any user with access to the report may view it and run the completion check (step 9).
+    Action.VIEW: _EVERYONE,
+    Action.COMPLETION_CHECK: _EVERYONE,
+    # Preparing the report (steps 5-8, 13-14): the QISP prepares, a DEP enters, the signatories may too.
+    Action.EDIT_DEMONSTRATIONS: _PREPARERS,
+    Action.SET_QISP: _PREPARERS,
+    Action.PREPARE_UPDATE: _PREPARERS,
+    # A DEP who passes the check may only send it to the LRP/DAR (step 9); the signatories may also.
+    Action.SEND_TO_CERTIFIER: frozenset({"LRP", "DAR", "DEP"}),
+    # Certification and extensions belong to the LRP and DARs only (steps 10, 11, 15).
+    Action.CERTIFY: _SIGNATORIES,
+    Action.CERTIFY_UPDATE: _SIGNATORIES,
+    Action.REQUEST_EXTENSION: _SIGNATORIES,
+    Action.RECORD_REGIONAL_BOARD_EXTENSION: _SIGNATORIES,
+    # Project decision: the LRP, who answers for the facility, decides who acts for it.
+    Action.MANAGE_MEMBERS: frozenset({"LRP"}),
+}
+
+NEEDS_EAUTHORIZATION: frozenset[Action] = frozenset({Action.CERTIFY, Action.CERTIFY_UPDATE})
+"""SMARTS guide step 10: "The Legally Responsible Person/Duly Authorized Representative must have a valid
+eAuthorization form on file to be able to certify" -- so an LRP needs it as much as a DAR."""
+
+
+def is_allowed(role: Role, action: Action) -> bool:
+    return role in PERMISSIONS[action]
+
+
+def require(member: Member, action: Action) -> None:
+    """Raise `NotAllowed` unless `member` may perform `action` (role, then eAuthorization: step 10)."""
+    if not is_allowed(member.role, action):
+        raise NotAllowed(
+            f"the {member.role} role may not {action.value.replace('_', ' ')}", code="role_not_permitted"
+        )
+    if action in NEEDS_EAUTHORIZATION and not member.eauthorization_on_file:
+        raise NotAllowed("certifying needs an eAuthorization on file", code="eauthorization_required")
+
+
+def permission_matrix_markdown() -> str:
+    """The matrix as a Markdown table (rendered into docs/workflow.md; a test keeps the two equal)."""
+    lines = ["| action | " + " | ".join(ROLES) + " |", "|---|" + "---|" * len(ROLES)]
+    for action, roles in PERMISSIONS.items():
+        marks = []
+        for role in ROLES:
+            mark = "yes" if role in roles else "-"
+            if mark == "yes" and action in NEEDS_EAUTHORIZATION:
+                mark = "yes (eAuthorization)"
+            marks.append(mark)
+        lines.append(f"| `{action.value}` | " + " | ".join(marks) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,160 @@
+"""API test bed: two facilities in memory, a fixed clock, and HTTP API v2 events with JWT claims"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from permitclock.api.memory import InMemoryOutbox, InMemoryReportStore
+from permitclock.api.routes import create_app
+from permitclock.api.store import Dependencies
+from permitclock.clock import FixedClock
+from permitclock.domain.members import ROLES, Member
+from permitclock.domain.obligations import Obligation
+from permitclock.domain.reports import QispRecord, Report, ReportAttachment
+
+WDID = "5S34I025848"
+OTHER_WDID = "4 19I000033"
+REPORT_ID = "961116"
+OTHER_REPORT_ID = "777001"
+PARAMS = ("Total Suspended Solids (TSS)", "Zinc, Total (Recoverable)")
+BMP = "Industrial Activity BMP Demonstration (Part 2.a.iii)"
+QISP = QispRecord(certificate_number="F09876", first_name="Qisp", last_name="Industrial", zip="95814")
+TODAY = date(2026, 11, 3)
+OBLIGATION = Obligation(
+    program="igp",
+    type="level_2_technical_report",
+    facility_id=WDID,
+    subject=PARAMS[1],
+    due=date(2027, 1, 1),
+    section="IGP XII.D.2",
+    period="2025-2026",
+)
+TR = ReportAttachment(attachment_id="2087923", file_type="Level 2 ERA Technical Report", status="accepted")
+REVISED = ReportAttachment(
+    attachment_id="2099999", file_type="Level 2 ERA Technical Report", status="accepted"
+)
+LETTER = ReportAttachment(attachment_id="3000001", file_type="Supporting Documentation", status="accepted")
+
+
+def user(role: str, wdid: str = WDID) -> str:
+    return f"{'b-' if wdid != WDID else ''}user-{role.lower()}"
+
+
+def report(wdid: str = WDID, report_id: str = REPORT_ID, **changes: Any) -> Report:
+    base = Report(
+        wdid=wdid,
+        report_id=report_id,
+        report_type="Level 2 ERA Technical Report",
+        reporting_year="2025-2026",
+        parameters=PARAMS,
+        due=date(2027, 1, 1),
+        obligation_ids=(OBLIGATION.obligation_id,) if wdid == WDID else (),
+    )
+    return base.model_copy(update=changes)
+
+
+def complete(**changes: Any) -> Report:
+    return report(**{"demonstrations": {p: (BMP,) for p in PARAMS}, "qisp": QISP, **changes})
+
+
+@dataclass
+class Api:
+    app: APIGatewayHttpResolver
+    store: InMemoryReportStore
+    outbox: InMemoryOutbox
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        as_user: str | None = "user-lrp",
+        body: Any = None,
+        query: dict[str, str] | None = None,
+        raw_body: str | None = None,
+    ) -> tuple[int, Any]:
+        response = self.app.resolve(
+            event(method, path, as_user=as_user, body=body, query=query, raw_body=raw_body), {}
+        )
+        text = response.get("body") or ""
+        return response["statusCode"], json.loads(text) if text else None
+
+
+def event(
+    method: str,
+    path: str,
+    *,
+    as_user: str | None,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    raw_body: str | None = None,
+) -> dict[str, Any]:
+    claims = (
+        {"sub": as_user, "email": f"{as_user}@example.com", "name": f"Name of {as_user}"} if as_user else {}
+    )
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": urlencode(query or {}),
+        "queryStringParameters": query,
+        "headers": {"content-type": "application/json"},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "api",
+            "domainName": "api.example.com",
+            "domainPrefix": "api",
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": "192.0.2.1",
+                "userAgent": "pytest",
+            },
+            "requestId": "req-1",
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": "03/Nov/2026:14:00:00 +0000",
+            "timeEpoch": 1793800800000,
+            "authorizer": {"jwt": {"claims": claims, "scopes": None}},
+        },
+        "body": raw_body if raw_body is not None else (json.dumps(body) if body is not None else None),
+        "isBase64Encoded": False,
+    }
+
+
+def seeded_store() -> InMemoryReportStore:
+    store = InMemoryReportStore()
+    for wdid in (WDID, OTHER_WDID):
+        for role in ROLES:
+            signs = role in ("LRP", "DAR")
+            store.put_member(
+                Member(
+                    wdid=wdid,
+                    user_id=user(role, wdid),
+                    role=role,
+                    title="Manager" if signs else "",
+                    eauthorization_on_file=signs,
+                )
+            )
+    store.add_report(report())
+    store.add_attachment(WDID, REPORT_ID, TR)
+    store.add_attachment(WDID, REPORT_ID, LETTER)
+    store.add_obligation(OBLIGATION)
+    store.add_report(report(OTHER_WDID, OTHER_REPORT_ID))
+    store.add_attachment(OTHER_WDID, OTHER_REPORT_ID, TR)
+    store.add_qisps([QISP])
+    return store
+
+
+@pytest.fixture
+def api() -> Api:
+    store, outbox = seeded_store(), InMemoryOutbox()
+    deps = Dependencies(store=store, outbox=outbox, clock=FixedClock.on(TODAY))
+    return Api(app=create_app(lambda: deps), store=store, outbox=outbox)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from permitclock.api.routes import openapi_document
+
+from .conftest import Api
+
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "openapi.json"
+
+
+def test_docs_openapi_json_is_the_generated_document() -> None:
+    assert DOCS.read_text() == openapi_document(), "regenerate with permitclock.api.routes.write_openapi"
+
+
+def test_the_document_lists_every_route(api: Api) -> None:
+    paths = json.loads(openapi_document())["paths"]
+    report = "/facilities/{wdid}/reports/{report_id}"
+    assert set(paths) == {
+        "/facilities",
+        "/facilities/{wdid}/reports",
+        "/facilities/{wdid}/obligations",
+        "/facilities/{wdid}/members/{user_id}",
+        "/qisps",
+        report,
+        *(
+            f"{report}/{tail}"
+            for tail in (
+                "demonstrations",
+                "qisp",
+                "completion-check",
+                "send-to-certifier",
+                "certify",
+                "updates",
+                "updates/{update_id}/certify",
+                "extension",
+                "regional-board-extension",
+            )
+        ),
+    }
+
+
+def test_openapi_route_serves_the_same_document(api: Api) -> None:
+    status, body = api.call("GET", "/openapi.json")
+    assert status == 200 and body == json.loads(openapi_document())
