@@ -20,32 +20,11 @@ from permitclock.domain.attachments import (
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
+from infra.sample_documents import raw_pdf
+
 REPORT = AttachmentFileType.LEVEL_2_ERA_TECHNICAL_REPORT
 SUPPORTING = AttachmentFileType.SUPPORTING_DOCUMENTATION
 TEXT = b"BT /F1 12 Tf 72 720 Td (Level 2 ERA Technical Report) Tj ET"
-
-
-def raw_pdf(content: bytes, *, filters: str = "", page_extra: bytes = b"") -> bytes:
-    """A one-page PDF with a correct xref: catalog, pages, page, content stream, Helvetica."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> " + page_extra + b">>",
-        b"<< /Length %d %s >>\nstream\n" % (len(content), filters.encode()) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
 
 
 def written(writer: PdfWriter) -> bytes:

@@ -1,0 +1,38 @@
+"""Small, valid documents built in code for the demo and tests (no dependency on ../shared)."""
+
+from __future__ import annotations
+
+import io
+
+
+def raw_pdf(content: bytes, *, filters: str = "", page_extra: bytes = b"") -> bytes:
+    """A one-page PDF with a correct xref: catalog, pages, page, content stream, Helvetica."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> " + page_extra + b">>",
+        b"<< /Length %d %s >>\nstream\n" % (len(content), filters.encode()) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = io.BytesIO()
+    out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    out.writelines(b"%010d 00000 n \n" % offset for offset in offsets)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+def text_pdf(*lines: str) -> bytes:
+    """A one-page PDF showing `lines` of Latin-1 text, one under the other."""
+    ops = [b"BT /F1 12 Tf 72 720 Td 14 TL"]
+    for line in lines:
+        escaped = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        ops.append(b"(" + escaped.encode("latin-1") + b") '")
+    ops.append(b"ET")
+    return raw_pdf(b"\n".join(ops))
