@@ -175,6 +175,7 @@ def test_contract_violations_are_rejected_with_a_reason(
     records = [i for i in local.table.scan()["Items"] if not i["pk"].startswith("IDEMPOTENCY#")]
     [record] = records
     assert record["status"] == "rejected"
+    assert record["errors"][0]["code"] == reason
     assert record["errors"][0]["message"]
     tags = local.s3.get_object_tagging(Bucket=local.bucket, Key=record["quarantine_key"])["TagSet"]
     assert {"Key": "reason", "Value": reason} in tags

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from permitclock.domain.reports import ReportAttachment
 from permitclock.workflow.completion import completion_check
 
@@ -39,3 +41,20 @@ def test_other_report_types_need_their_own_attachment_and_no_demonstrations() ->
     assert [p.code for p in completion_check(plan, [TR_ATTACHMENT])] == ["no_report_attachment"]
     own = ReportAttachment(attachment_id="1", file_type="Level 2 ERA Action Plan", status="accepted")
     assert completion_check(plan, [own]) == ()
+
+
+def test_a_rejected_attachment_stands_until_a_corrected_file_of_its_type_follows() -> None:
+    rejected = TR_ATTACHMENT.model_copy(
+        update={"attachment_id": "9", "status": "rejected", "date_attached": datetime(2026, 11, 2, tzinfo=UTC)}
+    )
+    earlier = TR_ATTACHMENT.model_copy(update={"date_attached": datetime(2026, 11, 1, tzinfo=UTC)})
+    later = TR_ATTACHMENT.model_copy(update={"date_attached": datetime(2026, 11, 3, tzinfo=UTC)})
+    other_type = later.model_copy(update={"attachment_id": "8", "file_type": "Supporting Documentation"})
+
+    assert [p.code for p in completion_check(complete_report(), [rejected, earlier])] == [
+        "rejected_attachment_attached"
+    ]
+    assert [p.code for p in completion_check(complete_report(), [rejected, earlier, other_type])] == [
+        "rejected_attachment_attached"
+    ]
+    assert completion_check(complete_report(), [rejected, later]) == ()

@@ -60,6 +60,10 @@ class FindingCode(StrEnum):
     TOO_MANY_PAGES = "too_many_pages"
     RESOURCE_LIMIT = "resource_limit"
     """A parser limit, the time budget or the memory cap was hit, or the checking process died."""
+    BAD_KEY = "bad_key"
+    """The upload's S3 key breaks the contract `attachments/{WDID}/{report_id}/{file name}`."""
+    BAD_METADATA = "bad_metadata"
+    """The upload's object metadata is missing a field or has an invalid one (e.g. an unknown file type)."""
 
     NO_TEXT_LAYER = "no_text_layer"
     """Warning: no extractable text on the first pages (a scan); accepted."""

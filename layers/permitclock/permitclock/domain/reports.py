@@ -40,6 +40,7 @@ class ReportAttachment(BaseModel):
     file_type: AttachmentFileType | None = None
     title: str = ""
     status: AttachmentStatus
+    date_attached: datetime | None = None
 
 
 class QispRecord(BaseModel):

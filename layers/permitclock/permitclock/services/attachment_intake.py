@@ -166,8 +166,8 @@ class AttachmentIntake:
 
 
 def _contract_finding(err: BadInput) -> Finding:
-    """A broken upload contract is reported like a malformed file, with the contract's own message."""
-    return Finding(code=FindingCode.MALFORMED, message=err.message)
+    """A broken upload contract (`bad_key` or `bad_metadata`), with the contract's own message."""
+    return Finding(code=FindingCode(err.code), message=err.message)
 
 
 def _rejection_notice(record: AttachmentRecord, key: AttachmentKey) -> NoticeRequest:
