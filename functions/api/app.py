@@ -14,6 +14,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock.adapters.publisher import SqsNoticePublisher
+from permitclock.adapters.reports import DynamoDbReportStore
 from permitclock.api.routes import create_app
 from permitclock.api.store import Dependencies, ReportStore
 from permitclock.clock import SystemClock
@@ -24,8 +25,8 @@ tracer = Tracer()
 
 
 def build_report_store(table_name: str) -> ReportStore:
-    """The `ReportStore` on the state table. Wiring point: return the DynamoDB implementation here."""
-    raise NotImplementedError(f"no DynamoDB ReportStore wired yet for table {table_name}")
+    """The `ReportStore` on the state table (`adapters.reports.DynamoDbReportStore`)."""
+    return DynamoDbReportStore(boto3.resource("dynamodb").Table(table_name))
 
 
 @cache

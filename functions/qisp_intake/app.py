@@ -1,0 +1,63 @@
+"""QISP registry intake: S3 events for `qisp/` (via SQS) -> registry items in the state table.
+
+Thin handler: parse each SQS record (powertools parser + BatchProcessor, partial batch failures) and run the
+`QispIntake` service per object event. A message that is not an S3 notification raises, so it is retried and
+then dead-lettered; a bad CSV never raises: its verdict is in the upload record.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from permitclock.adapters.qisp import QispRegistry
+from permitclock.adapters.uploads import MonitoringObjects, UploadRecords
+from permitclock.events import object_events
+from permitclock.services.qisp_intake import QispIntake
+from permitclock.settings import QispIntakeSettings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+settings = QispIntakeSettings()  # type: ignore[call-arg]  # filled from the environment
+processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
+
+
+@cache
+def intake() -> QispIntake:
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    return QispIntake(
+        objects=MonitoringObjects(boto3.client("s3")),
+        uploads=UploadRecords(table),
+        registry=QispRegistry(table),
+        max_bytes=settings.qisp_max_bytes,
+    )
+
+
+def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
+    out = []
+    for event in object_events(record.body):
+        result = intake().handle(event)
+        logger.info(
+            "qisp registry upload handled",
+            outcome=result.outcome,
+            loaded=result.loaded,
+            rejected_rows=result.rejected_rows,
+            codes=list(result.codes),
+        )
+        metrics.add_metric(name=f"qisp_upload_{result.outcome}", unit=MetricUnit.Count, value=1)
+        out.append({"outcome": result.outcome, "loaded": result.loaded, "rejected_rows": result.rejected_rows})
+    return out
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
