@@ -3,7 +3,9 @@
 Generates a raw "Industrial Ad Hoc Reports - Parameter Data" file of FACILITIES x 8 parameters x 6 results
 (default 20,000 x 8 x 6 = 960,000 rows, ~230 MB) in a temp dir and prints rows/s for parsing alone and for
 parsing + Level assignment (`permitclock levels`' engine), their ratio (target <= 2) and the total time
-(target < 30 s on a 2-core machine), then one JSON line with the figures. Nothing is asserted.
+(target < 30 s on a 2-core machine), then one JSON line with the figures. Nothing is asserted. The machine is
+shared: the CPU seconds of this process and the load averages are printed too (`ratio_cpu` is the ratio in CPU
+time, steadier than wall-clock under load).
 
     .venv/bin/python bench/bench_levels.py [--facilities N] [--profile]
 """
@@ -66,20 +68,38 @@ def generate(path: Path, facilities: int, seed: int = 2014) -> int:
 
 def time_parse(path: Path) -> tuple[float, int, int]:
     """Parse only, counting rows (nothing is kept, so the GC has little to walk)."""
-    start = time.perf_counter()
+    return _time_parse(path)[:3]
+
+
+def _time_parse(path: Path) -> tuple[float, int, int, float]:
+    """(wall s, samples, rejected, CPU s of this process)."""
+    cpu, start = time.process_time(), time.perf_counter()
     samples = rejected = 0
     for row in parse(path, as_of=AS_OF):
         if isinstance(row, Sample):
             samples += 1
         else:
             rejected += 1
-    return time.perf_counter() - start, samples, rejected
+    return time.perf_counter() - start, samples, rejected, time.process_time() - cpu
 
 
 def time_levels(path: Path) -> tuple[float, int]:
-    start = time.perf_counter()
+    return _time_levels(path)[:2]
+
+
+def _time_levels(path: Path) -> tuple[float, int, float]:
+    """(wall s, assignments, CPU s of this process)."""
+    cpu, start = time.process_time(), time.perf_counter()
     run = compute_levels([str(path)], as_of=AS_OF)
-    return time.perf_counter() - start, len(run.assignments)
+    return time.perf_counter() - start, len(run.assignments), time.process_time() - cpu
+
+
+def _loadavg() -> str:
+    """The 1/5/15-minute load averages (`/proc/loadavg`): the box is shared, so timings need them alongside."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def main() -> None:
@@ -93,11 +113,12 @@ def main() -> None:
         rows = generate(path, args.facilities)
         generate_s = time.perf_counter() - t0
         size_mb = path.stat().st_size / 1e6
-        parse_s, samples, rejected = time_parse(path)
+        load_before = _loadavg()
+        parse_s, samples, rejected, parse_cpu = _time_parse(path)
         if args.profile:
             profiler = cProfile.Profile()
             profiler.enable()
-        levels_s, assignments = time_levels(path)
+        levels_s, assignments, levels_cpu = _time_levels(path)
         if args.profile:
             profiler.disable()
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
@@ -111,12 +132,17 @@ def main() -> None:
         "parse_assign_s": round(levels_s, 2),
         "parse_assign_rows_per_s": round(rows / levels_s),
         "ratio_parse_assign_over_parse": round(ratio, 2),
+        "parse_cpu_s": round(parse_cpu, 2),
+        "parse_assign_cpu_s": round(levels_cpu, 2),
+        "ratio_cpu": round(levels_cpu / parse_cpu, 2),
         "total_s": round(parse_s + levels_s, 2),
         "samples": samples,
         "rejected": rejected,
         "assignments": assignments,
         "ratio_target": TARGET_RATIO,
         "total_target_s": TARGET_TOTAL_SECONDS,
+        "loadavg_before": load_before,
+        "loadavg_after": _loadavg(),
     }
     for key, value in figures.items():
         print(f"{key:32s} {value}")

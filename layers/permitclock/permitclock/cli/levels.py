@@ -11,7 +11,6 @@ import argparse
 import gc
 import json
 import sys
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +22,7 @@ from permitclock.domain.levels import Assignment, NdPolicy, ParameterStatus
 from permitclock.domain.samples import RejectedRow, Sample
 from permitclock.errors import DomainError
 from permitclock.intake.smarts import SmartsReader
-from permitclock.rules.igp.levels import assign_year
+from permitclock.rules.igp.levels import assign_grouped
 from permitclock.rules.igp.years import has_levels, is_over
 
 
@@ -46,24 +45,48 @@ class LevelsRun:
     final_statuses: dict[str, dict[str, ParameterStatus]] = field(default_factory=dict)
 
 
-def read_samples(paths: Iterable[str], as_of: date, run: LevelsRun) -> dict[str, list[Sample]]:
-    """Parse every file; samples mapped to an NAL grouped by WDID (the rest are not needed for Levels)."""
-    by_wdid: dict[str, list[Sample]] = defaultdict(list)
+Grouped = dict[str, dict[str, dict[str, list[Sample]]]]
+"""Samples mapped to an NAL, by WDID, then reporting year, then NAL parameter key (`Sample.nal`)."""
+
+
+def read_samples(paths: Iterable[str], as_of: date, run: LevelsRun) -> Grouped:
+    """Parse every file; samples mapped to an NAL grouped by WDID, reporting year and NAL parameter in the same
+    pass (the rest are not needed for Levels), as `assign_grouped` takes them."""
+    by_wdid: Grouped = {}
+    last_wdid: str | None = None
+    years: dict[str, dict[str, list[Sample]]] = {}
+    rejected = run.rejected
     for path in paths:
         try:
             reader = SmartsReader(path, as_of=as_of)
         except DomainError as err:
             run.file_errors.append(err.message)
-            run.rejected.append(RejectedRow(path, 0, err.message))
+            rejected.append(RejectedRow(path, 0, err.message))
             continue
         run.files_read += 1
         with reader:
             for row in reader:
-                if isinstance(row, Sample):
-                    if row.nal is not None:
-                        by_wdid[row.wdid].append(row)
+                if isinstance(row, RejectedRow):
+                    rejected.append(row)
+                    continue
+                nal = row.nal
+                if nal is None:
+                    continue
+                wdid = row.wdid
+                if wdid != last_wdid:  # rows of one facility mostly come together
+                    years = by_wdid.get(wdid)  # type: ignore[assignment]
+                    if years is None:
+                        years = by_wdid[wdid] = {}
+                    last_wdid = wdid
+                year = row.reporting_year
+                by_nal = years.get(year)
+                if by_nal is None:
+                    by_nal = years[year] = {}
+                group = by_nal.get(nal)
+                if group is None:
+                    by_nal[nal] = [row]
                 else:
-                    run.rejected.append(row)
+                    group.append(row)
     return by_wdid
 
 
@@ -86,18 +109,20 @@ def _compute(paths: Sequence[str], as_of: date, nd_policy: NdPolicy, run: Levels
     by_wdid = read_samples(paths, as_of, run)
     if not run.files_read:
         raise DomainError("; ".join(run.file_errors) or "no input file", code="unreadable")
+    assignments = run.assignments
+    assignable = {year: has_levels(year) and is_over(year, as_of) for years in by_wdid.values() for year in years}
     for wdid in sorted(by_wdid):
-        by_year: dict[str, list[Sample]] = defaultdict(list)
-        for sample in by_wdid[wdid]:
-            by_year[sample.reporting_year].append(sample)
+        by_year = by_wdid[wdid]
         statuses: dict[str, ParameterStatus] = {}
         for year in sorted(by_year):
-            if not has_levels(year) or not is_over(year, as_of):
+            if not assignable[year]:
                 continue
-            for assignment in assign_year(wdid, year, statuses, by_year[year], as_of=as_of, nd_policy=nd_policy):
+            for assignment in assign_grouped(
+                wdid, year, statuses, by_year[year], as_of=as_of, nd_policy=nd_policy, checked=True
+            ):
                 statuses[assignment.parameter] = assignment.status
                 if assignment.evaluation.result_count:
-                    run.assignments.append(assignment)
+                    assignments.append(assignment)
         run.final_statuses[wdid] = statuses
     return run
 

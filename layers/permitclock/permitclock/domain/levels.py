@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +28,54 @@ Demonstration = Literal[
 states the BMPs are expected to eliminate future exceedances (the only way back to Baseline), one that does
 not, a Non-Industrial Pollutant Source Demonstration, or a Natural Background Pollutant Source Demonstration.
 """
+
+M = TypeVar("M", bound=BaseModel)
+_set = object.__setattr__
+_FIELD_NAMES: dict[type[BaseModel], frozenset[str]] = {}
+
+
+def trusted(cls: type[M], values: dict[str, Any], fields_set: set[str] | None = None) -> M:
+    """`cls.model_construct(**values)` without its per-field loop, for the hot path of the Level engine.
+
+    `values` must hold every field of `cls`, in declaration order, already of the declared type (the caller has
+    done its own checks): it becomes the instance's `__dict__` as is. `fields_set` defaults to every field name,
+    as `model_construct` gives when every field is passed. Only for plain models (no extra, private attributes,
+    post-init hook nor root model), which `_check_trusted` asserts for the models built this way.
+    """
+    if fields_set is None:
+        names = _FIELD_NAMES.get(cls)
+        if names is None:
+            names = _FIELD_NAMES[cls] = frozenset(cls.__pydantic_fields__)
+        fields_set = set(names)  # every field was passed; copying a frozenset is cheaper than set(values)
+    model = cls.__new__(cls)
+    _set(model, "__dict__", values)
+    _set(model, "__pydantic_fields_set__", fields_set)
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
+def trusted_copy(model: M, update: dict[str, Any]) -> M:
+    """`model.model_copy(update=update)` (shallow, no validation) for a plain model, without `copy.copy`."""
+    cls = type(model)
+    new = cls.__new__(cls)
+    _set(new, "__dict__", {**model.__dict__, **update})
+    _set(new, "__pydantic_fields_set__", model.__pydantic_fields_set__ | update.keys())
+    _set(new, "__pydantic_extra__", None)
+    _set(new, "__pydantic_private__", None)
+    return new
+
+
+def _check_trusted(*classes: type[BaseModel]) -> None:
+    for cls in classes:
+        plain = (
+            cls.__pydantic_post_init__ is None
+            and not cls.__private_attributes__
+            and not cls.__pydantic_root_model__
+            and cls.model_config.get("extra") in (None, "ignore", "forbid")
+        )
+        if not plain:  # pragma: no cover - a guard for future edits of the models
+            raise TypeError(f"{cls.__name__} cannot be built with trusted(): not a plain model")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,3 +176,6 @@ class Assignment(BaseModel):
     @property
     def changed(self) -> bool:
         return self.level != self.prior_level
+
+
+_check_trusted(ParameterStatus, YearEvaluation, Assignment, Obligation)

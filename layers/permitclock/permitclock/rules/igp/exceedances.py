@@ -7,11 +7,12 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from permitclock.domain.levels import CountedResult, NdPolicy, QseCheck, YearEvaluation
-from permitclock.domain.samples import Sample
+from permitclock.domain.levels import CountedResult, NdPolicy, QseCheck, YearEvaluation, trusted
+from permitclock.domain.samples import NON_DETECT_QUALIFIERS, Sample
 from permitclock.rules.igp.nals import NAL, PH
 
 EFFLUENT = "effluent monitoring"
+_ZERO = Decimal(0)
 
 
 @cache
@@ -37,15 +38,23 @@ def is_qualifying_storm_event(event_type: str | None) -> bool:
     return is_storm_water_event(event_type) and "qualifying" in key and "non qualifying" not in key
 
 
+@cache
+def is_effluent_location(location_type: str | None) -> bool:
+    """The location type lets a result count: Effluent Monitoring, or None when the file has no such column."""
+    return location_type is None or location_type.strip().casefold() == EFFLUENT
+
+
 def counts(sample: Sample, nal: NAL) -> bool:
     """True when `sample` enters `nal`'s calculation (era-rules "Which results count"; IGP XXI.J.2 voluntary
     results included): mapped to the NAL, Effluent Monitoring location when the file has the column, storm
     water event. Non-detects are decided by `nd_policy` later."""
     if sample.nal != nal.parameter:
         return False
-    if sample.location_type is not None and sample.location_type.strip().casefold() != EFFLUENT:
-        return False
-    return is_storm_water_event(sample.event_type)
+    return is_effluent_location(sample.location_type) and is_storm_water_event(sample.event_type)
+
+
+def _order(sample: Sample) -> tuple[object, ...]:
+    return (sample.sample_date, sample.sample_id, sample.location, sample.file, sample.line)
 
 
 def deduplicate(samples: Iterable[Sample]) -> tuple[list[Sample], int]:
@@ -63,7 +72,9 @@ def deduplicate(samples: Iterable[Sample]) -> tuple[list[Sample], int]:
         duplicates += 1
         if (sample.file, sample.line) < (other.file, other.line):
             kept[key] = sample
-    ordered = sorted(kept.values(), key=lambda s: (s.sample_date, s.sample_id, s.location, s.file, s.line))
+    ordered = list(kept.values())
+    if len(ordered) > 1:
+        ordered.sort(key=_order)
     return ordered, duplicates
 
 
@@ -92,6 +103,28 @@ def eligible_results(nal: NAL, reporting_year: str, samples: Iterable[Sample]) -
     return deduplicate(s for s in samples if s.reporting_year == reporting_year and counts(s, nal))
 
 
+def counted_samples(nal: NAL, samples: Iterable[Sample]) -> tuple[list[Sample], int]:
+    """`eligible_results` for samples already known to be of `nal` and of the reporting year (grouped by the
+    caller): the location and event checks of `counts`, then `deduplicate`, in one loop."""
+    kept: dict[tuple[object, ...], Sample] = {}
+    duplicates = 0
+    for sample in samples:
+        if not (is_effluent_location(sample.location_type) and is_storm_water_event(sample.event_type)):
+            continue
+        key = sample.duplicate_key
+        other = kept.get(key)
+        if other is None:
+            kept[key] = sample
+            continue
+        duplicates += 1
+        if (sample.file, sample.line) < (other.file, other.line):
+            kept[key] = sample
+    ordered = list(kept.values())
+    if len(ordered) > 1:
+        ordered.sort(key=_order)
+    return ordered, duplicates
+
+
 def evaluate_year(
     nal: NAL, reporting_year: str, samples: Iterable[Sample], nd_policy: NdPolicy = "zero"
 ) -> YearEvaluation:
@@ -111,54 +144,77 @@ def evaluate_eligible(
     nal: NAL, reporting_year: str, eligible: list[Sample], duplicates: int, nd_policy: NdPolicy
 ) -> YearEvaluation:
     """`evaluate_year` on results already filtered and deduplicated by `eligible_results`."""
-    total = Decimal(0)
+    return evaluate_with_qses(nal, reporting_year, eligible, duplicates, nd_policy)[0]
+
+
+def evaluate_with_qses(
+    nal: NAL, reporting_year: str, eligible: list[Sample], duplicates: int, nd_policy: NdPolicy
+) -> tuple[YearEvaluation, list[QseCheck]]:
+    """`evaluate_eligible` and `qse_checks` of the same eligible results, in one pass (the Level engine's hot
+    path). The per-result tests are those of `instantaneous_exceeds` and `result_clean`, inlined."""
+    total = _ZERO
     count = 0
     inst = 0
     results: list[CountedResult] = []
-    zero = Decimal(0)
+    by_day: dict[date, bool] = {}
+    exclude = nd_policy == "exclude"
+    annual = nal.annual
+    high = nal.instantaneous_high
+    low = nal.instantaneous_low
     for sample in eligible:
-        nd = sample.non_detect
-        if nd and nd_policy == "exclude":
+        value = sample.value
+        nd = sample.qualifier in NON_DETECT_QUALIFIERS  # Sample.non_detect
+        if nd or value is None:
+            exceeds = False
+            clean = True  # result_clean: a non-detect (or no value) is clean
+        else:
+            exceeds = (high is not None and value > high) or (low is not None and value < low)
+            clean = not exceeds and not (annual is not None and value > annual)
+        if is_qualifying_storm_event(sample.event_type):  # qse_checks: every eligible result, any nd_policy
+            day = sample.sample_date
+            by_day[day] = by_day.get(day, True) and clean
+        if nd:
+            if exclude:
+                continue
+            counted_as = _ZERO
+        elif value is None:  # the parser never yields a detected result without a value
             continue
-        counted_as = zero if nd else sample.value
-        if counted_as is None:  # the parser never yields a detected result without a value
-            continue
-        exceeds = instantaneous_exceeds(sample.value, nal, nd)
-        inst += exceeds
+        else:
+            counted_as = value
+        if exceeds:
+            inst += 1
         total += counted_as
         count += 1
         results.append(
             CountedResult(
-                sample_id=sample.sample_id,
-                sample_date=sample.sample_date,
-                location=sample.location,
-                qualifier=sample.qualifier,
-                value=sample.value,
-                counted_as=counted_as,
-                instantaneous_exceedance=exceeds,
-                line=sample.line,
+                sample.sample_id, sample.sample_date, sample.location, sample.qualifier, value, counted_as, exceeds,
+                sample.line,
             )
-        )
-    has_annual = nal.parameter != PH and nal.annual is not None
-    average = total / count if count and has_annual else None
-    annual_exceedance = bool(count) and has_annual and nal.annual is not None and total > nal.annual * count
-    return YearEvaluation.model_construct(
-        nal_parameter=nal.parameter,
-        parameter=nal.level_report_name,
-        reporting_year=reporting_year,
-        nd_policy=nd_policy,
-        result_count=count,
-        duplicates_ignored=duplicates,
-        annual_sum=total if count and has_annual else None,
-        annual_average=average,
-        annual_nal=nal.annual,
-        instantaneous_low=nal.instantaneous_low,
-        instantaneous_high=nal.instantaneous_high,
-        annual_exceedance=annual_exceedance,
-        instantaneous_exceedance_count=inst,
-        instantaneous_exceedance=inst >= 2,
-        results=tuple(results),
+        )  # fmt: skip
+    has_annual = nal.parameter != PH and annual is not None
+    annual_exceedance = bool(count) and has_annual and annual is not None and total > annual * count
+    evaluation = trusted(  # every field is built here from typed values: no re-validation
+        YearEvaluation,
+        {
+            "nal_parameter": nal.parameter,
+            "parameter": nal.level_report_name,
+            "reporting_year": reporting_year,
+            "nd_policy": nd_policy,
+            "result_count": count,
+            "duplicates_ignored": duplicates,
+            "annual_sum": total if count and has_annual else None,
+            "annual_average": total / count if count and has_annual else None,
+            "annual_nal": annual,
+            "instantaneous_low": low,
+            "instantaneous_high": high,
+            "annual_exceedance": annual_exceedance,
+            "instantaneous_exceedance_count": inst,
+            "instantaneous_exceedance": inst >= 2,
+            "results": tuple(results),
+        },
     )
+    days = sorted(by_day.items()) if len(by_day) > 1 else by_day.items()
+    return evaluation, [QseCheck(day, clean) for day, clean in days]
 
 
 def qse_checks(nal: NAL, eligible: Iterable[Sample]) -> list[QseCheck]:
@@ -169,5 +225,7 @@ def qse_checks(nal: NAL, eligible: Iterable[Sample]) -> list[QseCheck]:
     by_day: dict[date, bool] = {}
     for sample in eligible:
         if is_qualifying_storm_event(sample.event_type):
-            by_day[sample.sample_date] = by_day.get(sample.sample_date, True) and result_clean(sample, nal)
-    return [QseCheck(event_date=day, clean=clean) for day, clean in sorted(by_day.items())]
+            day = sample.sample_date
+            by_day[day] = by_day.get(day, True) and result_clean(sample, nal)
+    days = sorted(by_day.items()) if len(by_day) > 1 else by_day.items()
+    return [QseCheck(day, clean) for day, clean in days]

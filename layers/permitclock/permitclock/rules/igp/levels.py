@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from permitclock.domain.levels import (
@@ -18,12 +19,14 @@ from permitclock.domain.levels import (
     ParameterStatus,
     QseCheck,
     YearEvaluation,
+    trusted,
+    trusted_copy,
 )
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.samples import Sample
 from permitclock.errors import BadInput, Conflict
 from permitclock.rules.igp import obligations as ob
-from permitclock.rules.igp.exceedances import eligible_results, evaluate_eligible, qse_checks
+from permitclock.rules.igp.exceedances import counted_samples, eligible_results, evaluate_with_qses
 from permitclock.rules.igp.nals import NAL, nal_by_report_name, nal_table
 from permitclock.rules.igp.years import FIRST_LEVEL_YEAR, assignment_date, has_levels, is_over
 
@@ -61,6 +64,19 @@ def merge_qses(previous: Iterable[QseCheck], new: Iterable[QseCheck]) -> tuple[Q
         by_day[check.event_date] = by_day.get(check.event_date, True) and check.clean
     recent = sorted(by_day.items())[-QSE_TEST_LENGTH:]
     return tuple(QseCheck(event_date=day, clean=clean) for day, clean in recent)
+
+
+def _merge_sorted_qses(previous: tuple[QseCheck, ...], new: list[QseCheck]) -> tuple[QseCheck, ...]:
+    """`merge_qses` for `new` as `qse_checks` returns it (sorted, one per day): when every new QSE is later than
+    the stored ones, and the stored ones are in order one per day (the usual case: years assigned in order), the
+    result is the last four of both, as is."""
+    if not previous:
+        return tuple(new[-QSE_TEST_LENGTH:])
+    if all(a.event_date < b.event_date for a, b in pairwise(previous)) and (
+        not new or previous[-1].event_date < new[0].event_date
+    ):
+        return (*previous, *new)[-QSE_TEST_LENGTH:]
+    return merge_qses(previous, new)
 
 
 def four_clean_qses_after(qses: tuple[QseCheck, ...], implemented: date | None) -> bool:
@@ -156,7 +172,7 @@ def _new_status(
         )
         if not (level == "Level 2" and status.level == "Baseline"):
             update["technical_report_submitted"] = None
-    return status.model_copy(update=update)
+    return trusted_copy(status, update)  # status.model_copy(update=update), without copy.copy
 
 
 def _facts(evaluation: YearEvaluation, prior: Level, level: Level, rule: str) -> dict[str, Any]:
@@ -189,28 +205,58 @@ def assign_parameter(
     """The July 1 assignment of one parameter: evaluate the year, update the QSE history, apply the
     transition, open the obligations (era-rules "Level status", "Obligations and due dates")."""
     eligible, duplicates = eligible_results(nal, reporting_year, samples)
-    evaluation = evaluate_eligible(nal, reporting_year, eligible, duplicates, nd_policy)
-    assigned_on = assignment_date(reporting_year)
-    qses = merge_qses(status.recent_qses, qse_checks(nal, eligible))
+    return _assign(wdid, reporting_year, assignment_date(reporting_year), nal, status, eligible, duplicates, nd_policy)
+
+
+def _assign(
+    wdid: str,
+    reporting_year: str,
+    assigned_on: date,
+    nal: NAL,
+    status: ParameterStatus,
+    eligible: list[Sample],
+    duplicates: int,
+    nd_policy: NdPolicy,
+) -> Assignment:
+    """`assign_parameter` on the year's eligible results (`eligible_results`)."""
+    evaluation, checks = evaluate_with_qses(nal, reporting_year, eligible, duplicates, nd_policy)
+    qses = _merge_sorted_qses(status.recent_qses, checks)
+    prior = status.level
     level, rule, opened = transition(status, evaluation.exceedance, qses, assigned_on)
-    if evaluation.result_count == 0 and level == status.level:
+    if evaluation.result_count == 0 and level == prior:
         rule = RULE_UNCHANGED_NO_RESULTS
-    facts = _facts(evaluation, status.level, level, rule)
-    obligations: tuple[Obligation, ...] = tuple(
-        ob.era_obligation(kind, wdid, nal.level_report_name, reporting_year, facts) for kind in opened
+    obligations: tuple[Obligation, ...] = ()
+    if opened:
+        facts = _facts(evaluation, prior, level, rule)
+        obligations = tuple(
+            ob.era_obligation(kind, wdid, nal.level_report_name, reporting_year, facts) for kind in opened
+        )
+    return trusted(  # every field is built here from typed values: no re-validation
+        Assignment,
+        {
+            "wdid": wdid,
+            "parameter": nal.level_report_name,
+            "reporting_year": reporting_year,
+            "assigned_on": assigned_on,
+            "prior_level": prior,
+            "level": level,
+            "rule": rule,
+            "evaluation": evaluation,
+            "obligations": obligations,
+            "status": _new_status(status, level, qses, reporting_year, assigned_on),
+        },
     )
-    return Assignment.model_construct(  # every field is built here from typed values: no re-validation
-        wdid=wdid,
-        parameter=nal.level_report_name,
-        reporting_year=reporting_year,
-        assigned_on=assigned_on,
-        prior_level=status.level,
-        level=level,
-        rule=rule,
-        evaluation=evaluation,
-        obligations=obligations,
-        status=_new_status(status, level, qses, reporting_year, assigned_on),
-    )
+
+
+_BASELINES: dict[str, ParameterStatus] = {}
+
+
+def _baseline(nal: NAL) -> ParameterStatus:
+    """The Baseline status of a parameter without one (frozen, so one instance per parameter is shared)."""
+    status = _BASELINES.get(nal.level_report_name)
+    if status is None:
+        status = _BASELINES[nal.level_report_name] = ParameterStatus(parameter=nal.level_report_name)
+    return status
 
 
 def assign_year(
@@ -231,18 +277,29 @@ def assign_year(
     sample mapped to an NAL this year, sorted by parameter. Raises `Conflict` when the year is not over on
     `as_of` (a Level never changes from a year not yet over), predates 2015-2016, or was already assigned.
     """
-    if not has_levels(reporting_year):
-        raise Conflict(f"reporting year {reporting_year} predates {FIRST_LEVEL_YEAR}: no Level", code="no_level_year")
-    if not is_over(reporting_year, as_of):
-        raise Conflict(
-            f"reporting year {reporting_year} is not over on {as_of.isoformat()}: Levels are assigned on "
-            f"{assignment_date(reporting_year).isoformat()}",
-            code="year_not_over",
-        )
+    _check_year(reporting_year, as_of)
     by_nal: dict[str, list[Sample]] = defaultdict(list)
     for sample in samples:
         if sample.nal is not None and sample.wdid == wdid and sample.reporting_year == reporting_year:
             by_nal[sample.nal].append(sample)
+    return assign_grouped(wdid, reporting_year, statuses, by_nal, as_of=as_of, nd_policy=nd_policy, checked=True)
+
+
+def assign_grouped(
+    wdid: str,
+    reporting_year: str,
+    statuses: Mapping[str, ParameterStatus],
+    by_nal: Mapping[str, Iterable[Sample]],
+    *,
+    as_of: date,
+    nd_policy: NdPolicy = "zero",
+    checked: bool = False,
+) -> list[Assignment]:
+    """`assign_year` on samples already grouped by NAL parameter key (`Sample.nal`), every one of them of this
+    WDID and reporting year (the caller grouped them; `permitclock levels` does it once while reading). Same
+    checks, same result. `checked`: the year was already checked by `assign_year`."""
+    if not checked:
+        _check_year(reporting_year, as_of)
     table = nal_table()
     current: dict[str, ParameterStatus] = {}
     for name, status in statuses.items():
@@ -255,9 +312,29 @@ def assign_year(
                 code="already_assigned",
             )
         current[nal.parameter] = status
+    assigned_on = assignment_date(reporting_year)
     assignments = []
-    for key in sorted(set(current) | set(by_nal)):
+    for key in sorted(set(current).union(by_nal)):
         nal = table[key]
-        status = current.get(key) or ParameterStatus(parameter=nal.level_report_name)
-        assignments.append(assign_parameter(wdid, reporting_year, nal, status, by_nal.get(key, ()), nd_policy))
-    return sorted(assignments, key=lambda a: a.parameter)
+        status = current.get(key) or _baseline(nal)
+        samples = by_nal.get(key, ())
+        eligible, duplicates = counted_samples(nal, samples)
+        assignments.append(_assign(wdid, reporting_year, assigned_on, nal, status, eligible, duplicates, nd_policy))
+    if len(assignments) > 1:
+        assignments.sort(key=_by_parameter)
+    return assignments
+
+
+def _by_parameter(assignment: Assignment) -> str:
+    return assignment.parameter
+
+
+def _check_year(reporting_year: str, as_of: date) -> None:
+    if not has_levels(reporting_year):
+        raise Conflict(f"reporting year {reporting_year} predates {FIRST_LEVEL_YEAR}: no Level", code="no_level_year")
+    if not is_over(reporting_year, as_of):
+        raise Conflict(
+            f"reporting year {reporting_year} is not over on {as_of.isoformat()}: Levels are assigned on "
+            f"{assignment_date(reporting_year).isoformat()}",
+            code="year_not_over",
+        )

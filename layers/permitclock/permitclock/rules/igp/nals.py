@@ -91,12 +91,18 @@ def nal_for(parameter_name: str) -> NAL | None:
     return nal_table()[found] if found else None
 
 
+@cache
+def _by_report_name() -> dict[str, NAL]:
+    by_name: dict[str, NAL] = {}
+    for nal in nal_table().values():
+        by_name.setdefault(nal.level_report_name, nal)
+    return by_name
+
+
 def nal_by_report_name(level_report_name: str) -> NAL | None:
     """The NAL whose Level report name (SMARTS "Pollutant") is `level_report_name`, else by alias."""
-    for nal in nal_table().values():
-        if nal.level_report_name == level_report_name:
-            return nal
-    return nal_for(level_report_name)
+    found = _by_report_name().get(level_report_name)
+    return found if found is not None else nal_for(level_report_name)
 
 
 # Unit spellings, normalised with `_unit_key`, to the factor that converts them to the NAL unit.

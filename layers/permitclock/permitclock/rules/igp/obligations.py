@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
+from permitclock.domain.levels import trusted
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import BadInput, Conflict, NotAllowed
 from permitclock.rules.igp.years import assignment_date, start_year
@@ -81,17 +82,34 @@ def era_obligation(
     """An open ERA obligation of `obligation_type` for one parameter, opened by the July 1 assignment that
     follows `reporting_year` (the evaluated year, which is also the obligation's `period`)."""
     assigned_on = assignment_date(reporting_year)
-    return Obligation(
-        program=PROGRAM,
-        type=obligation_type,
-        facility_id=wdid,
-        subject=parameter,
-        due=DUE_RULES[obligation_type](assigned_on),
-        section=SECTIONS[obligation_type],
-        status="open",
-        period=reporting_year,
-        facts=facts,
+    due = DUE_RULES[obligation_type](assigned_on)
+    section = SECTIONS[obligation_type]
+    # Built without validation (one per opened obligation on the Level engine's hot path): every value is typed
+    # here, `due` is set so `Obligation`'s "open needs a due date" check holds, and `facts` is copied as
+    # validation would. The fields set are those the validated constructor would record.
+    return trusted(
+        Obligation,
+        {
+            "program": PROGRAM,
+            "type": obligation_type,
+            "facility_id": wdid,
+            "subject": parameter,
+            "due": due,
+            "window_start": None,
+            "window_end": None,
+            "section": section,
+            "status": "open",
+            "period": reporting_year,
+            "amount": None,
+            "facts": dict(facts),
+        },
+        set(_ERA_FIELDS_SET),
     )
+
+
+_ERA_FIELDS_SET = frozenset(
+    {"program", "type", "facility_id", "subject", "due", "section", "status", "period", "facts"}
+)
 
 
 def annual_report_obligation(wdid: str, reporting_year: str) -> Obligation:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
 from permitclock.errors import BadInput
 
@@ -20,6 +21,7 @@ def reporting_year_of(day: date) -> str:
     return f"{start}-{start + 1}"
 
 
+@cache
 def start_year(label: str) -> int:
     """The start year of a `YYYY-YYYY` label (what SMARTS writes in REPORTING_YEAR)."""
     match = _LABEL.match(label)
@@ -37,6 +39,7 @@ def year_end(label: str) -> date:
     return date(start_year(label) + 1, 6, 30)
 
 
+@cache
 def assignment_date(label: str) -> date:
     """July 1 after the reporting year: the day SMARTS assigns the Level it decides (era-rules "Level
     status")."""
