@@ -33,5 +33,9 @@ demo: install
 bench: install system-deps
 	$(BIN)/python -m bench
 
+## Time-boxed fuzzing of every hostile-input property (tests/fuzz/properties.py); FUZZ_SECONDS=600 by default.
+fuzz: install
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} $(BIN)/python -m bench.fuzz
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis out

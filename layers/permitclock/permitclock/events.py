@@ -73,7 +73,7 @@ def object_events(body: str) -> list[ObjectEvent]:
     """The object events in one SQS message body; `[]` for `s3:TestEvent`. Raises `BadInput` if unreadable."""
     try:
         payload = json.loads(body)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # also nesting deeper than the parser's stack, integers over 4300 digits
         raise BadInput("the queue message is not JSON", code="bad_event") from None
     if isinstance(payload, dict) and payload.get("Event") == "s3:TestEvent":
         return []

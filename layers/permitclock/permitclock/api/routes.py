@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
@@ -54,12 +56,12 @@ Command = Callable[[Report, Member, tuple[ReportAttachment, ...]], ReportChange]
 
 def create_app(dependencies: Callable[[], Dependencies]) -> APIGatewayHttpResolver:
     """The resolver; `dependencies` is called per request (the handler caches what it returns)."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = _BoundedResolver(enable_validation=True)
     register_error_handlers(app)
 
     def claims() -> dict[str, Any]:
         found = app.current_event.request_context.authorizer.jwt_claim
-        if not isinstance(found, dict) or not found.get("sub"):
+        if not isinstance(found, dict) or not _valid_subject(found.get("sub")):
             raise Unauthenticated("no verified identity on the request")
         return found
 
@@ -118,9 +120,7 @@ def create_app(dependencies: Callable[[], Dependencies]) -> APIGatewayHttpResolv
         deps = dependencies()
         require(actor(deps, wdid), Action.VIEW)
         bundle = load(deps, wdid, report_id)
-        return ReportDetail(
-            report=bundle.report, history=list(bundle.history), attachments=list(bundle.attachments)
-        )
+        return ReportDetail(report=bundle.report, history=list(bundle.history), attachments=list(bundle.attachments))
 
     @app.put("/facilities/<wdid>/members/<user_id>")
     def put_member(wdid: str, user_id: str, body: MemberAssignment) -> Member:
@@ -149,9 +149,7 @@ def create_app(dependencies: Callable[[], Dependencies]) -> APIGatewayHttpResolv
     @app.put(f"{REPORT}/demonstrations")
     def put_demonstrations(wdid: str, report_id: str, body: DemonstrationsBody) -> ReportChanged:
         clock = dependencies().clock
-        return run(
-            wdid, report_id, lambda r, m, _: reports.set_demonstrations(r, m, body.demonstrations, clock)
-        )
+        return run(wdid, report_id, lambda r, m, _: reports.set_demonstrations(r, m, body.demonstrations, clock))
 
     @app.put(f"{REPORT}/qisp")
     def put_qisp(wdid: str, report_id: str, body: QispSelection) -> ReportChanged:
@@ -211,9 +209,7 @@ def create_app(dependencies: Callable[[], Dependencies]) -> APIGatewayHttpResolv
         )
 
     @app.post(f"{REPORT}/updates/<update_id>/certify")
-    def post_certify_update(
-        wdid: str, report_id: str, update_id: str, body: CertificationBody
-    ) -> ReportChanged:
+    def post_certify_update(wdid: str, report_id: str, update_id: str, body: CertificationBody) -> ReportChanged:
         clock = dependencies().clock
         return run(
             wdid,
@@ -234,9 +230,7 @@ def create_app(dependencies: Callable[[], Dependencies]) -> APIGatewayHttpResolv
         return run(wdid, report_id, lambda r, m, _: extensions.request_extension(r, m, clock))
 
     @app.post(f"{REPORT}/regional-board-extension")
-    def post_regional_board_extension(
-        wdid: str, report_id: str, body: RegionalBoardExtensionBody
-    ) -> ReportChanged:
+    def post_regional_board_extension(wdid: str, report_id: str, body: RegionalBoardExtensionBody) -> ReportChanged:
         clock = dependencies().clock
         return run(
             wdid,
@@ -258,12 +252,70 @@ def create_app(dependencies: Callable[[], Dependencies]) -> APIGatewayHttpResolv
     return app
 
 
+MAX_BODY_BYTES = 64 * 1024
+"""Largest request body read: every request model is a few short fields (API Gateway itself allows 10 MB)."""
+MAX_PATH_SEGMENT_BYTES = 255
+"""Longest path segment: ids are WDIDs, report ids and JWT subjects (OIDC: at most 255 ASCII characters)."""
+
+
+def _valid_subject(sub: object) -> bool:
+    """A JWT `sub` the API can key on: a non-blank string of at most 255 printable characters."""
+    return isinstance(sub, str) and 0 < len(sub) <= MAX_PATH_SEGMENT_BYTES and sub.strip() == sub and sub.isprintable()
+
+
+class _BoundedResolver(APIGatewayHttpResolver):
+    """The resolver behind a size gate, before routing and request validation: oversize bodies get 413,
+    oversize path segments and bodies the JSON parser cannot bound get 400. (`json.loads` raises
+    `RecursionError` on deep nesting and `ValueError` on integers over 4,300 digits; neither is a
+    `JSONDecodeError`, so request validation let them escape as a 500.)"""
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        refused = _refusal(event)
+        if refused is None:
+            return super().resolve(event, context)
+        status, code, message = refused
+        return {
+            "statusCode": int(status),
+            "headers": {"Content-Type": content_types.APPLICATION_JSON},
+            "body": json.dumps({"code": code, "message": message}),
+            "isBase64Encoded": False,
+        }
+
+
+def _refusal(event: Mapping[str, Any]) -> tuple[HTTPStatus, str, str] | None:
+    """(status, code, message) when the request is refused before routing; None to route it."""
+    path = event.get("rawPath") or ""
+    if isinstance(path, str) and any(len(s.encode(errors="replace")) > MAX_PATH_SEGMENT_BYTES for s in path.split("/")):
+        return HTTPStatus.BAD_REQUEST, BadInput.code, f"a path segment is longer than {MAX_PATH_SEGMENT_BYTES} bytes"
+    body = event.get("body")
+    if not isinstance(body, str) or not body:
+        return None
+    too_large = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", f"the body is over {MAX_BODY_BYTES} bytes"
+    if len(body) > MAX_BODY_BYTES * 2:  # cheap first cut, whatever the encoding (base64 is 4/3 of the bytes)
+        return too_large
+    if event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(body).decode()
+        except (ValueError, UnicodeDecodeError):
+            return HTTPStatus.BAD_REQUEST, BadInput.code, "invalid request: the body is not base64 of UTF-8"
+    if len(body.encode(errors="replace")) > MAX_BODY_BYTES:
+        return too_large
+    try:
+        json.loads(body)
+    except json.JSONDecodeError:
+        return None  # not JSON: request validation answers 400 naming the body
+    except (ValueError, RecursionError):
+        return HTTPStatus.BAD_REQUEST, BadInput.code, "invalid request: body"
+    return None
+
+
 ERROR_RESPONSES = {
     "400": "bad input (malformed body or parameters, or a value the rules refuse)",
     "401": "no verified identity",
     "403": "the caller's role may not do this",
     "404": "no such resource among the caller's facilities",
     "409": "illegal in the report's current state",
+    "413": f"the body is over {MAX_BODY_BYTES} bytes",
 }
 
 

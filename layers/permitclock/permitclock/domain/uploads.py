@@ -27,7 +27,9 @@ QUARANTINE_PREFIX = "quarantine/"
 WDID_PATTERN = re.compile(r"^[1-9][A-Z]? ?(?:[0-9]{2}|XX)[A-Z]{1,3}[0-9]{6}$")
 REPORT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MAX_FILE_NAME_BYTES = 255
-_FORBIDDEN_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f\\/]")
+# C0 and C1 controls, slashes, line/paragraph separators, bidi overrides and isolates (a name that reads
+# backwards in a notice), lone surrogates.
+_FORBIDDEN_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\\/\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def decode_s3_key(raw: str) -> str:
@@ -60,9 +62,9 @@ def parse_attachment_key(key: str) -> AttachmentKey:
     wdid, report_id, file_name = parts
     if any(p in (".", "..") for p in parts):
         raise BadInput(f"key '{_shown(key)}' contains a path-traversal segment", code="bad_key", field="key")
-    if not WDID_PATTERN.match(wdid):
+    if not WDID_PATTERN.fullmatch(wdid):  # fullmatch: `$` alone lets a trailing newline through
         raise BadInput(f"'{_shown(wdid)}' is not a WDID (e.g. '4 19I000033')", code="bad_key", field="wdid")
-    if not REPORT_ID_PATTERN.match(report_id):
+    if not REPORT_ID_PATTERN.fullmatch(report_id):
         raise BadInput(f"'{_shown(report_id)}' is not a report id", code="bad_key", field="report_id")
     return AttachmentKey(key=key, wdid=wdid, report_id=report_id, file_name=_check_file_name(file_name))
 

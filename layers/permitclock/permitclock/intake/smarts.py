@@ -356,7 +356,7 @@ class SmartsReader:
         if year_text:
             try:
                 year_column = int(float(year_text))
-            except ValueError:
+            except (ValueError, OverflowError):  # OverflowError: `1e999` is infinite
                 note = f"unparseable REPORTING_YEAR {year_text!r}; the SAMPLE_DATE gives {year}, row used"
             else:
                 if str(year_column) != year[:4]:
