@@ -1,0 +1,61 @@
+"""Annual planner: the July 1 schedule (`{"job": "annual"}`) -> run summary + work messages per facility batch.
+
+The input may carry `on` (YYYY-MM-DD) and `dry_run` (the local CLI, a manual rerun); without `on` the run date
+is today in America/Los_Angeles. The reporting year is the one just ended on that date.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from permitclock.adapters.levels import LevelWorkQueue, RunSummaryStore, facility_wdids
+from permitclock.clock import SystemClock
+from permitclock.services.annual_run import AnnualPlanner, RunRequest
+from permitclock.settings import AnnualPlannerSettings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+settings = AnnualPlannerSettings()  # type: ignore[call-arg]  # filled from the environment
+
+
+@cache
+def planner() -> AnnualPlanner:
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    return AnnualPlanner(
+        facility_pages=lambda: facility_wdids(table),
+        queue=LevelWorkQueue(boto3.client("sqs"), settings.level_work_queue_url),
+        summaries=RunSummaryStore(table),
+        clock=SystemClock(),
+        facilities_per_message=settings.facilities_per_message,
+    )
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    request = RunRequest.model_validate(event)
+    result = planner().plan(request)
+    logger.info(
+        "annual run planned",
+        run_id=result.run_id,
+        reporting_year=result.reporting_year,
+        facilities=result.facilities,
+        messages=result.messages,
+        dry_run=result.dry_run,
+    )
+    metrics.add_metric(name="annual_facilities_planned", unit=MetricUnit.Count, value=result.facilities)
+    return {
+        "run_id": result.run_id,
+        "on": result.on.isoformat(),
+        "reporting_year": result.reporting_year,
+        "dry_run": result.dry_run,
+        "facilities": result.facilities,
+        "messages": result.messages,
+    }

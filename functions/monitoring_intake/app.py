@@ -1,0 +1,75 @@
+"""Monitoring intake: S3 events for `monitoring/` (via SQS) -> stream the SMARTS file into samples.
+
+Thin handler: BatchSize 1 (a statewide file can take minutes), each object version handled once (the upload
+record claims it; sample writes are idempotent by key, so a retry after a crash stores nothing twice).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from permitclock.adapters.levels import LevelStore
+from permitclock.adapters.samples import SampleStore
+from permitclock.adapters.uploads import MonitoringObjects, UploadRecords
+from permitclock.clock import SystemClock
+from permitclock.events import object_events
+from permitclock.services.monitoring_intake import MonitoringIntake
+from permitclock.settings import MonitoringIntakeSettings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+settings = MonitoringIntakeSettings()  # type: ignore[call-arg]  # filled from the environment
+processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
+
+
+def _progress(figures: dict[str, Any]) -> None:
+    logger.info("monitoring upload progress", **figures)
+
+
+@cache
+def intake() -> MonitoringIntake:
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    return MonitoringIntake(
+        objects=MonitoringObjects(boto3.client("s3")),
+        samples=SampleStore(table),
+        uploads=UploadRecords(table),
+        levels=LevelStore(table),
+        clock=SystemClock(),
+        progress_every=settings.progress_every,
+        progress=_progress,
+    )
+
+
+def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
+    out = []
+    for event in object_events(record.body):
+        result = intake().handle(event)
+        logger.info(
+            "monitoring upload handled",
+            outcome=result.outcome,
+            kind=result.kind,
+            rows_read=result.rows_read,
+            stored=result.stored,
+            already_stored=result.existing,
+            rejected=result.rejected,
+            error_report_key=result.error_report_key,
+        )
+        metrics.add_metric(name="monitoring_rows_stored", unit=MetricUnit.Count, value=result.stored)
+        metrics.add_metric(name="monitoring_rows_rejected", unit=MetricUnit.Count, value=result.rejected)
+        out.append({"outcome": result.outcome, "stored": result.stored, "rejected": result.rejected})
+    return out
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -1,0 +1,83 @@
+"""Monitoring uploads: the object stream, the error report beside it, and the upload record
+(`UPLOAD#{bucket}/{key}` / `V#{version id}`). The uploaded object itself is only ever read."""
+
+from __future__ import annotations
+
+import io
+from typing import IO, Any
+
+from botocore.exceptions import ClientError
+
+
+class _BodyStream(io.RawIOBase):
+    """A botocore StreamingBody as a raw binary stream, so it can be buffered and decoded line by line."""
+
+    def __init__(self, body: Any) -> None:
+        self._body = body
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._body.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+    def close(self) -> None:
+        self._body.close()
+        super().close()
+
+
+class MonitoringObjects:
+    """Reads uploads as streams (never whole) and writes error reports (`{key}.errors.csv`)."""
+
+    def __init__(self, s3: Any) -> None:
+        self._s3 = s3
+
+    def open(self, bucket: str, key: str, version_id: str | None) -> IO[bytes]:
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
+        body = self._s3.get_object(**kwargs)["Body"]
+        return io.BufferedReader(_BodyStream(body), buffer_size=1 << 20)
+
+    def put_report(self, bucket: str, key: str, body: IO[bytes]) -> None:
+        self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/csv")
+
+
+class UploadRecords:
+    """One record per uploaded object version: status, counts, layout, error report location."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    @staticmethod
+    def key(bucket: str, key: str, version_id: str | None) -> dict[str, str]:
+        return {"pk": f"UPLOAD#{bucket}/{key}", "sk": f"V#{version_id or 'null'}"}
+
+    def get(self, bucket: str, key: str, version_id: str | None) -> dict[str, Any] | None:
+        item = self._table.get_item(Key=self.key(bucket, key, version_id), ConsistentRead=True).get("Item")
+        return dict(item) if item else None
+
+    def start(self, bucket: str, key: str, version_id: str | None, attributes: dict[str, Any]) -> bool:
+        """Claim the upload for processing; False when a finished record exists (a redelivered event)."""
+        try:
+            self._table.put_item(
+                Item={**self.key(bucket, key, version_id), "item_type": "upload", "status": "processing", **attributes},
+                ConditionExpression="attribute_not_exists(pk) OR #s = :processing",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":processing": "processing"},
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def finish(self, bucket: str, key: str, version_id: str | None, attributes: dict[str, Any]) -> None:
+        names = {f"#a{i}": k for i, k in enumerate(attributes)}
+        values = {f":a{i}": v for i, v in enumerate(attributes.values())}
+        self._table.update_item(
+            Key=self.key(bucket, key, version_id),
+            UpdateExpression="SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attributes))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+        )

@@ -1,0 +1,266 @@
+"""Monitoring intake: a SMARTS download (or a return-to-Baseline facts file) uploaded under `monitoring/`.
+
+- `monitoring/facts/*.json`: return-to-Baseline facts per (WDID, parameter) (IGP XII.C.2.b, XII.D.2.c),
+  recorded on the status item `FAC#{wdid}` / `STATUS#{parameter}`.
+- `monitoring/**/*.errors.csv`: our own error reports: ignored, so a report never triggers itself.
+- anything else under `monitoring/`: a SMARTS "Industrial Ad Hoc Reports - Parameter Data" download (raw
+  tab-separated or the data.ca.gov CSV), parsed as a stream; every valid sample is stored idempotently (also
+  parameters without an NAL: era-rules keeps them as samples), bad rows go to `{key}.errors.csv` with their line
+  numbers, and the upload record gets the counts. A wrong-format file gets one error naming the missing columns.
+The uploaded object is never modified or deleted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import IO, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from permitclock.adapters.levels import LevelStore
+from permitclock.adapters.samples import SampleStore
+from permitclock.adapters.uploads import MonitoringObjects, UploadRecords
+from permitclock.clock import Clock, today
+from permitclock.domain.levels import Demonstration
+from permitclock.domain.samples import RejectedRow, Sample
+from permitclock.domain.uploads import WDID_PATTERN
+from permitclock.errors import BadInput, DomainError
+from permitclock.events import ObjectEvent
+from permitclock.intake.smarts import SmartsReader
+from permitclock.rules.igp.nals import nal_by_report_name
+
+MONITORING_PREFIX = "monitoring/"
+FACTS_PREFIX = "monitoring/facts/"
+ERRORS_SUFFIX = ".errors.csv"
+WRITE_BATCH = 500
+
+Outcome = Literal["processed", "failed", "ignored", "duplicate"]
+
+
+@dataclass
+class IntakeResult:
+    outcome: Outcome
+    kind: str = ""
+    rows_read: int = 0
+    stored: int = 0
+    existing: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    error_report_key: str | None = None
+    error: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+class FactEntry(BaseModel):
+    """One (WDID, parameter)'s return-to-Baseline facts; a field left out is unchanged, `null` clears it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    wdid: str
+    parameter: str
+    level_1_report_submitted: date | None = None
+    bmps_implemented: date | None = None
+    technical_report_submitted: date | None = None
+    demonstration: Demonstration | None = None
+
+
+class FactsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    facts: list[dict[str, Any]]
+
+
+def error_report_key(key: str) -> str:
+    return key + ERRORS_SUFFIX
+
+
+class MonitoringIntake:
+    """Accepts one uploaded object version under `monitoring/`."""
+
+    def __init__(
+        self,
+        *,
+        objects: MonitoringObjects,
+        samples: SampleStore,
+        uploads: UploadRecords,
+        levels: LevelStore,
+        clock: Clock,
+        progress_every: int = 50_000,
+        progress: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self._objects = objects
+        self._samples = samples
+        self._uploads = uploads
+        self._levels = levels
+        self._clock = clock
+        self._progress_every = progress_every
+        self._progress = progress
+
+    def handle(self, event: ObjectEvent) -> IntakeResult:
+        key = event.key
+        if event.kind != "created" or not key.startswith(MONITORING_PREFIX) or key.endswith(ERRORS_SUFFIX):
+            return IntakeResult(outcome="ignored")
+        kind = "facts" if key.startswith(FACTS_PREFIX) and key.lower().endswith(".json") else "smarts"
+        claimed = self._uploads.start(
+            event.bucket,
+            key,
+            event.version_id,
+            {"key": key, "bucket": event.bucket, "version_id": event.version_id, "kind": kind, "size": event.size,
+             "started_at": self._clock.now().isoformat()},
+        )  # fmt: skip
+        if not claimed:
+            return IntakeResult(outcome="duplicate", kind=kind)
+        if kind == "facts":
+            return self._facts(event)
+        return self._smarts(event)
+
+    # ------------------------------------------------------------------ SMARTS downloads
+    def _smarts(self, event: ObjectEvent) -> IntakeResult:
+        result = IntakeResult(outcome="processed", kind="smarts")
+        stream = self._objects.open(event.bucket, event.key, event.version_id)
+        with tempfile.SpooledTemporaryFile(max_size=8 << 20) as raw_report:
+            report = io.TextIOWrapper(raw_report, encoding="utf-8", newline="")
+            writer = csv.writer(report)
+            writer.writerow(["line", "reason", "kept"])
+            layout = None
+            try:
+                reader = SmartsReader(stream, as_of=today(self._clock), name=event.key)
+            except DomainError as err:
+                stream.close()
+                result.outcome = "failed"
+                result.error = err.message
+                result.rejected = 1
+                writer.writerow([0, err.message, "false"])
+            else:
+                layout = reader.layout
+                self._read(reader, event, writer, result)
+                stream.close()
+            report.flush()
+            report.detach()  # the wrapper must not close the spooled file
+            if result.rejected or result.warnings:
+                raw_report.seek(0)
+                result.error_report_key = error_report_key(event.key)
+                self._objects.put_report(event.bucket, result.error_report_key, raw_report)
+        self._uploads.finish(
+            event.bucket,
+            event.key,
+            event.version_id,
+            {
+                "status": "failed" if result.outcome == "failed" else "processed",
+                "layout": layout,
+                "rows_read": result.rows_read,
+                "stored": result.stored,
+                "already_stored": result.existing,
+                "rejected": result.rejected,
+                "warnings": result.warnings,
+                "error_report_key": result.error_report_key,
+                "error": result.error,
+                "finished_at": self._clock.now().isoformat(),
+            },
+        )
+        return result
+
+    def _read(self, reader: SmartsReader, event: ObjectEvent, writer: Any, result: IntakeResult) -> None:
+        pending: list[Sample] = []
+        next_progress = self._progress_every
+        with reader:
+            for row in reader:
+                if isinstance(row, RejectedRow):
+                    writer.writerow([row.line, row.reason, "true" if row.kept else "false"])
+                    if row.kept:
+                        result.warnings += 1
+                        continue
+                    result.rejected += 1
+                else:
+                    pending.append(row)
+                result.rows_read += 1
+                if len(pending) >= WRITE_BATCH:
+                    self._flush(pending, event, result)
+                if self._progress and result.rows_read >= next_progress:
+                    next_progress += self._progress_every
+                    self._progress({"key": event.key, "rows_read": result.rows_read, "stored": result.stored,
+                                    "rejected": result.rejected})  # fmt: skip
+        self._flush(pending, event, result)
+
+    def _flush(self, pending: list[Sample], event: ObjectEvent, result: IntakeResult) -> None:
+        if not pending:
+            return
+        counts = self._samples.put_new(pending, upload=f"{event.key}#{event.version_id or 'null'}")
+        result.stored += counts.stored
+        result.existing += len(pending) - counts.stored
+        pending.clear()
+
+    # ------------------------------------------------------------------ facts
+    def _facts(self, event: ObjectEvent) -> IntakeResult:
+        result = IntakeResult(outcome="processed", kind="facts")
+        problems: list[tuple[int, str]] = []
+        stream = self._objects.open(event.bucket, event.key, event.version_id)
+        try:
+            entries = FactsFile.model_validate(json.load(io.TextIOWrapper(stream, encoding="utf-8-sig"))).facts
+        except (ValueError, ValidationError):
+            entries = []
+            problems.append((0, 'not a facts file: expected JSON {"facts": [{"wdid", "parameter", ...}]}'))
+            result.outcome = "failed"
+            result.error = problems[0][1]
+        finally:
+            stream.close()
+        for index, entry in enumerate(entries, start=1):
+            result.rows_read += 1
+            try:
+                wdid, parameter, facts = parse_fact(entry)
+            except BadInput as err:
+                problems.append((index, err.message))
+                continue
+            self._levels.set_facts(wdid, parameter, facts)
+            result.stored += 1
+        result.rejected = len(problems)
+        if problems:
+            result.error_report_key = error_report_key(event.key)
+            self._objects.put_report(event.bucket, result.error_report_key, _csv_bytes(problems))
+        self._uploads.finish(
+            event.bucket,
+            event.key,
+            event.version_id,
+            {
+                "status": "failed" if result.outcome == "failed" else "processed",
+                "layout": "facts_json",
+                "rows_read": result.rows_read,
+                "stored": result.stored,
+                "rejected": result.rejected,
+                "error_report_key": result.error_report_key,
+                "error": result.error,
+                "finished_at": self._clock.now().isoformat(),
+            },
+        )
+        return result
+
+
+def parse_fact(entry: dict[str, Any]) -> tuple[str, str, dict[str, date | str | None]]:
+    """Validate one facts entry: a WDID, an NAL parameter (named as SMARTS's Level report or an alias)."""
+    try:
+        fact = FactEntry.model_validate(entry)
+    except ValidationError as err:
+        first = err.errors()[0]
+        raise BadInput(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", code="bad_facts") from None
+    if not WDID_PATTERN.match(fact.wdid):
+        raise BadInput(f"{fact.wdid!r} is not a WDID", code="bad_facts")
+    nal = nal_by_report_name(fact.parameter)
+    if nal is None:
+        raise BadInput(f"{fact.parameter!r} is not an NAL parameter", code="bad_facts")
+    values = fact.model_dump(include=set(fact.model_fields_set) - {"wdid", "parameter"})
+    return fact.wdid, nal.level_report_name, values
+
+
+def _csv_bytes(rows: list[tuple[int, str]]) -> IO[bytes]:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(["line", "reason", "kept"])
+    for line, reason in rows:
+        writer.writerow([line, reason, "false"])
+    return io.BytesIO(text.getvalue().encode())
