@@ -6,6 +6,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from permitclock.adapters.table import query_all
 from permitclock.domain.members import Member
 from permitclock.notices.recipients import Member as NoticeMember
 
@@ -51,6 +52,12 @@ class FacilityDirectory:
                 "cc_opt_in": cc_opt_in,
             }
         )
+
+    def facilities_of(self, user_id: str) -> list[str]:
+        """The WDIDs where a user holds a role (GSI1 `USER#{user_id}`; one query per page)."""
+        condition = Key("gsi1pk").eq(f"USER#{user_id}") & Key("gsi1sk").begins_with("FAC#")
+        items = query_all(self._table, condition, index="gsi1-by-facility")
+        return sorted({str(i["gsi1sk"]).removeprefix("FAC#") for i in items})
 
     def notice_members(self, wdid: str) -> list[NoticeMember]:
         """Everyone with a role at the facility, with their notice preferences."""

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from permitclock.adapters.obligations import obligation_item
 from permitclock.adapters.samples import sample_from_item
+from permitclock.adapters.table import query_pages
 from permitclock.domain.levels import Assignment, ParameterStatus
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.samples import Sample
@@ -111,14 +112,9 @@ class LevelStore:
         return out
 
     def _query(self, condition: Any, out: FacilityYear) -> Iterator[dict[str, Any]]:
-        kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "ConsistentRead": True}
-        while True:
-            page = self._table.query(**kwargs)
+        for page in query_pages(self._table, KeyConditionExpression=condition, ConsistentRead=True):
             out.requests += 1
             yield from page["Items"]
-            if "LastEvaluatedKey" not in page:
-                return
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def statuses(self, wdid: str) -> dict[str, ParameterStatus]:
         """Every stored parameter status of a facility (history and markers skipped)."""
@@ -283,12 +279,8 @@ def facility_wdids(table: Any, page_size: int = 1000) -> Iterator[list[str]]:
         "ProjectionExpression": "gsi1sk",
         "Limit": page_size,
     }
-    while True:
-        page = table.query(**kwargs)
+    for page in query_pages(table, **kwargs):
         yield [str(i["gsi1sk"]) for i in page["Items"]]
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 class RunSummaryStore:

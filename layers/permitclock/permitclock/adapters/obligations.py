@@ -17,6 +17,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from permitclock.adapters.table import query_all
 from permitclock.domain.obligations import Obligation
 
 DUE_INDEX = "gsi2-by-due-date"
@@ -76,23 +77,18 @@ class ObligationStore:
         self._table.put_item(Item=obligation_item(obligation, ics_sequence=ics_sequence))
 
     def for_facility(self, wdid: str) -> list[Obligation]:
+        return [obligation for obligation, _ in self.for_facility_with_sequence(wdid)]
+
+    def for_facility_with_sequence(self, wdid: str) -> list[tuple[Obligation, int]]:
+        """Every obligation of a facility with its calendar SEQUENCE (one query; the calendar feeds)."""
         return [
-            from_item(i) for i in _query_all(self._table, Key("pk").eq(f"FAC#{wdid}") & Key("sk").begins_with("OBL#"))
+            (from_item(i), int(i.get("ics_sequence", 0)))
+            for i in query_all(self._table, Key("pk").eq(f"FAC#{wdid}") & Key("sk").begins_with("OBL#"))
         ]
 
     def due_through(self, last_day: date) -> Iterator[tuple[Obligation, int]]:
         """Every open dated obligation due on or before `last_day` (overdue ones included), with its SEQUENCE."""
         for shard in range(DUE_SHARDS):
             condition = Key("gsi2pk").eq(f"DUE#{shard}") & Key("gsi2sk").lte(f"{last_day.isoformat()}#~")
-            for item in _query_all(self._table, condition, index=DUE_INDEX):
+            for item in query_all(self._table, condition, index=DUE_INDEX):
                 yield from_item(item), int(item.get("ics_sequence", 0))
-
-
-def _query_all(table: Any, condition: Any, index: str | None = None) -> Iterator[dict[str, Any]]:
-    kwargs: dict[str, Any] = {"KeyConditionExpression": condition, **({"IndexName": index} if index else {})}
-    while True:
-        page = table.query(**kwargs)
-        yield from page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

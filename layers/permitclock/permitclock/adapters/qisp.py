@@ -15,11 +15,12 @@ GSI2 is the due-date index; its `QISPFIRST#` partitions never meet the sweep, wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
+from permitclock.adapters.table import query_all
 from permitclock.domain.reports import QispRecord
 from permitclock.workflow import qisp
 from permitclock.workflow.qisp import QispQuery
@@ -84,21 +85,11 @@ class QispRegistry:
             condition = Key("gsi3pk").eq(f"QISPLAST#{criteria['last_name']}")
             if "first_name" in criteria:
                 condition = condition & Key("gsi3sk").begins_with(f"{criteria['first_name']}#")
-            hits = [from_item(i) for i in _query_all(self._table, condition, GSI3)]
+            hits = [from_item(i) for i in query_all(self._table, condition, index=GSI3)]
         elif "first_name" in criteria:
             condition = Key("gsi2pk").eq(f"QISPFIRST#{criteria['first_name']}")
-            hits = [from_item(i) for i in _query_all(self._table, condition, GSI2)]
+            hits = [from_item(i) for i in query_all(self._table, condition, index=GSI2)]
         else:
             condition = Key("gsi1pk").eq(f"QISPZIP#{criteria['zip']}")
-            hits = [from_item(i) for i in _query_all(self._table, condition, GSI1)]
+            hits = [from_item(i) for i in query_all(self._table, condition, index=GSI1)]
         return qisp.search(hits, query)
-
-
-def _query_all(table: Any, condition: Any, index: str) -> Iterator[dict[str, Any]]:
-    kwargs: dict[str, Any] = {"KeyConditionExpression": condition, "IndexName": index}
-    while True:
-        page = table.query(**kwargs)
-        yield from page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -9,7 +9,6 @@ GSI1 keys, so the index partition holds exactly the reports.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC
 from decimal import Decimal
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.adapters.obligations import ObligationStore, obligation_item, obligation_key
 from permitclock.adapters.obligations import from_item as obligation_from_item
 from permitclock.adapters.qisp import QispRegistry
+from permitclock.adapters.table import query_all
 from permitclock.api.store import ReportBundle
 from permitclock.domain.members import Member
 from permitclock.domain.obligations import Obligation
@@ -125,7 +125,7 @@ class DynamoDbReportStore:
     # ------------------------------------------------------------------ members
     def memberships(self, user_id: str) -> list[Member]:
         condition = Key("gsi1pk").eq(f"USER#{user_id}")
-        return [_member_from_item(i) for i in _query_all(self._table, condition, index=MEMBERS_INDEX)]
+        return [_member_from_item(i) for i in query_all(self._table, condition, index=MEMBERS_INDEX)]
 
     def get_member(self, wdid: str, user_id: str) -> Member | None:
         item = self._table.get_item(Key={"pk": f"FAC#{wdid}", "sk": f"MEMBER#{user_id}"}, ConsistentRead=True)
@@ -133,7 +133,7 @@ class DynamoDbReportStore:
 
     def list_members(self, wdid: str) -> list[Member]:
         condition = Key("pk").eq(f"FAC#{wdid}") & Key("sk").begins_with("MEMBER#")
-        return [_member_from_item(i) for i in _query_all(self._table, condition, consistent=True)]
+        return [_member_from_item(i) for i in query_all(self._table, condition, consistent=True)]
 
     def put_member(self, member: Member) -> None:
         """Through `FacilityDirectory.put_member` (one member writer), keeping the member's notice preferences."""
@@ -150,7 +150,7 @@ class DynamoDbReportStore:
     def list_reports(self, wdid: str) -> list[Report]:
         """Query GSI1 `REPORTS#{wdid}`: report items only, ordered by report id (eventually consistent)."""
         condition = Key("gsi1pk").eq(f"REPORTS#{wdid}")
-        return [report_from_item(i) for i in _query_all(self._table, condition, index=REPORTS_INDEX)]
+        return [report_from_item(i) for i in query_all(self._table, condition, index=REPORTS_INDEX)]
 
     def get_report(self, wdid: str, report_id: str) -> ReportBundle | None:
         """One consistent Query: the report item, its history and its attachment records."""
@@ -159,7 +159,7 @@ class DynamoDbReportStore:
         report: Report | None = None
         history: list[ReportHistoryItem] = []
         attachments: list[ReportAttachment] = []
-        for item in _query_all(self._table, condition, consistent=True):
+        for item in query_all(self._table, condition, consistent=True):
             sk = str(item["sk"])
             if sk == base:
                 report = report_from_item(item)
@@ -299,19 +299,3 @@ def _is_conflict(err: ClientError) -> bool:
         return False
     reasons = [r.get("Code") for r in err.response.get("CancellationReasons", []) if r.get("Code") != "None"]
     return not reasons or any(r in _CONFLICT_REASONS for r in reasons)
-
-
-def _query_all(
-    table: Any, condition: Any, index: str | None = None, consistent: bool = False
-) -> Iterator[dict[str, Any]]:
-    kwargs: dict[str, Any] = {"KeyConditionExpression": condition}
-    if index:
-        kwargs["IndexName"] = index
-    if consistent:
-        kwargs["ConsistentRead"] = True
-    while True:
-        page = table.query(**kwargs)
-        yield from page["Items"]
-        if "LastEvaluatedKey" not in page:
-            return
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
