@@ -45,8 +45,8 @@ class ReportStore(Protocol):
         ...
 
     def list_reports(self, wdid: str) -> list[Report]:
-        """Query `pk = FAC#{wdid}` and `begins_with(sk, "REPORT#")`, keeping the report items (history and
-        attachment items share the prefix: a FilterExpression on the item type drops them)."""
+        """Query GSI1 `REPORTS#{wdid}`: only report items carry that entry, so history and attachment items
+        (which share the `REPORT#` sort-key prefix) are never read."""
         ...
 
     def get_report(self, wdid: str, report_id: str) -> ReportBundle | None:
@@ -62,8 +62,9 @@ class ReportStore(Protocol):
     def commit(self, change: ReportChange) -> None:
         """One TransactWriteItems: Put `REPORT#{id}` conditioned on `version = change.expected_version`; Put
         `REPORT#{id}#HIST#{at}#{seq}` with `attribute_not_exists(sk)`; per obligation effect an Update of
-        `OBL#{obligation id}` (close: `status = closed`, REMOVE the sparse GSI2 keys; move_due: SET `due` and
-        GSI2 `DUE#{yyyy-mm}` / `{due}#{wdid}#{obligation id}`). A failed condition raises
+        `OBL#{obligation id}` written through `adapters.obligations.obligation_item` (closing drops the sparse GSI2
+        keys; a moved due date rewrites GSI2 `DUE#{shard}` / `{due}#{wdid}#{obligation id}` and bumps the
+        calendar SEQUENCE). A failed condition raises
         `Conflict(code="concurrent_update")`."""
         ...
 
@@ -74,8 +75,8 @@ class ReportStore(Protocol):
     def search_qisps(self, query: QispQuery) -> list[QispRecord]:
         """One request chosen by the most selective criterion (keys in `qisp.search_key` form): certificate ->
         GetItem `QISP#{certificate}`; last name -> Query GSI3 `QISPLAST#{last}` (and `begins_with(gsi3sk,
-        "{first}#")` when a first name is given); zip -> Query GSI1 `QISPZIP#{zip}`; the remaining criteria
-        filter the hits. A first name alone has no index yet (see docs/workflow.md)."""
+        "{first}#")` when a first name is given); zip -> Query GSI1 `QISPZIP#{zip}`; first name alone -> Query
+        GSI2 `QISPFIRST#{first}`; the remaining criteria filter the hits."""
         ...
 
 
