@@ -111,9 +111,8 @@ def test_poison_message_goes_to_dlq_while_its_batch_succeeds(local: Stack, good_
     totals = local.runner.drain(only=VALIDATOR)
 
     assert len(_attachments(local)) == 2
-    # Retried, then dead-lettered by the queue's redrive policy (moto counts the first receive twice, so it
-    # delivers maxReceiveCount - 1 times where SQS delivers maxReceiveCount times).
-    assert totals.failed >= 2
+    # Retried maxReceiveCount times (template.yaml: 5), then dead-lettered by the queue's redrive policy.
+    assert totals.failed == 5
     raw = local.sqs.receive_message(QueueUrl=local.stack.queue_url("DocumentEventsDLQ"), MaxNumberOfMessages=10)
     assert [m["Body"] for m in raw["Messages"]] == ["this is not an S3 event"]
 
