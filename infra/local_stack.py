@@ -274,6 +274,20 @@ def _mappings(cfn: dict[str, Any], physical: dict[str, str]) -> list[QueueMappin
     return out
 
 
+def _stop_moto_push(mappings: list[QueueMapping]) -> None:
+    """Disable moto's own delivery of the mappings (the runner's poller is Lambda here).
+
+    On every SendMessage moto receives up to BatchSize messages for an enabled mapping and tries to invoke the
+    function in Docker; without Docker it makes them visible again, but each such receive counts toward the
+    redrive policy's maxReceiveCount, so a burst of more than five messages (the deadline sweep's notices)
+    dead-lettered the oldest before the runner ever polled. The mappings stay defined (and checked above)."""
+    lam = _client("lambda")
+    arns = {m.queue_arn for m in mappings}
+    for esm in lam.list_event_source_mappings()["EventSourceMappings"]:
+        if esm["EventSourceArn"] in arns:
+            lam.update_event_source_mapping(UUID=esm["UUID"], Enabled=False)
+
+
 def _schedules(cfn: dict[str, Any]) -> dict[str, ScheduleSpec]:
     out = {}
     for logical, resource in cfn["Resources"].items():
@@ -318,5 +332,6 @@ def provision(parameters: dict[str, str] | None = None) -> LocalStack:
     stack = LocalStack(cfn_template=cfn, physical=physical)
     stack.functions = _functions(cfn, physical, sam)
     stack.mappings = _mappings(cfn, physical)
+    _stop_moto_push(stack.mappings)
     stack.schedules = _schedules(cfn)
     return stack

@@ -37,7 +37,11 @@ def notifier() -> Notifier:
     return Notifier(
         directory=FacilityDirectory(table),
         claims=claims,
-        mailer=SesMailer(default_client_factory(), settings.notice_from_address),
+        mailer=SesMailer(
+            default_client_factory(),
+            settings.notice_from_address,
+            configuration_set=settings.ses_configuration_set or None,
+        ),
         clock=SystemClock(),
     )
 

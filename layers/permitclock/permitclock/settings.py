@@ -28,6 +28,44 @@ class AttachmentValidatorSettings(StackSettings):
 
 
 class NotifierSettings(StackSettings):
-    """The verified SES identity notices are sent from."""
+    """The verified SES identity notices are sent from, and the configuration set that publishes bounces and
+    complaints to the bounce handler (template `NoticesConfigurationSet`)."""
 
     notice_from_address: str
+    ses_configuration_set: str | None = None
+
+
+class MonitoringIntakeSettings(StackSettings):
+    """Progress is logged every `progress_every` rows of a monitoring upload."""
+
+    progress_every: int = 50_000
+
+
+class AnnualPlannerSettings(StackSettings):
+    """Where the planner sends work, and how many facilities per message."""
+
+    level_work_queue_url: str
+    facilities_per_message: int = 25
+
+
+class LevelWorkerSettings(StackSettings):
+    """How non-detects enter the annual average (era-rules `nd_policy`, default zero)."""
+
+    nd_policy: str = "zero"
+
+
+class SweepSettings(StackSettings):
+    """The deadline sweep: how far ahead the due-date index is read (at least the default policy's 60 days;
+    a facility override with an earlier first step than this horizon is only seen once inside it)."""
+
+    reminder_horizon_days: int = 60
+
+
+class BounceHandlerSettings(StackSettings):
+    """The bounce handler writes only suppression items to the state table."""
+
+
+class QispIntakeSettings(StackSettings):
+    """The largest QISP registry CSV read (the State's registry is a few thousand rows, well under 1 MB)."""
+
+    qisp_max_bytes: int = 10_000_000

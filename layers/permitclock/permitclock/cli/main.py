@@ -19,6 +19,8 @@ SUBCOMMANDS = [
     "windows",
     "levels",
     "reconcile",
+    "run",
+    "suppression",
 ]
 
 

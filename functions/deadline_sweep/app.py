@@ -1,0 +1,75 @@
+"""Deadline sweep: the daily 06:00 America/Los_Angeles schedule -> reminders, digests, calendar feeds.
+
+Thin handler. Input (the schedule's JSON `Input`): `{"job": "sweep"}`; a local or manual run may add
+`"on": "YYYY-MM-DD"` (the day to sweep, default today in the permit's time zone), `"dry_run": true` (build,
+queue nothing), or use `{"job": "calendars", "wdids": [...]}` to rewrite some facilities' feeds now.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from typing import Any, Literal
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from permitclock.adapters.calendar_feeds import S3FeedStore
+from permitclock.adapters.facilities import FacilityDirectory
+from permitclock.adapters.obligations import ObligationStore
+from permitclock.adapters.publisher import SqsNoticePublisher
+from permitclock.adapters.send_claims import SendClaims
+from permitclock.clock import SystemClock, today
+from permitclock.services.calendars import CalendarFeeds, FacilityCache
+from permitclock.services.sweep import DeadlineSweep
+from permitclock.settings import SweepSettings
+from pydantic import BaseModel, Field
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+settings = SweepSettings()  # type: ignore[call-arg]  # filled from the environment
+
+
+class SweepInput(BaseModel):
+    job: Literal["sweep", "calendars"] = "sweep"
+    on: date | None = None
+    dry_run: bool = False
+    wdids: list[str] = Field(default_factory=list)
+
+
+@cache
+def _parts() -> tuple[DeadlineSweep, CalendarFeeds, FacilityDirectory, ObligationStore]:
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    obligations = ObligationStore(table)
+    directory = FacilityDirectory(table)
+    feeds = CalendarFeeds(S3FeedStore(boto3.client("s3"), settings.documents_bucket), SystemClock())
+    sweep = DeadlineSweep(
+        obligations,
+        directory,
+        SendClaims(table),
+        SqsNoticePublisher(boto3.client("sqs"), settings.notices_queue_url),
+        feeds,
+        horizon_days=settings.reminder_horizon_days,
+    )
+    return sweep, feeds, directory, obligations
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    job = parse(event=event, model=SweepInput)
+    sweep, feeds, directory, obligations = _parts()
+    if job.job == "calendars":
+        result = feeds.refresh(job.wdids, FacilityCache(directory, obligations))
+        logger.info("calendars refreshed", written=len(result.written), unchanged=result.unchanged)
+        return {"feeds_written": len(result.written), "feeds_unchanged": result.unchanged}
+    report = sweep.run(job.on or today(SystemClock()), dry_run=job.dry_run)
+    summary = report.summary()
+    metrics.add_metric(name="reminders_queued", unit=MetricUnit.Count, value=report.reminders)
+    metrics.add_metric(name="digests_queued", unit=MetricUnit.Count, value=report.digests)
+    logger.info("sweep done", **{k: v for k, v in summary.items() if k != "windows"}, windows=len(report.windows))
+    return summary

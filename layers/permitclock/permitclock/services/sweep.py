@@ -1,0 +1,304 @@
+"""The daily deadline sweep: reminders and digests through the notices queue, window events, calendar feeds.
+
+For `today` (America/Los_Angeles) the sweep reads the sparse due-date index up to `today + horizon` (overdue
+open obligations included): one query per shard, never a scan, so its cost follows what is due, not the
+number of facilities. Facility profiles (reminder policy, name) and members are read once per facility that
+has something in range, and cached for the run.
+
+Per obligation, `reminder_to_send(due, today, facility policy)` decides the step. The facility's LRP and DARs
+(and opted-in QISPs and DEPs, in copy) who chose single emails get one `deadline_reminder` request listing
+them explicitly (`include_facility_signatories=False`, so a digest reader is never added back by the
+notifier). People who chose a digest get one `daily_digest` per day across their facilities, on a day when one
+of their items has news. Exactly once is the notifier's: it claims (notice id, recipient) before sending, and
+the notice ids are stable (`reminder:{obligation}:{due}:{step}`, `digest:{user}:{day}`), so rerunning a day
+(or the catch-up window repeating a step) sends nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal, Protocol
+
+from permitclock.adapters.facilities import FacilityDirectory
+from permitclock.adapters.obligations import ObligationStore
+from permitclock.adapters.send_claims import SendClaims
+from permitclock.domain.notices import NoticeRequest, Recipient
+from permitclock.domain.obligations import Obligation
+from permitclock.errors import BadInput
+from permitclock.notices.digest import DigestEntry, build_digests
+from permitclock.notices.guide import type_key
+from permitclock.notices.policy import DEFAULT_POLICY, ReminderPolicy, policy_for_facility
+from permitclock.notices.recipients import Member, as_recipient, notice_recipients, split_for_digest
+from permitclock.notices.render import DigestFacts, ReminderFacts
+from permitclock.notices.schedule import ReminderDecision, digest_notice_id, reminder_notice_id, reminder_to_send
+from permitclock.services.calendars import CalendarFeeds, FacilityCache
+
+logger = logging.getLogger(__name__)
+
+EXTENDABLE_TYPE = "level2_era_technical_report"
+
+
+class NoticeSink(Protocol):
+    def publish(self, notice: NoticeRequest) -> None: ...
+
+
+@dataclass(frozen=True)
+class WindowEvent:
+    """A window that opens or closes today (reported and logged; the reminders carry the deadlines)."""
+
+    wdid: str
+    obligation_id: str
+    obligation_type: str
+    event: Literal["opens", "closes"]
+    window: str
+    on: date
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "wdid": self.wdid,
+            "obligation_id": self.obligation_id,
+            "obligation_type": self.obligation_type,
+            "event": self.event,
+            "window": self.window,
+            "on": self.on.isoformat(),
+        }
+
+
+@dataclass
+class SweepReport:
+    """What one sweep did (counts and ids only: no addresses)."""
+
+    day: date
+    due_through: date
+    dry_run: bool = False
+    obligations: int = 0
+    facilities: int = 0
+    reminders: int = 0
+    reminder_recipients: int = 0
+    digests: int = 0
+    without_recipients: int = 0
+    bad_policies: list[str] = field(default_factory=list)
+    windows: list[WindowEvent] = field(default_factory=list)
+    feeds_written: int = 0
+    feeds_unchanged: int = 0
+    notices: list[NoticeRequest] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "due_through": self.due_through.isoformat(),
+            "dry_run": self.dry_run,
+            "obligations": self.obligations,
+            "facilities": self.facilities,
+            "reminders": self.reminders,
+            "reminder_recipients": self.reminder_recipients,
+            "digests": self.digests,
+            "without_recipients": self.without_recipients,
+            "bad_policies": self.bad_policies,
+            "windows": [w.as_dict() for w in self.windows],
+            "feeds_written": self.feeds_written,
+            "feeds_unchanged": self.feeds_unchanged,
+        }
+
+
+def window_events(obligation: Obligation, today: date) -> list[WindowEvent]:
+    """Windows opening or closing on `today`: a rule's own window (`window_start`/`window_end`), and the
+    one-time automatic extension of a Level 2 ERA Technical Report, which can be requested up to its due date
+    (IGP XII.D.2, Fact Sheet [FS150])."""
+    out: list[WindowEvent] = []
+
+    def event(kind: Literal["opens", "closes"], window: str) -> WindowEvent:
+        return WindowEvent(obligation.facility_id, obligation.obligation_id, obligation.type, kind, window, today)
+
+    if obligation.window_start == today:
+        out.append(event("opens", "window"))
+    if obligation.window_end == today:
+        out.append(event("closes", "window"))
+    if (
+        type_key(obligation.type) == EXTENDABLE_TYPE
+        and obligation.due == today
+        and not obligation.facts.get("extended")
+    ):
+        out.append(event("closes", "automatic extension request"))
+    return out
+
+
+class DeadlineSweep:
+    """The use case behind the deadline sweep function and `permitclock run sweep`."""
+
+    def __init__(
+        self,
+        obligations: ObligationStore,
+        directory: FacilityDirectory,
+        claims: SendClaims,
+        sink: NoticeSink,
+        calendars: CalendarFeeds | None = None,
+        *,
+        default_policy: ReminderPolicy = DEFAULT_POLICY,
+        horizon_days: int | None = None,
+    ) -> None:
+        self._obligations = obligations
+        self._directory = directory
+        self._claims = claims
+        self._sink = sink
+        self._calendars = calendars
+        self._default = default_policy
+        self._horizon = max(default_policy.horizon_days, horizon_days or 0)
+
+    def run(self, today: date, *, dry_run: bool = False, calendars: bool = True) -> SweepReport:
+        """Sweep one day. `dry_run` builds the notices (kept in the report) but queues and writes nothing."""
+        last = today + timedelta(days=self._horizon)
+        report = SweepReport(day=today, due_through=last, dry_run=dry_run)
+        cache = FacilityCache(self._directory, self._obligations)  # fresh per run: a warm Lambda must not reuse it
+
+        by_facility: dict[str, list[tuple[Obligation, int]]] = defaultdict(list)
+        for obligation, sequence in self._obligations.due_through(last):
+            by_facility[obligation.facility_id].append((obligation, sequence))
+            report.obligations += 1
+        report.facilities = len(by_facility)
+
+        digest_items: list[tuple[Member, DigestEntry, ReminderDecision | None]] = []
+        for wdid in sorted(by_facility):
+            policy = self._policy(wdid, cache, report)
+            single, digest = split_for_digest(notice_recipients(cache.members(wdid)))
+            name = cache.name(wdid)
+            for obligation, sequence in by_facility[wdid]:
+                report.windows += window_events(obligation, today)
+                due = obligation.due or obligation.window_end
+                if due is None:
+                    continue
+                decision = reminder_to_send(due, today, policy, closed=obligation.status == "closed")
+                for addressee in digest:
+                    entry = DigestEntry.from_obligation(
+                        obligation, facility_name=name, step_id=None, report_id=_report_id(obligation)
+                    )
+                    digest_items.append((addressee.member, entry, decision))
+                if decision is None:
+                    continue
+                if not single and not digest:
+                    report.without_recipients += 1
+                if single:
+                    notice = self._reminder(obligation, sequence, due, today, decision, name, single_to(single))
+                    self._emit(notice, report, dry_run)
+                    report.reminders += 1
+                    report.reminder_recipients += len(notice.recipients)
+
+        for notice in self._digests(digest_items, today):
+            self._emit(notice, report, dry_run)
+            report.digests += 1
+
+        for w in report.windows:
+            logger.info("window %s", w.event, extra=w.as_dict())
+        if calendars and self._calendars is not None and not dry_run:
+            feeds = self._calendars.refresh(by_facility, cache)
+            report.feeds_written, report.feeds_unchanged = len(feeds.written), feeds.unchanged
+        return report
+
+    def _policy(self, wdid: str, cache: FacilityCache, report: SweepReport) -> ReminderPolicy:
+        overrides = (cache.profile(wdid) or {}).get("reminder_policy")
+        try:
+            return policy_for_facility(_plain(overrides), self._default)
+        except BadInput:
+            # A broken override must not silence the facility's reminders: the default applies, and it is reported.
+            report.bad_policies.append(wdid)
+            return self._default
+
+    def _reminder(
+        self,
+        obligation: Obligation,
+        sequence: int,
+        due: date,
+        today: date,
+        decision: ReminderDecision,
+        facility_name: str,
+        recipients: list[Recipient],
+    ) -> NoticeRequest:
+        facts = ReminderFacts.from_obligation(
+            obligation,
+            facility_name=facility_name,
+            today=today,
+            step_id=decision.step_id,
+            report_id=_report_id(obligation),
+        ).model_dump(mode="json")
+        facts["obligation"] = obligation.model_dump(mode="json")
+        facts["ics_sequence"] = sequence
+        return NoticeRequest(
+            notice_id=reminder_notice_id(obligation.obligation_id, due, decision.step_id),
+            kind="deadline_reminder",
+            wdid=obligation.facility_id,
+            recipients=recipients,
+            include_facility_signatories=False,
+            facts=facts,
+        )
+
+    def _digests(
+        self, items: list[tuple[Member, DigestEntry, ReminderDecision | None]], today: date
+    ) -> list[NoticeRequest]:
+        """One digest per person with news today. A step is news on its own day; a step the catch-up window
+        repeats is news only if no digest went to that person since the step's day (their earlier digest
+        claims are read), so a quiet week after a step does not send the same digest every day."""
+        told: dict[tuple[str, date], bool] = {}
+
+        def already_told(member: Member, since: date) -> bool:
+            key = (member.user_id, since)
+            if key not in told:
+                day, found = since, False
+                while day < today and not found:
+                    found = self._claims.status(digest_notice_id(member.user_id, day), member.email) is not None
+                    day += timedelta(days=1)
+                told[key] = found
+            return told[key]
+
+        pairs: list[tuple[Member, DigestEntry]] = []
+        for member, entry, decision in items:
+            news = decision is not None and (decision.days_late == 0 or not already_told(member, decision.fires_on))
+            if news and decision is not None:
+                entry = entry.model_copy(update={"step_id": decision.step_id})
+            pairs.append((member, entry))
+        notices = []
+        for digest in build_digests(pairs, today):
+            first = digest.groups[0].entries[0]
+            member = next(m for m, _ in pairs if m.user_id == digest.user_id)
+            notices.append(
+                NoticeRequest(
+                    notice_id=digest.notice_id,
+                    kind="daily_digest",
+                    wdid=first.wdid,
+                    recipients=[Recipient(email=digest.email, user_id=digest.user_id, role=member.role)],
+                    include_facility_signatories=False,
+                    facts=DigestFacts(day=today, recipient_name=digest.name, groups=digest.groups).model_dump(
+                        mode="json"
+                    ),
+                )
+            )
+        return notices
+
+    def _emit(self, notice: NoticeRequest, report: SweepReport, dry_run: bool) -> None:
+        report.notices.append(notice)
+        if not dry_run:
+            self._sink.publish(notice)
+
+
+def single_to(addressees: list[Any]) -> list[Recipient]:
+    return [as_recipient(a) for a in addressees]
+
+
+def _report_id(obligation: Obligation) -> str | None:
+    value = obligation.facts.get("report_id")
+    return str(value) if value else None
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB gives numbers as Decimal and lists as lists: the policy model wants ints and tuples."""
+    from decimal import Decimal
+
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
