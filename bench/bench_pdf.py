@@ -19,7 +19,7 @@ from pathlib import Path
 from permitclock.attachments import check_pdf_bytes, validate_attachment
 from permitclock.domain.attachments import AttachmentFileType
 
-DEFAULT_CORPUS = Path("/work/shared/data/pdfs")
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared/data/pdfs"  # ../shared beside the checkout
 BUDGET_S = 10.0
 """The per-file verdict budget; qpdf runs longer than this are stopped and counted."""
 TARGET_RATIO = 5.0

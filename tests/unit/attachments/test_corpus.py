@@ -13,7 +13,7 @@ import pytest
 from permitclock.attachments import check_pdf_bytes, validate_attachment
 from permitclock.domain.attachments import AttachmentFileType, FindingCode, Verdict
 
-CORPUS = Path("/work/shared/data/pdfs")
+CORPUS = Path(__file__).resolve().parents[4] / "shared/data/pdfs"  # ../shared beside the checkout
 BUDGET_SECONDS = 10.0
 T = TypeVar("T")
 BUDGET_RSS_BYTES = 512 * 1024 * 1024

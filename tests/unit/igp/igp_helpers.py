@@ -11,7 +11,7 @@ from permitclock.domain.samples import Sample
 from permitclock.rules.igp.nals import conversion_factor, nal_for
 from permitclock.rules.igp.years import reporting_year_of
 
-SHARED = Path("/work/shared/data/smarts")
+SHARED = Path(__file__).resolve().parents[4] / "shared/data/smarts"  # ../shared beside the checkout
 REGION1 = SHARED / "region1_raw_smarts_sample/Region_1_-_North_Coast_-_Industrial_Ad_Hoc_Reports_-_Parameter_Data.txt"
 REGION9 = SHARED / "region9_accessdb_export_2017/SMARTS_monitoring_data.txt"
 REGION4_2018 = SHARED / "region4_level_status/SMARTS_Current_Level1_Level2_Pollutant_Search_R4_2018-12-14.csv"

@@ -14,7 +14,7 @@ FIELDS = [
     "annual_average", "annual_nal", "annual_exceedance", "instantaneous_exceedance_count",
     "instantaneous_exceedance", "obligations",
 ]  # fmt: skip
-needs_shared = pytest.mark.skipif(not REGION1.exists(), reason="/work/shared data not available")
+needs_shared = pytest.mark.skipif(not REGION1.exists(), reason="../shared/data is not present")
 
 
 def write(tmp_path: Path, *rows: str, name: str = "m.txt") -> str:

@@ -13,7 +13,7 @@ from permitclock.errors import BadInput
 from permitclock.intake.smarts import SmartsReader, parse
 from permitclock.rules.igp import evaluate_year, nal_table
 
-needs_shared = pytest.mark.skipif(not REGION1.exists(), reason="/work/shared data not available")
+needs_shared = pytest.mark.skipif(not REGION1.exists(), reason="../shared/data is not present")
 
 
 def rows(*lines: str, as_of: date = AS_OF) -> list[Sample | RejectedRow]:
