@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from permitclock.intake.smarts import RAW_COLUMNS
+
 
 def raw_pdf(content: bytes, *, filters: str = "", page_extra: bytes = b"") -> bytes:
     """A one-page PDF with a correct xref: catalog, pages, page, content stream, Helvetica."""
@@ -36,3 +38,38 @@ def text_pdf(*lines: str) -> bytes:
         ops.append(b"(" + escaped.encode("latin-1") + b") '")
     ops.append(b"ET")
     return raw_pdf(b"\n".join(ops))
+
+
+RAW_HEADER = "\t".join(RAW_COLUMNS)
+"""The header of a raw SMARTS "Industrial Ad Hoc Reports - Parameter Data" download."""
+
+
+def raw_row(
+    parameter: str = "Zinc, Total",
+    result: str = ".0057",
+    sample_date: str = "10/17/2016",
+    *,
+    qualifier: str = "=",
+    units: str = "mg/L",
+    reporting_year: str = "2016",
+    wdid: str = "1 08I000001",
+    sample_id: str = "2242997",
+    location: str = "CL-1",
+    location_type: str = "Effluent Monitoring",
+    event_type: str = "Qualifying Storm Event",
+    description: str = "",
+    time: str = "11:00",
+) -> str:
+    """One analytical result as a raw SMARTS download line (defaults: a zinc result from Region 1)."""
+    fields = [
+        "Industrial", wdid, "178203", reporting_year, "918881", event_type, location, location_type,
+        description, "41.7", "-124.1", sample_id, sample_date, time, sample_date, "08:00", parameter,
+        qualifier, result, units,
+        "E200.7", "1", "", "", "", "", "02-AUG-17 08.03.32.748000 AM",
+    ]  # fmt: skip
+    return "\t".join(fields)
+
+
+def raw_file(*rows: str) -> io.BytesIO:
+    """A raw SMARTS download holding `rows`."""
+    return io.BytesIO(("\n".join([RAW_HEADER, *rows]) + "\n").encode())

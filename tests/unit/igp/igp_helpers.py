@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +9,8 @@ from pathlib import Path
 from permitclock.domain.samples import Sample
 from permitclock.rules.igp.nals import conversion_factor, nal_for
 from permitclock.rules.igp.years import reporting_year_of
+
+from infra.sample_documents import RAW_HEADER, raw_file, raw_row  # noqa: F401  (re-exported for the IGP tests)
 
 SHARED = Path(__file__).resolve().parents[4] / "shared/data/smarts"  # ../shared beside the checkout
 REGION1 = SHARED / "region1_raw_smarts_sample/Region_1_-_North_Coast_-_Industrial_Ad_Hoc_Reports_-_Parameter_Data.txt"
@@ -60,41 +61,3 @@ def sample(
         file="test",
         line=line,
     )
-
-
-RAW_HEADER = (
-    "PERMIT_TYPE\tWDID\tAPP_ID\tREPORTING_YEAR\tREPORT_ID\tEVENT_TYPE\tMONITORING_LOCATION_NAME\t"
-    "MONITORING_LOCATION_TYPE\tMONITOR_LOCATION_DESCRIPTION\tMONITORING_LATITUDE\tMONITORING_LONGITUDE\t"
-    "SAMPLE_ID\tSAMPLE_DATE\tSAMPLE_TIME\tDISCHARGE_START_DATE\tDISCHARGE_START_TIME\tPARAMETER\t"
-    "RESULT_QUALIFIER\tRESULT\tUNITS\tANALYTICAL_METHOD\tMDL\tRL\tDISCHARGE_END_DATE\tDISCHARGE_END_TIME\t"
-    "CERTIFIER_NAME\tCERTIFIED_DATE"
-)
-
-
-def raw_row(
-    parameter: str = "Zinc, Total",
-    result: str = ".0057",
-    sample_date: str = "10/17/2016",
-    *,
-    qualifier: str = "=",
-    units: str = "mg/L",
-    reporting_year: str = "2016",
-    wdid: str = WDID,
-    sample_id: str = "2242997",
-    location: str = "CL-1",
-    location_type: str = "Effluent Monitoring",
-    event_type: str = "Qualifying Storm Event",
-    description: str = "",
-    time: str = "11:00",
-) -> str:
-    fields = [
-        "Industrial", wdid, "178203", reporting_year, "918881", event_type, location, location_type,
-        description, "41.7", "-124.1", sample_id, sample_date, time, sample_date, "08:00", parameter,
-        qualifier, result, units,
-        "E200.7", "1", "", "", "", "", "02-AUG-17 08.03.32.748000 AM",
-    ]  # fmt: skip
-    return "\t".join(fields)
-
-
-def raw_file(*rows: str) -> io.BytesIO:
-    return io.BytesIO(("\n".join([RAW_HEADER, *rows]) + "\n").encode())
