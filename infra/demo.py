@@ -1,8 +1,13 @@
-"""`make demo`: the main job end to end on the embedded local stack (template.yaml on moto, handlers in-process).
+"""`make demo`: the compliance clock end to end on the embedded local stack (template.yaml on moto, in-process).
 
-A consultant uploads two ERA attachments for a facility in Level 2: a real Technical Report and a scanned page
-saved as an image. The pipeline accepts the first, quarantines the second, and emails the uploader and the
-facility's LRP. The emails are written to `out/outbox/` (.eml and .html) for a person to open.
+One facility's year, told through the real event paths:
+1. its 2024-2025 SMARTS monitoring download is uploaded: good rows become samples, bad rows are listed by line;
+2. the July 1, 2025 schedule assigns Levels: zinc's annual average is over its NAL, so Level 1 opens the
+   Level 1 ERA Evaluation (due October 1) and the Level 1 ERA Report (due January 1);
+3. the consultant uploads ERA attachments: a real report is accepted, a scanned image is quarantined and the
+   uploader and the LRP are emailed why;
+4. the daily sweep on December 25, 2025 reminds the LRP that the Level 1 ERA Report is due in 7 days, with a
+   calendar entry attached. Every email is written to `out/outbox/` (.eml and .html) for a person to open.
 """
 
 from __future__ import annotations
@@ -10,26 +15,16 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import logging
-import os
 import sys
-import warnings
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 WDID = "4 19I000033"
 FACILITY = "Harbor Plating Works"
-REPORT_ID = "4501"
 CONSULTANT = "consultant@example.com"
+REPORT_ID = "L1R-2024-2025"  # services/era_reports.py: the Level 1 ERA Report of reporting year 2024-2025
 PNG_SCAN = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-
-
-def _quiet() -> None:
-    """The demo prints its own summary: keep moto's and powertools' logs out of the way."""
-    warnings.filterwarnings("ignore")
-    logging.disable(logging.CRITICAL)
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
-    os.environ.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local", AWS_DEFAULT_REGION="us-west-2")
 
 
 def step(text: str) -> None:
@@ -40,75 +35,121 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--outbox", type=Path, default=Path("out/outbox"), help="where to write the emails")
     args = parser.parse_args(argv)
-    _quiet()
 
-    from moto import mock_aws
+    from permitclock.cli.run import local_stack
 
-    with mock_aws():
-        return _run(args.outbox)
+    step("Provisioning template.yaml on the embedded stack (SAM translator -> CloudFormation on moto)")
+    with contextlib.ExitStack() as resources:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            session = resources.enter_context(local_stack())  # moto's Lambda looks for Docker and says so
+        session.outbox = args.outbox
+        _story(session)
+    return 0
 
 
-def _run(outbox: Path) -> int:
-    import boto3
+def _story(session: Any) -> None:
     from permitclock.adapters.facilities import FacilityDirectory
     from permitclock.domain.members import Member
 
-    from infra.local_stack import REGION, provision
-    from infra.outbox import sent_emails, write_outbox
-    from infra.runner import LocalRunner
     from infra.sample_documents import text_pdf
 
-    step("Provisioning template.yaml on the embedded stack (SAM translator -> CloudFormation on moto)")
-    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        stack = provision()  # moto's Lambda looks for Docker and says so; the handlers run in-process instead
-    runner = LocalRunner(stack)
     kinds: dict[str, int] = {}
-    for resource in stack.cfn_template["Resources"].values():
+    for resource in session.stack.cfn_template["Resources"].values():
         kinds[resource["Type"]] = kinds.get(resource["Type"], 0) + 1
-    for kind, count in sorted(kinds.items()):
-        print(f"   {count:2d} x {kind}")
+    print("   " + ", ".join(f"{n} x {kind.removeprefix('AWS::')}" for kind, n in sorted(kinds.items())))
 
-    step(f"Registering {FACILITY} ({WDID}) with its Legally Responsible Person")
-    table = boto3.resource("dynamodb", region_name=REGION).Table(stack.table)
-    directory = FacilityDirectory(table)
+    step(f"Registering {FACILITY} ({WDID}): its LRP, and the consultant as Data Entry Person")
+    directory = FacilityDirectory(session.table)
     directory.put_profile(WDID, FACILITY)
     directory.put_member(Member(wdid=WDID, user_id="lrp-1", role="LRP", email="lrp@harbor.example", name="Pat Lee"))
+    directory.put_member(Member(wdid=WDID, user_id="dep-1", role="DEP", email=CONSULTANT, name="Sam Ortiz"))
 
-    step("Uploading two attachments for report 4501")
-    s3 = boto3.client("s3", region_name=REGION)
-    uploads: list[tuple[str, bytes, str]] = [
-        (
-            "Level 2 Technical Report.pdf",
-            text_pdf("Level 2 ERA Technical Report", f"{FACILITY} ({WDID})", "Zinc, Total (Recoverable)"),
-            "Level 2 ERA Technical Report",
-        ),
-        ("site photo scan.pdf", PNG_SCAN, "Level 2 ERA Technical Report"),
+    _monitoring(session)
+    _annual_run(session)
+
+    step(f"Uploading two attachments for report {REPORT_ID}")
+    uploads = [
+        ("Level 1 ERA Report.pdf", text_pdf("Level 1 ERA Report", f"{FACILITY} ({WDID})", "Zinc BMPs")),
+        ("site photo scan.pdf", PNG_SCAN),
     ]
-    for name, body, file_type in uploads:
+    for name, body in uploads:
         key = f"attachments/{WDID}/{REPORT_ID}/{name}"
-        s3.put_object(
-            Bucket=stack.bucket,
-            Key=key,
-            Body=body,
-            Metadata={"file-type": file_type, "title": name.rsplit(".", 1)[0], "uploaded-by": CONSULTANT},
-        )
-        print(f"   s3://{stack.bucket}/{key}  ({len(body):,} bytes, declared {file_type!r})")
+        metadata = {"file-type": "Level 1 ERA Report", "title": name.rsplit(".", 1)[0], "uploaded-by": CONSULTANT}
+        session.s3.put_object(Bucket=session.stack.bucket, Key=key, Body=body, Metadata=metadata)
+        print(f"   {key}  ({len(body):,} bytes, declared 'Level 1 ERA Report')")
+    session.runner.drain()
+    _print_attachments(session.table)
 
-    step("Running the pipeline: S3 events -> SQS -> validator -> table / quarantine -> notices -> SES")
-    totals = runner.drain(progress=lambda fn, r: print(f"   {fn}: {r.received} message(s), {r.failed} failed"))
-    print(f"   done: {totals.received} messages, {totals.failed} failed")
+    _sweep(session)
 
-    step("What was accepted and what was quarantined")
-    _print_attachments(table)
 
-    step("The notices that were emailed")
+def _monitoring(session: Any) -> None:
+    from infra.sample_documents import RAW_HEADER, raw_row
+
+    step("Uploading the facility's 2024-2025 SMARTS monitoring download to monitoring/")
+    rows = [
+        raw_row(wdid=WDID, result="0.52", sample_date="11/14/2024", reporting_year="2024", sample_id="s1"),
+        raw_row(wdid=WDID, result=".31", sample_date="02/03/2025", reporting_year="2024", sample_id="s2"),
+        raw_row(wdid=WDID, result="0.09", sample_date="03/12/2025", reporting_year="2024", sample_id="s3"),
+        raw_row(wdid=WDID, parameter="Total Suspended Solids (TSS)", result="42", sample_date="11/14/2024",
+                reporting_year="2024", sample_id="s1"),
+        raw_row(wdid=WDID, parameter="pH", units="SU", result="7.4", sample_date="11/14/2024",
+                reporting_year="2024", sample_id="s1"),
+        raw_row(wdid=WDID, result="0.2", units="furlongs", sample_date="02/03/2025", reporting_year="2024",
+                sample_id="s2b"),
+        raw_row(wdid=WDID, result="abc", sample_date="02/03/2025", reporting_year="2024", sample_id="s2c"),
+    ]  # fmt: skip
+    body = ("\n".join([RAW_HEADER, *rows]) + "\n").encode()
+    key = "monitoring/harbor-2024-2025.txt"
+    session.s3.put_object(Bucket=session.stack.bucket, Key=key, Body=body)
+    session.runner.drain()
+    from boto3.dynamodb.conditions import Key
+
+    [record] = session.table.query(KeyConditionExpression=Key("pk").eq(f"UPLOAD#{session.stack.bucket}/{key}"))["Items"]
+    print(
+        f"   {int(record['rows_read'])} rows read, {int(record['stored'])} samples stored, "
+        f"{int(record['rejected'])} rows rejected (listed in {record['error_report_key']}):"
+    )
+    report = session.s3.get_object(Bucket=session.stack.bucket, Key=record["error_report_key"])["Body"].read()
+    for line in report.decode().strip().splitlines()[1:]:
+        print(f"     {line}")
+
+
+def _annual_run(session: Any) -> None:
+    from permitclock.adapters.obligations import ObligationStore
+    from permitclock.cli.run import JOBS, run_job
+
+    step("July 1, 2025: the annual Level assignment (EventBridge Scheduler -> planner -> work queue -> worker)")
+    summary = run_job(session, JOBS["annual"], date(2025, 7, 1), dry_run=False)
+    print(f"   facilities evaluated: {summary['facilities_evaluated']}, changes: {summary['changes']}")
+    from boto3.dynamodb.conditions import Key
+
+    statuses = session.table.query(
+        KeyConditionExpression=Key("pk").eq(f"FAC#{WDID}") & Key("sk").begins_with("STATUS#")
+    )["Items"]
+    for item in statuses:
+        if item["sk"].count("#") == 1:
+            print(f"   {item['parameter']}: {item['level']}")
+    print("   obligations opened:")
+    for ob in sorted(ObligationStore(session.table).for_facility(WDID), key=lambda o: (o.due or date.max, o.type)):
+        print(f"     {ob.due}  {ob.type} ({ob.subject})  [{ob.section}]")
+
+
+def _sweep(session: Any) -> None:
+    from permitclock.cli.run import JOBS, run_job
+
+    step("December 25, 2025: the daily deadline sweep (reminders with a calendar entry)")
+    summary = run_job(session, JOBS["sweep"], date(2025, 12, 25), dry_run=False)
+    step(f"Every email sent, also written to {summary['outbox']}/ (.eml for a mail app, .html for a browser)")
+    from infra.outbox import sent_emails
+
     for sent in sent_emails():
-        print(f"   To: {', '.join(sent.to)}\n   Subject: {sent.subject}")
-        print("   " + "\n   ".join(sent.part("plain").strip().splitlines()[:14]))
-        print("   ...")
-    written = write_outbox(outbox)
-    print(f"\n   {len(written) // 2} email(s) written to {outbox}/ (.eml to open in a mail app, .html in a browser)")
-    return 0
+        attached = ", ".join(sent.attachment_names()) or "no attachment"
+        print(f"   To {', '.join(sent.to)}: {sent.subject}  [{attached}]")
+    reminder = next((e for e in sent_emails() if "due in" in e.subject), None)
+    if reminder is not None:
+        step("The reminder, as the LRP reads it")
+        print("   " + "\n   ".join(reminder.part("plain").strip().splitlines()))
 
 
 def _print_attachments(table: Any) -> None:
@@ -119,11 +160,7 @@ def _print_attachments(table: Any) -> None:
     )["Items"]
     for item in sorted(items, key=lambda i: str(i["file_name"])):
         if item["status"] == "accepted":
-            warnings_text = ", ".join(w["code"] for w in item.get("warnings", [])) or "none"
-            print(
-                f"   ACCEPTED     {item['file_name']}: {item['file_type']}, {item['pages']} page(s), "
-                f"sha256 {str(item['sha256'])[:12]}..., warnings: {warnings_text}"
-            )
+            print(f"   ACCEPTED     {item['file_name']}: {item['pages']} page(s), sha256 {str(item['sha256'])[:12]}...")
         else:
             reasons = "; ".join(f"{e['code']}: {e['message']}" for e in item.get("errors", []))
             print(f"   QUARANTINED  {item['file_name']} -> {item['quarantine_key']}\n                {reasons}")
