@@ -21,7 +21,10 @@ _PATCHED = "_permitclock_patched"
 def _with_version_and_sequencer(original: Any) -> Any:
     def build(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
         if isinstance(key, models.FakeDeleteMarker):
-            body = original(event_name, bucket, key.key, notification_id)
+            hidden = key.key
+            while isinstance(hidden, models.FakeDeleteMarker):  # deleting a key whose latest is a marker
+                hidden = hidden.key
+            body = original(event_name, bucket, hidden, notification_id)
             obj = body["Records"][0]["s3"]["object"]
             obj.pop("size", None)
             obj.pop("eTag", None)

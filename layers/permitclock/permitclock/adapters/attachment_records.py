@@ -34,6 +34,7 @@ class AttachmentRecords:
         """Write the record unless it exists; False when it already did (a duplicate delivery)."""
         item = {
             **{k: v for k, v in record.model_dump(mode="json").items() if v not in (None, [])},
+            **({"sequencer": sequencer_order(record.sequencer)} if record.sequencer else {}),
             **record_keys(record.bucket, record.key, record.attachment_id, record.wdid, record.report_id),
             "gsi3pk": f"ATTKEY#{record.bucket}/{record.key}",
             "gsi3sk": record.version_id or "-",
@@ -46,17 +47,37 @@ class AttachmentRecords:
             raise
         return True
 
-    def mark_removed(self, bucket: str, key: str, version_id: str | None, at: datetime) -> int:
+    def mark_removed(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        at: datetime,
+        sequencer: str | None = None,
+        *,
+        marker: bool = False,
+    ) -> int:
         """Mark accepted records of `key` deleted (kept for audit, as SMARTS's Delete does).
 
-        A version-specific delete marks that version; a delete marker marks every accepted version.
-        Returns how many records changed.
+        A version-specific delete marks that version; a delete marker (`marker`, or a version no record has)
+        marks every accepted version uploaded before it: with S3's `sequencer`, only records whose own
+        sequencer is older, and the marker's sequencer is kept on the key item so that a create event
+        delivered after it (out of order) is marked deleted too (`removed_after`). Returns how many changed.
         """
         items = self._table.query(
             IndexName=GSI_BY_OBJECT, KeyConditionExpression=Key("gsi3pk").eq(f"ATTKEY#{bucket}/{key}")
         )["Items"]
         versions = {i.get("version_id") for i in items}
-        targets = [i for i in items if version_id not in versions or i.get("version_id") == version_id]
+        hides_all = marker or version_id not in versions
+        order = sequencer_order(sequencer)
+        if hides_all and order:
+            self._remember_removal(bucket, key, order, at)
+        targets = [
+            i
+            for i in items
+            if (i.get("version_id") == version_id and not marker)
+            or (hides_all and not (order and str(i.get("sequencer") or "") > order))
+        ]
         changed = 0
         for item in targets:
             try:
@@ -72,3 +93,39 @@ class AttachmentRecords:
                 if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
                     raise
         return changed
+
+    def _remember_removal(self, bucket: str, key: str, order: str, at: datetime) -> None:
+        """Keep the newest delete marker's sequencer on the key item (`ATTKEY#{bucket}/{key}` / `REMOVED`)."""
+        try:
+            self._table.put_item(
+                Item={**removal_key(bucket, key), "item_type": "attachment_key", "sequencer": order,
+                      "removed_at": at.isoformat()},
+                ConditionExpression="attribute_not_exists(pk) OR sequencer < :s",
+                ExpressionAttributeValues={":s": order},
+            )  # fmt: skip
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
+
+    def removed_after(self, bucket: str, key: str, sequencer: str | None) -> bool:
+        """True when a delete marker newer than the event `sequencer` was seen for the key."""
+        order = sequencer_order(sequencer)
+        if not order:
+            return False
+        item = self._table.get_item(Key=removal_key(bucket, key), ConsistentRead=True).get("Item")
+        return bool(item) and str(item["sequencer"]) > order
+
+
+def removal_key(bucket: str, key: str) -> dict[str, str]:
+    return {"pk": f"ATTKEY#{bucket}/{key}", "sk": "REMOVED"}
+
+
+def sequencer_order(sequencer: str | None) -> str:
+    """S3's `sequencer` in a form that compares as strings: hex, upper case, left-padded with zeros (S3
+    sequencers of one key may differ in length: the shorter one is padded on the left)."""
+    if not sequencer:
+        return ""
+    return sequencer.strip().upper().rjust(SEQUENCER_WIDTH, "0")
+
+
+SEQUENCER_WIDTH = 40

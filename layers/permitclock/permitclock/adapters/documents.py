@@ -44,7 +44,14 @@ class S3Documents:
 
     def read(self, bucket: str, key: str, version_id: str | None, max_bytes: int) -> bytes:
         """At most `max_bytes + 1` bytes of the object: enough to tell an oversize file without fetching it all."""
-        response = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}", **_version(version_id))
+        try:
+            response = self._s3.get_object(Bucket=bucket, Key=key, Range=f"bytes=0-{max_bytes}", **_version(version_id))
+        except ClientError as err:
+            # S3 answers a range on a zero-byte object with 416 InvalidRange (a range from byte 0 can only miss
+            # an empty object): the upload is empty, and the validator says so (`empty`), not a retried failure.
+            if err.response["Error"]["Code"] == "InvalidRange":
+                return b""
+            raise
         return bytes(response["Body"].read())
 
     def quarantine(self, bucket: str, key: str, version_id: str | None, name: str, codes: list[str]) -> str:

@@ -8,6 +8,8 @@ expires, so a redelivery retries; a live lease or a `sent` claim makes a duplica
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,6 +19,10 @@ from permitclock.notices.recipients import recipient_hash
 
 CLAIM_LEASE = timedelta(minutes=10)
 CLAIM_RETENTION = timedelta(days=90)  # longer than the reminder catch-up window (docs/notices.md)
+MARK_ATTEMPTS = 6
+_THROTTLED = frozenset(
+    {"ProvisionedThroughputExceededException", "ThrottlingException", "RequestLimitExceeded", "InternalServerError"}
+)
 
 
 def _keys(notice_id: str, address: str) -> dict[str, str]:
@@ -26,8 +32,9 @@ def _keys(notice_id: str, address: str) -> dict[str, str]:
 class SendClaims:
     """Claims, results and the suppression list, in the state table."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, sleep: Callable[[float], None] = time.sleep) -> None:
         self._table = table
+        self._sleep = sleep
 
     def claim(self, notice_id: str, address: str, now: datetime) -> bool:
         """Take the right to send; False when it was sent, failed for good, or another attempt holds a lease."""
@@ -51,13 +58,24 @@ class SendClaims:
         return True
 
     def mark(self, notice_id: str, address: str, status: str, detail: str | None) -> None:
-        """Record the outcome: `sent` (detail = SES message id) or `failed` (detail = error code)."""
-        self._table.update_item(
-            Key=_keys(notice_id, address),
-            UpdateExpression="SET #s = :status, detail = :detail REMOVE lease_until",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":status": status, ":detail": detail or ""},
-        )
+        """Record the outcome: `sent` (detail = SES message id) or `failed` (detail = error code).
+
+        Throttling is retried here, beyond the SDK's own retries: once SES has accepted the message, giving up
+        would leave the claim `sending`, and when its lease ran out a repeat of the notice (the sweep's
+        catch-up window) would send a second email (tests/faults: "throttling on the send claim's result")."""
+        for attempt in range(1, MARK_ATTEMPTS + 1):
+            try:
+                self._table.update_item(
+                    Key=_keys(notice_id, address),
+                    UpdateExpression="SET #s = :status, detail = :detail REMOVE lease_until",
+                    ExpressionAttributeNames={"#s": "status"},
+                    ExpressionAttributeValues={":status": status, ":detail": detail or ""},
+                )
+                return
+            except ClientError as err:
+                if err.response["Error"]["Code"] not in _THROTTLED or attempt == MARK_ATTEMPTS:
+                    raise
+                self._sleep(min(2.0, 0.05 * 2**attempt))
 
     def release(self, notice_id: str, address: str) -> None:
         """Give a claim back (SES kept throttling): the queue's redelivery will try again."""

@@ -143,6 +143,7 @@ class AttachmentRecord(BaseModel):
     warnings: list[Finding] = Field(default_factory=list)
     quarantine_key: str | None = None
     deleted_at: datetime | None = None
+    sequencer: str | None = None  # S3's event sequencer of the upload: orders it against deletes of the key
 
 
 def attachment_id(bucket: str, key: str, version: str | None) -> str:

@@ -41,7 +41,17 @@ class Documents(Protocol):
 class Records(Protocol):
     def get(self, keys: dict[str, str]) -> AttachmentRecord | None: ...
     def put_new(self, record: AttachmentRecord) -> bool: ...
-    def mark_removed(self, bucket: str, key: str, version_id: str | None, at: datetime) -> int: ...
+    def mark_removed(
+        self,
+        bucket: str,
+        key: str,
+        version_id: str | None,
+        at: datetime,
+        sequencer: str | None = None,
+        *,
+        marker: bool = False,
+    ) -> int: ...
+    def removed_after(self, bucket: str, key: str, sequencer: str | None) -> bool: ...
 
 
 class Publisher(Protocol):
@@ -80,7 +90,14 @@ class AttachmentIntake:
 
     def handle(self, event: ObjectEvent) -> IntakeResult:
         if event.kind == "removed":
-            changed = self._records.mark_removed(event.bucket, event.key, event.version_id, self._clock.now())
+            changed = self._records.mark_removed(
+                event.bucket,
+                event.key,
+                event.version_id,
+                self._clock.now(),
+                event.sequencer,
+                marker=event.event_name.endswith("DeleteMarkerCreated"),
+            )
             return IntakeResult("deleted", codes=(f"records:{changed}",))
         head = self._documents.head(event.bucket, event.key, event.version_id)
         if head is None:
@@ -92,7 +109,7 @@ class AttachmentIntake:
         except BadInput as err:
             return self._reject_unless_seen(upload, [_contract_finding(err)], (err.code,))
         if self._seen(upload):
-            return IntakeResult("duplicate", record_id)
+            return self._unless_removed(upload, IntakeResult("duplicate", record_id))
         try:
             metadata = parse_attachment_metadata(head.metadata)
         except BadInput as err:
@@ -103,7 +120,18 @@ class AttachmentIntake:
         if not verdict.ok:
             return self._reject(upload, verdict.errors, tuple(e.code.value for e in verdict.errors), verdict)
         created = self._records.put_new(self._record(upload, "accepted", verdict))
-        return IntakeResult("accepted" if created else "duplicate", record_id)
+        return self._unless_removed(upload, IntakeResult("accepted" if created else "duplicate", record_id))
+
+    def _unless_removed(self, upload: _Upload, result: IntakeResult) -> IntakeResult:
+        """An event delivered after a newer delete marker of its key (S3 does not order deliveries; the
+        `sequencer` does): the version is already hidden, so its record is marked deleted as an in-order
+        delivery would have left it. Checked after the record is written, as the delete checks after
+        remembering its sequencer, so whichever runs second marks it."""
+        event = upload.event
+        if not self._records.removed_after(event.bucket, event.key, event.sequencer):
+            return result
+        self._records.mark_removed(event.bucket, event.key, upload.head.version_id, self._clock.now())
+        return IntakeResult("deleted", result.attachment_id, ("superseded",))
 
     def _seen(self, upload: _Upload) -> bool:
         key = upload.key
@@ -128,8 +156,12 @@ class AttachmentIntake:
             upload.event.bucket, upload.event.key, upload.head.version_id, upload.record_id, list(codes)
         )
         record = self._record(upload, "rejected", verdict, errors).model_copy(update={"quarantine_key": quarantine_key})
-        if self._records.put_new(record) and upload.key is not None:
+        # The notice is queued BEFORE the record: a retry after a crash between the two queues it again (same
+        # notice id, so the notifier sends once), whereas a record written first would make the retry a
+        # duplicate and the notice would never be queued (tests/faults: "killed after the record is written").
+        if upload.key is not None:
             self._publisher.publish(_rejection_notice(record, upload.key))
+        self._records.put_new(record)
         return IntakeResult("rejected", upload.record_id, codes)
 
     def _record(
@@ -162,6 +194,7 @@ class AttachmentIntake:
             pages=verdict.pages if verdict else None,
             errors=errors if errors is not None else (verdict.errors if verdict else []),
             warnings=verdict.warnings if verdict else [],
+            sequencer=upload.event.sequencer,
         )
 
 

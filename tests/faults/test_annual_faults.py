@@ -1,0 +1,15 @@
+"""Fault injection on the annual pipeline (tests/faults/scenarios.py; `make faults` prints the table)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.faults.scenarios import ANNUAL, Scenario, by_pipeline
+from tests.integration.conftest import Stack
+
+pytestmark = pytest.mark.stack
+
+
+@pytest.mark.parametrize("case", by_pipeline(ANNUAL), ids=lambda s: s.fault)
+def test_fault(local: Stack, case: Scenario) -> None:
+    assert case.run(local)
