@@ -13,11 +13,14 @@ import boto3
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from permitclock.adapters.obligations import ObligationStore
+from permitclock.adapters.programs import ProgramFactsStore
 from permitclock.adapters.publisher import SqsNoticePublisher
 from permitclock.adapters.reports import DynamoDbReportStore
 from permitclock.api.routes import create_app
 from permitclock.api.store import Dependencies, ReportStore
 from permitclock.clock import SystemClock
+from permitclock.services.program_intake import ProgramFactsService
 from permitclock.settings import StackSettings
 
 logger = Logger()
@@ -32,10 +35,13 @@ def build_report_store(table_name: str) -> ReportStore:
 @cache
 def dependencies() -> Dependencies:
     settings = StackSettings()  # type: ignore[call-arg]  # filled from the environment (TABLE_NAME, ...)
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    clock = SystemClock()
     return Dependencies(
         store=build_report_store(settings.table_name),
         outbox=SqsNoticePublisher(boto3.client("sqs"), settings.notices_queue_url),
-        clock=SystemClock(),
+        clock=clock,
+        programs=ProgramFactsService(obligations=ObligationStore(table), facts=ProgramFactsStore(table), clock=clock),
     )
 
 

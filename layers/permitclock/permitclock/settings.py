@@ -69,3 +69,10 @@ class QispIntakeSettings(StackSettings):
     """The largest QISP registry CSV read (the State's registry is a few thousand rows, well under 1 MB)."""
 
     qisp_max_bytes: int = 10_000_000
+
+
+class ProgramIntakeSettings(StackSettings):
+    """The largest program facts JSON read (a facility's facts are a few KB; the stored document must stay well
+    under DynamoDB's 400 KB item limit)."""
+
+    program_max_bytes: int = 262_144

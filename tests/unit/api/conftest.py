@@ -10,13 +10,14 @@ from urllib.parse import urlencode
 
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from permitclock.api.memory import InMemoryOutbox, InMemoryReportStore
+from permitclock.api.memory import InMemoryObligations, InMemoryOutbox, InMemoryProgramFacts, InMemoryReportStore
 from permitclock.api.routes import create_app
 from permitclock.api.store import Dependencies
 from permitclock.clock import FixedClock
 from permitclock.domain.members import ROLES, Member
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report, ReportAttachment
+from permitclock.services.program_intake import ProgramFactsService
 
 WDID = "5S34I025848"
 OTHER_WDID = "4 19I000033"
@@ -156,5 +157,7 @@ def seeded_store() -> InMemoryReportStore:
 @pytest.fixture
 def api() -> Api:
     store, outbox = seeded_store(), InMemoryOutbox()
-    deps = Dependencies(store=store, outbox=outbox, clock=FixedClock.on(TODAY))
+    clock = FixedClock.on(TODAY)
+    programs = ProgramFactsService(obligations=InMemoryObligations(store), facts=InMemoryProgramFacts(), clock=clock)
+    deps = Dependencies(store=store, outbox=outbox, clock=clock, programs=programs)
     return Api(app=create_app(lambda: deps), store=store, outbox=outbox)

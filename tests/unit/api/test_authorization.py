@@ -77,6 +77,11 @@ CALLS: dict[Action, Call] = {
         {"approval_letter_attachment_id": "3000001", "new_due": "2027-09-01"},
     ),
     Action.MANAGE_MEMBERS: Call("PUT", f"/facilities/{WDID}/members/someone", {"role": "viewer"}),
+    Action.EDIT_PROGRAM_FACTS: Call(
+        "PUT",
+        f"/facilities/{WDID}/programs/ma_srf",
+        {"entity_id": WDID, "loans": [{"id": "L1", "awarded": "2026-10-01"}]},
+    ),
 }
 
 

@@ -21,6 +21,8 @@ def test_the_document_lists_every_route(api: Api) -> None:
         "/facilities",
         "/facilities/{wdid}/reports",
         "/facilities/{wdid}/obligations",
+        "/facilities/{wdid}/programs",
+        "/facilities/{wdid}/programs/{program}",
         "/facilities/{wdid}/members/{user_id}",
         "/qisps",
         report,

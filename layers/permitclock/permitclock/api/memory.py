@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
+from permitclock.domain.program_facts import ProgramFactsRecord
 from permitclock.domain.reports import QispRecord, Report, ReportAttachment, ReportHistoryItem
 from permitclock.errors import Conflict
 from permitclock.workflow import qisp
@@ -86,6 +87,45 @@ class InMemoryReportStore:
 
     def search_qisps(self, query: qisp.QispQuery) -> list[QispRecord]:
         return qisp.search(self.qisps.values(), query)
+
+
+class InMemoryObligations:
+    """`adapters.obligations.ObligationStore` over an `InMemoryReportStore`'s obligations (so the facility's
+    obligation list shows what the program facts routes write), with the calendar SEQUENCE beside them."""
+
+    def __init__(self, store: InMemoryReportStore) -> None:
+        self._store = store
+        self.sequences: dict[tuple[str, str], int] = {}
+
+    def put_new(self, obligation: Obligation) -> bool:
+        if (obligation.facility_id, obligation.obligation_id) in self._store.obligations:
+            return False
+        self._store.add_obligation(obligation)
+        return True
+
+    def get(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None:
+        found = self._store.obligations.get((wdid, obligation_id))
+        return (found, self.sequences.get((wdid, obligation_id), 0)) if found else None
+
+    def replace(self, obligation: Obligation, *, ics_sequence: int) -> None:
+        self._store.add_obligation(obligation)
+        self.sequences[(obligation.facility_id, obligation.obligation_id)] = ics_sequence
+
+    def for_facility_with_sequence(self, wdid: str) -> list[tuple[Obligation, int]]:
+        return [(o, self.sequences.get((wdid, o.obligation_id), 0)) for o in self._store.list_obligations(wdid)]
+
+
+class InMemoryProgramFacts:
+    """`adapters.programs.ProgramFactsStore` in a dict keyed (facility id, program)."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str], ProgramFactsRecord] = {}
+
+    def put(self, record: ProgramFactsRecord) -> None:
+        self.records[(record.facility_id, record.program)] = record
+
+    def for_facility(self, facility_id: str) -> list[ProgramFactsRecord]:
+        return [r for (f, _), r in sorted(self.records.items()) if f == facility_id]
 
 
 class InMemoryOutbox:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -95,3 +96,32 @@ class ReportChanged(BaseModel):
 
 class QispList(BaseModel):
     qisps: list[QispRecord]
+
+
+class ProgramFactsView(BaseModel):
+    """A program's facts as last recorded for the facility (`FAC#{wdid}` / `PROGRAM#{program}`)."""
+
+    program: str
+    facility_id: str
+    facts: dict[str, Any] = Field(description="the facts JSON as received (docs/programs.md has each format)")
+    as_of: date = Field(description="the day the obligations were computed as of")
+    updated_at: datetime
+    source: dict[str, str] = Field(description="`kind` upload (bucket, key, version_id) or api (user_id)")
+    obligation_ids: list[str]
+
+
+class ProgramFactsList(BaseModel):
+    programs: list[ProgramFactsView]
+
+
+class ProgramFactsChanged(BaseModel):
+    """What recording the facts did to the facility's obligations of the program."""
+
+    program: str
+    facility_id: str
+    as_of: date
+    opened: list[str]
+    updated: list[str] = Field(description="changed; a moved due date bumps the calendar SEQUENCE")
+    closed: list[str] = Field(description="no longer produced by the facts: closed with a reason, kept")
+    unchanged: int
+    obligation_ids: list[str]

@@ -13,11 +13,12 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
-from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from permitclock.domain.members import Member
 from permitclock.domain.reports import Report, ReportAttachment
 from permitclock.errors import BadInput, NotFound
+from permitclock.services.program_intake import parse_json_text
 from permitclock.workflow import extensions, reports
 from permitclock.workflow.completion import completion_check
 from permitclock.workflow.members import assign_member
@@ -35,6 +36,9 @@ from .models import (
     FacilityList,
     MemberAssignment,
     ObligationList,
+    ProgramFactsChanged,
+    ProgramFactsList,
+    ProgramFactsView,
     QispList,
     QispSelection,
     RegionalBoardExtensionBody,
@@ -43,13 +47,14 @@ from .models import (
     ReportList,
     UpdateBody,
 )
-from .store import Dependencies, ReportBundle
+from .store import Dependencies, ProgramFacts, ReportBundle
 
 logger = Logger(child=True)
 
 OPENAPI_TITLE = "permitclock API"
 OPENAPI_VERSION = "1.0.0"
 REPORT = "/facilities/<wdid>/reports/<report_id>"
+PROGRAMS = "/facilities/<wdid>/programs"
 
 Command = Callable[[Report, Member, tuple[ReportAttachment, ...]], ReportChange]
 
@@ -114,6 +119,59 @@ def create_app(dependencies: Callable[[], Dependencies]) -> APIGatewayHttpResolv
         deps = dependencies()
         require(actor(deps, wdid), Action.VIEW)
         return ObligationList(obligations=deps.store.list_obligations(wdid))
+
+    def programs(deps: Dependencies) -> ProgramFacts:
+        if deps.programs is None:
+            raise RuntimeError("program facts are not configured in these dependencies")
+        return deps.programs
+
+    @app.get(PROGRAMS)
+    def list_programs(wdid: str) -> ProgramFactsList:
+        deps = dependencies()
+        require(actor(deps, wdid), Action.VIEW)
+        return ProgramFactsList(
+            programs=[
+                ProgramFactsView(
+                    program=r.program,
+                    facility_id=r.facility_id,
+                    facts=parse_json_text(r.document, field="document"),
+                    as_of=r.as_of,
+                    updated_at=r.updated_at,
+                    source=r.source,
+                    obligation_ids=r.obligation_ids,
+                )
+                for r in programs(deps).list_facts(wdid)
+            ]
+        )
+
+    @app.put(f"{PROGRAMS}/<program>")
+    def put_program_facts(
+        wdid: str,
+        program: str,
+        body: Annotated[
+            dict[str, Any],
+            Body(description="the program's facts, as uploaded under programs/{program}/{wdid}/ (docs/programs.md)"),
+        ],
+    ) -> ProgramFactsChanged:
+        deps = dependencies()
+        member = actor(deps, wdid)
+        require(member, Action.EDIT_PROGRAM_FACTS)
+        document = app.current_event.decoded_body or ""
+        payload = parse_json_text(document, field="body")  # again, with exact decimals (not floats)
+        change = programs(deps).record(
+            wdid, program, payload, document=document, source={"kind": "api", "user_id": member.user_id}
+        )
+        logger.info("program facts recorded", extra={"wdid": wdid, "program": program, **change.counts()})
+        return ProgramFactsChanged(
+            program=change.program,
+            facility_id=change.facility_id,
+            as_of=change.as_of,
+            opened=list(change.opened),
+            updated=list(change.updated),
+            closed=list(change.closed),
+            unchanged=change.unchanged,
+            obligation_ids=list(change.obligation_ids),
+        )
 
     @app.get(REPORT)
     def get_report(wdid: str, report_id: str) -> ReportDetail:

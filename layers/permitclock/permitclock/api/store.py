@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from permitclock.clock import Clock
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
+from permitclock.domain.program_facts import ProgramFactsRecord
 from permitclock.domain.reports import QispRecord, Report, ReportAttachment, ReportHistoryItem
+from permitclock.services.program_intake import ProgramChange
 from permitclock.workflow.qisp import QispQuery
 from permitclock.workflow.reports import ReportChange
 
@@ -86,6 +88,17 @@ class NoticeOutbox(Protocol):
     def publish(self, notice: NoticeRequest) -> None: ...
 
 
+class ProgramFacts(Protocol):
+    """The program facts use case (`services.program_intake.ProgramFactsService`): `FAC#{wdid}` / `PROGRAM#{program}`
+    items (one Query) and the facility's obligations of that program (one Query, then one write per change)."""
+
+    def list_facts(self, facility_id: str) -> list[ProgramFactsRecord]: ...
+
+    def record(
+        self, facility_id: str, program: str, payload: Any, *, document: str, source: dict[str, str]
+    ) -> ProgramChange: ...
+
+
 @dataclass(frozen=True)
 class Dependencies:
     """What the routes need, built once per container by the handler."""
@@ -93,3 +106,5 @@ class Dependencies:
     store: ReportStore
     outbox: NoticeOutbox
     clock: Clock
+    programs: ProgramFacts | None = None
+    """The program facts routes' use case; None where they are not served (they answer 500 then)."""

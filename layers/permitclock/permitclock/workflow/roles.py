@@ -9,7 +9,7 @@ from permitclock.errors import NotAllowed
 
 
 class Action(StrEnum):
-    """Every report or facility action the API exposes."""
+    """Every report or facility action the API exposes (program facts included)."""
 
     VIEW = "view"
     COMPLETION_CHECK = "completion_check"
@@ -22,6 +22,7 @@ class Action(StrEnum):
     REQUEST_EXTENSION = "request_extension"
     RECORD_REGIONAL_BOARD_EXTENSION = "record_regional_board_extension"
     MANAGE_MEMBERS = "manage_members"
+    EDIT_PROGRAM_FACTS = "edit_program_facts"
 
 
 _EVERYONE: frozenset[Role] = frozenset(ROLES)
@@ -45,6 +46,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_REGIONAL_BOARD_EXTENSION: _SIGNATORIES,
     # Project decision: the LRP, who answers for the facility, decides who acts for it.
     Action.MANAGE_MEMBERS: frozenset({"LRP"}),
+    # Project decision: the facts of the other programs (closure assurance mechanisms, notices received,
+    # streams, loans) are recorded by the people who answer for the facility or enter data for it; the QISP's
+    # remit is the IGP reports. Reading them is `view`.
+    Action.EDIT_PROGRAM_FACTS: frozenset({"LRP", "DAR", "DEP"}),
 }
 
 NEEDS_EAUTHORIZATION: frozenset[Action] = frozenset({Action.CERTIFY, Action.CERTIFY_UPDATE})

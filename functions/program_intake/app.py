@@ -1,0 +1,69 @@
+"""Program facts intake: S3 events for `programs/` (via SQS) -> obligations and the facts document.
+
+Thin handler: parse each SQS record (powertools parser + BatchProcessor, partial batch failures) and run the
+`ProgramIntake` service per object event. A message that is not an S3 notification raises, so it is retried
+and then dead-lettered; bad facts never raise: the verdict, with the field, is in the upload record.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from permitclock.adapters.facilities import FacilityDirectory
+from permitclock.adapters.obligations import ObligationStore
+from permitclock.adapters.programs import ProgramFactsStore
+from permitclock.adapters.uploads import MonitoringObjects, UploadRecords
+from permitclock.clock import SystemClock
+from permitclock.events import object_events
+from permitclock.services.program_intake import ProgramFactsService, ProgramIntake
+from permitclock.settings import ProgramIntakeSettings
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+settings = ProgramIntakeSettings()  # type: ignore[call-arg]  # filled from the environment
+processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
+
+
+@cache
+def intake() -> ProgramIntake:
+    table = boto3.resource("dynamodb").Table(settings.table_name)
+    clock = SystemClock()
+    return ProgramIntake(
+        objects=MonitoringObjects(boto3.client("s3")),
+        uploads=UploadRecords(table),
+        facilities=FacilityDirectory(table),
+        service=ProgramFactsService(obligations=ObligationStore(table), facts=ProgramFactsStore(table), clock=clock),
+        clock=clock,
+        max_bytes=settings.program_max_bytes,
+    )
+
+
+def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
+    out = []
+    for event in object_events(record.body):
+        result = intake().handle(event)
+        logger.info(
+            "program facts upload handled",
+            outcome=result.outcome,
+            program=result.program,
+            code=result.code,
+            **result.counts,
+        )
+        metrics.add_metric(name=f"program_upload_{result.outcome}", unit=MetricUnit.Count, value=1)
+        out.append({"outcome": result.outcome, "program": result.program, **result.counts})
+    return out
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
