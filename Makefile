@@ -33,6 +33,15 @@ demo: install
 bench: install system-deps
 	$(BIN)/python -m bench
 
+## Every fault scenario of tests/faults/scenarios.py on a fresh local stack; prints pipeline x fault -> outcome.
+faults: install
+	$(BIN)/python -m bench.faults
+
+## Load on the local stack (bench/load.py): 50,000 facilities, 500 concurrent API requests, 10,000 uploads.
+## LOAD_ARGS='--scale 0.1' for a smaller run.
+load: install
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
+
 ## Time-boxed fuzzing of every hostile-input property (tests/fuzz/properties.py); FUZZ_SECONDS=600 by default.
 fuzz: install
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-600} $(BIN)/python -m bench.fuzz

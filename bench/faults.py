@@ -5,8 +5,7 @@ pipeline x fault -> outcome.
     python -m bench.faults annual API      # the scenarios of pipelines whose name contains a word
 
 A scenario's outcome is the phrase it returns once its assertions held (retried and recovered, dead-lettered,
-...); a failed assertion prints FAILED with the reason, or OPEN for a scenario listed as an open finding
-(`scenarios.OPEN`, xfail in pytest). Exit 1 when any scenario failed.
+...); a failed assertion prints FAILED with the reason. Exit 1 when any scenario failed.
 """
 
 from __future__ import annotations
@@ -33,12 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     _quiet()
     from moto import mock_aws
 
-    from tests.faults.scenarios import OPEN, SCENARIOS, new_stack
+    from tests.faults.scenarios import SCENARIOS, new_stack
 
     words = [w.lower() for w in (sys.argv[1:] if argv is None else argv)]
     chosen = [s for s in SCENARIOS if not words or any(w in s.pipeline.lower() for w in words)]
     rows: list[tuple[str, str, str, float]] = []
-    failed = opened = 0
+    failed = 0
     for case in chosen:
         started = time.perf_counter()
         sink = io.StringIO()
@@ -47,17 +46,13 @@ def main(argv: list[str] | None = None) -> int:
                 outcome = case.run(new_stack())
         except Exception as err:  # an assertion or anything else: the scenario failed
             where = traceback.extract_tb(err.__traceback__)[-1]
-            if (case.pipeline, case.fault) in OPEN:
-                opened += 1
-                outcome = "OPEN " + OPEN[case.pipeline, case.fault]
-            else:
-                failed += 1
-                outcome = f"FAILED: {type(err).__name__} {str(err)[:60]} (line {where.lineno})"
+            failed += 1
+            outcome = f"FAILED: {type(err).__name__} {str(err)[:60]} (line {where.lineno})"
         rows.append((case.pipeline, case.fault, outcome, time.perf_counter() - started))
         print(f"  {case.pipeline:<18} {case.fault:<62} {rows[-1][3]:5.1f} s", file=sys.stderr, flush=True)
     print(_table(rows))
-    held = len(rows) - failed - opened
-    print(f"\n{held} of {len(rows)} scenarios held, {opened} open finding(s), {failed} failed "
+    held = len(rows) - failed
+    print(f"\n{held} of {len(rows)} scenarios held, {failed} failed "
           f"({sum(r[3] for r in rows):.0f} s)")
     return 1 if failed else 0
 

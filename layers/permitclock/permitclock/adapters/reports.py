@@ -9,6 +9,7 @@ GSI1 keys, so the index partition holds exactly the reports.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC
 from decimal import Decimal
 from typing import Any, Literal
@@ -17,12 +18,14 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from permitclock.adapters.facilities import FacilityDirectory
+from permitclock.adapters.notice_outbox import NoticeOutbox, outbox_item
 from permitclock.adapters.obligations import ObligationStore, obligation_item, obligation_key
 from permitclock.adapters.obligations import from_item as obligation_from_item
 from permitclock.adapters.qisp import QispRegistry
 from permitclock.adapters.table import query_all
 from permitclock.api.store import ReportBundle
 from permitclock.domain.members import Member
+from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import (
     SUBMITTED,
@@ -199,12 +202,19 @@ class DynamoDbReportStore:
             },
         ]
         actions.extend(self._obligation_puts(change))
+        actions.extend(
+            {"Put": {"TableName": self._name, "Item": outbox_item(notice, change.history.at)}}
+            for notice in change.notices
+        )
         try:
             self._client.transact_write_items(TransactItems=actions)
         except ClientError as err:
             if _is_conflict(err):
                 raise Conflict("the report changed meanwhile: reload and retry", code="concurrent_update") from None
             raise
+
+    def notices_published(self, notices: Sequence[NoticeRequest]) -> None:
+        NoticeOutbox(self._table).clear(list(notices))
 
     def _obligation_puts(self, change: ReportChange) -> list[dict[str, Any]]:
         """Obligations after the change's effects, as conditional Puts (missing obligations are skipped, as the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
@@ -26,6 +26,7 @@ class InMemoryReportStore:
         self.attachments: dict[tuple[str, str], dict[str, ReportAttachment]] = {}
         self.obligations: dict[tuple[str, str], Obligation] = {}
         self.qisps: dict[str, QispRecord] = {}
+        self.outbox: dict[str, NoticeRequest] = {}
 
     def add_report(self, report: Report) -> None:
         self.reports[(report.wdid, report.report_id)] = report
@@ -81,6 +82,11 @@ class InMemoryReportStore:
                 self.obligations[obligation_key] = apply_obligation_effect(
                     self.obligations[obligation_key], effect
                 )
+        self.outbox.update((notice.notice_id, notice) for notice in change.notices)
+
+    def notices_published(self, notices: Sequence[NoticeRequest]) -> None:
+        for notice in notices:
+            self.outbox.pop(notice.notice_id, None)
 
     def get_qisp(self, certificate_number: str) -> QispRecord | None:
         return self.qisps.get(qisp.search_key(certificate_number))

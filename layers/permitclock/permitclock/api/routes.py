@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from http import HTTPStatus
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from permitclock.domain.members import Member
+from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.reports import Report, ReportAttachment
 from permitclock.errors import BadInput, NotFound
 from permitclock.services.program_intake import parse_json_text
@@ -90,9 +91,8 @@ def create_app(dependencies: Callable[[], Dependencies]) -> APIGatewayHttpResolv
         member = actor(deps, wdid)
         bundle = load(deps, wdid, report_id)
         change = command(bundle.report, member, bundle.attachments)
-        deps.store.commit(change)
-        for notice in change.notices:
-            deps.outbox.publish(notice)
+        deps.store.commit(change)  # the notices are in the outbox from here on: nothing below can lose them
+        publish_committed(deps, change.notices)
         logger.info(
             "report changed",
             wdid=wdid,
@@ -414,3 +414,18 @@ def write_openapi(path: Path) -> None:
     """Regenerate docs/openapi.json: `python -c "from pathlib import Path; from permitclock.api.routes import
     write_openapi; write_openapi(Path('docs/openapi.json'))"`."""
     path.write_text(openapi_document())
+
+
+def publish_committed(deps: Dependencies, notices: Sequence[NoticeRequest]) -> None:
+    """Publish a committed change's notices, then clear them from the outbox. A failed publish is not the
+    caller's error (the change is made): the notices stay in the outbox and the relay sends them
+    (`adapters.notice_outbox`)."""
+    if not notices:
+        return
+    try:
+        for notice in notices:
+            deps.outbox.publish(notice)
+    except Exception:  # any failure: the outbox item is the durable copy
+        logger.warning("notices left in the outbox for the relay", notices=len(notices))
+        return
+    deps.store.notices_published(notices)

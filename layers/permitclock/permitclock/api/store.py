@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -66,8 +67,13 @@ class ReportStore(Protocol):
         `REPORT#{id}#HIST#{at}#{seq}` with `attribute_not_exists(sk)`; per obligation effect an Update of
         `OBL#{obligation id}` written through `adapters.obligations.obligation_item` (closing drops the sparse GSI2
         keys; a moved due date rewrites GSI2 `DUE#{shard}` / `{due}#{wdid}#{obligation id}` and bumps the
-        calendar SEQUENCE). A failed condition raises
-        `Conflict(code="concurrent_update")`."""
+        calendar SEQUENCE); and each of `change.notices` as an outbox item `OUTBOX` / `{notice id}`
+        (`adapters.notice_outbox`), so a crash before they are published cannot lose them. A failed condition
+        raises `Conflict(code="concurrent_update")`."""
+        ...
+
+    def notices_published(self, notices: Sequence[NoticeRequest]) -> None:
+        """Clear the outbox items of notices that reached the notices queue (one BatchWriteItem)."""
         ...
 
     def get_qisp(self, certificate_number: str) -> QispRecord | None:
