@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ pytestmark = pytest.mark.stack
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "events" / "programs" / "il_725_243_example.json"
 INTAKE = {"ProgramIntakeFunction"}
+RECOMPUTE = "ProgramRecomputeFunctionDailyRecompute"  # template.yaml: the daily recompute schedule
 FACILITY = "ILD987654321"
 KEY = f"programs/il_725_243/{FACILITY}/riverbend closure assurance.json"
 LRP_EMAIL = "lrp@riverbend.example"
@@ -290,3 +291,20 @@ def test_the_api_records_facts_and_lists_program_obligations(local: Stack) -> No
     bad["cost_estimates"][0]["amount"] = "lots"
     status, body = call(local, "PUT", f"/facilities/{FACILITY}/programs/il_725_243", as_user=lrp, body=bad)
     assert (status, body["message"].split(":")[0]) == (400, "cost_estimates[0].amount")
+
+
+def test_the_daily_recompute_advances_rolling_deadlines_as_windows_would(local: Stack, tmp_path: Path) -> None:
+    seed_facility(local)
+    rec = record(local, upload(local, il_facts()))
+    later = (date.fromisoformat(rec["as_of"]) + timedelta(days=400)).isoformat()
+
+    counts = local.runner.fire(RECOMPUTE, {"on": later})
+    again = local.runner.fire(RECOMPUTE, {"on": later})
+
+    assert (counts["documents"], counts["evaluated"], counts["invalid"]) == (1, 1, 0)
+    assert again["evaluated"] == 0  # already evaluated that day
+    printed = windows_cli(il_facts(), later, tmp_path)
+    live = [o for o in program_obligations(local).values() if o["status"] != "closed"]
+    assert sorted((o["subject"], o["type"], o.get("due"), o["status"]) for o in live) == sorted(
+        (row["mechanism"], row["type"], row["due"], row["status"]) for row in printed["obligations"]
+    )

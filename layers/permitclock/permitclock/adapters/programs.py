@@ -18,6 +18,9 @@ from permitclock.domain.program_facts import ProgramFactsRecord
 PROGRAM_SK_PREFIX = "PROGRAM#"
 
 
+FACTS_INDEX_PK = "PROGRAM_FACTS"
+
+
 def program_facts_key(facility_id: str, program: str) -> dict[str, str]:
     return {"pk": f"FAC#{facility_id}", "sk": f"{PROGRAM_SK_PREFIX}{program}"}
 
@@ -34,12 +37,19 @@ class ProgramFactsStore:
                 **record.model_dump(mode="json"),
                 **program_facts_key(record.facility_id, record.program),
                 "item_type": "program_facts",
+                "gsi1pk": FACTS_INDEX_PK,
+                "gsi1sk": f"{record.facility_id}#{record.program}",
             }
         )
 
     def get(self, facility_id: str, program: str) -> ProgramFactsRecord | None:
         item = self._table.get_item(Key=program_facts_key(facility_id, program), ConsistentRead=True).get("Item")
         return _from_item(item) if item else None
+
+    def all_records(self) -> list[ProgramFactsRecord]:
+        """Every stored facts document (GSI1 `PROGRAM_FACTS`): the daily recompute's work list."""
+        condition = Key("gsi1pk").eq(FACTS_INDEX_PK)
+        return [_from_item(item) for item in query_all(self._table, condition, index="gsi1-by-facility")]
 
     def for_facility(self, facility_id: str) -> list[ProgramFactsRecord]:
         condition = Key("pk").eq(f"FAC#{facility_id}") & Key("sk").begins_with(PROGRAM_SK_PREFIX)

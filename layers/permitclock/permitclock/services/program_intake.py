@@ -135,6 +135,17 @@ class ProgramFactsService:
         )
         return change
 
+    def recompute(self, stored: ProgramFactsRecord) -> ProgramChange | None:
+        """Evaluate stored facts again as of today, so rolling deadlines advance without a new upload (the next
+        trust payment after each anniversary, 725.243(a)(3); the next March 31 exemption report, 30 TAC
+        115.147(5)(B); ...). None when they were already evaluated today."""
+        if stored.as_of >= today(self._clock):
+            return None
+        payload = parse_json_text(stored.document, field="document")
+        return self.record(
+            stored.facility_id, stored.program, payload, document=stored.document, source=stored.source
+        )
+
     def _reconcile(self, facility_id: str, program: str, new: list[Obligation], as_of: date) -> ProgramChange:
         stored = {
             ob.obligation_id: (ob, seq)
