@@ -105,24 +105,10 @@ def eligible_results(nal: NAL, reporting_year: str, samples: Iterable[Sample]) -
 
 def counted_samples(nal: NAL, samples: Iterable[Sample]) -> tuple[list[Sample], int]:
     """`eligible_results` for samples already known to be of `nal` and of the reporting year (grouped by the
-    caller): the location and event checks of `counts`, then `deduplicate`, in one loop."""
-    kept: dict[tuple[object, ...], Sample] = {}
-    duplicates = 0
-    for sample in samples:
-        if not (is_effluent_location(sample.location_type) and is_storm_water_event(sample.event_type)):
-            continue
-        key = sample.duplicate_key
-        other = kept.get(key)
-        if other is None:
-            kept[key] = sample
-            continue
-        duplicates += 1
-        if (sample.file, sample.line) < (other.file, other.line):
-            kept[key] = sample
-    ordered = list(kept.values())
-    if len(ordered) > 1:
-        ordered.sort(key=_order)
-    return ordered, duplicates
+    caller): only the location and event checks of `counts`, then `deduplicate`."""
+    return deduplicate(
+        s for s in samples if is_effluent_location(s.location_type) and is_storm_water_event(s.event_type)
+    )
 
 
 def evaluate_year(
