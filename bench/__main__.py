@@ -66,11 +66,14 @@ def pdf_rows(f: dict[str, Any]) -> list[Row]:
 
 
 def levels_rows(f: dict[str, Any]) -> list[Row]:
-    ratio = f["ratio_parse_assign_over_parse"]
+    """The cost ratio is judged in CPU seconds of the benchmark process: "assignment must cost no more than
+    parsing" is about work, and CPU time does not move with other jobs on the shared machine; wall clock is
+    shown beside it."""
+    ratio = f["ratio_cpu"]
     total = f["parse_assign_s"]
     return [
-        (f"levels (parse+assign)/parse, {f['rows']:,} rows", f"{ratio} wall, {f['ratio_cpu']} CPU", "<= 2",
-         ratio <= 2.0),
+        (f"levels (parse+assign)/parse, {f['rows']:,} rows", f"{ratio} CPU, {f['ratio_parse_assign_over_parse']} wall",
+         "<= 2 (CPU)", ratio <= 2.0),
         (f"levels parse+assign, {f['rows']:,} rows", f"{total} s ({f['parse_assign_cpu_s']} s CPU)", "< 30 s",
          total < 30.0),
     ]  # fmt: skip
