@@ -351,3 +351,16 @@ def test_a_burst_of_notices_is_delivered_in_full(local: Stack) -> None:
     assert summary["reminders"] == 12
     assert len(sent_emails()) == 12
     assert local.queue_messages("NoticesDLQ") == []
+
+
+def test_an_opted_in_qisp_gets_a_copy_that_says_so(local: Stack, harbor: Obligation) -> None:
+    FacilityDirectory(local.table).put_member(
+        Member(wdid=WDID, user_id="qisp-1", role="QISP", email="qisp@consulting.example"), cc_opt_in=True
+    )
+
+    sweep(local, DUE - timedelta(days=7))
+
+    by_address = {e.to[0]: e for e in sent_emails()}
+    assert set(by_address) == {"lrp@harbor.example", "qisp@consulting.example"}
+    assert "You receive this copy" in by_address["qisp@consulting.example"].part("plain")
+    assert "You receive this copy" not in by_address["lrp@harbor.example"].part("plain")

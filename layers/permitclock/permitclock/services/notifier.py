@@ -20,7 +20,7 @@ from permitclock.domain.notices import NoticeRequest, Recipient
 from permitclock.domain.obligations import Obligation
 from permitclock.notices.ics import CalendarEntry, deadline_ics
 from permitclock.notices.mime import build_message, to_bytes
-from permitclock.notices.recipients import as_recipient, merge_recipients, recipient_hash, signatories
+from permitclock.notices.recipients import COPY_ROLES, as_recipient, merge_recipients, recipient_hash, signatories
 from permitclock.notices.render import render_request
 
 SendOutcome = Literal["sent", "already_sent", "suppressed", "failed"]
@@ -74,7 +74,9 @@ class Notifier:
         now = self._clock.now()
         if not self._claims.claim(request.notice_id, address, now):
             return Delivery(hashed, "already_sent")
-        rendered = render_request(request, facility_name=facility_name, role=recipient.role)
+        rendered = render_request(
+            request, facility_name=facility_name, role=recipient.role, copy=recipient.role in COPY_ROLES
+        )
         message = build_message(
             rendered,
             from_address=self._mailer.from_address,
