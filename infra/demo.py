@@ -1,13 +1,14 @@
 """`make demo`: the compliance clock end to end on the embedded local stack (template.yaml on moto, in-process).
 
-One facility's year, told through the real event paths:
-1. its 2024-2025 SMARTS monitoring download is uploaded: good rows become samples, bad rows are listed by line;
-2. the July 1, 2025 schedule assigns Levels: zinc's annual average is over its NAL, so Level 1 opens the
-   Level 1 ERA Evaluation (due October 1) and the Level 1 ERA Report (due January 1);
-3. the consultant uploads ERA attachments: a real report is accepted, a scanned image is quarantined and the
-   uploader and the LRP are emailed why;
-4. the daily sweep on December 25, 2025 reminds the LRP that the Level 1 ERA Report is due in 7 days, with a
-   calendar entry attached. Every email is written to `out/outbox/` (.eml and .html) for a person to open.
+Two years of one facility, told through the real event paths:
+1. its SMARTS monitoring download (2023-2025) is uploaded: good rows become samples, bad rows are listed by line;
+2. the July 1 schedules assign Levels: zinc's annual average is over its NAL in 2023-2024 (Level 1 on July 1,
+   2024) and again in 2024-2025, so on July 1, 2025 zinc moves to Level 2, opening the Level 2 ERA Action Plan
+   (due January 1, 2026) and the Level 2 ERA Technical Report (due January 1, 2027);
+3. the consultant uploads attachments for the Technical Report: a real report is accepted, a scanned image is
+   quarantined and the uploader and the LRP are emailed why;
+4. the daily sweep on December 25, 2025 reminds the LRP that the Level 2 ERA Action Plan is due in 7 days, with
+   a calendar entry attached. Every email is written to `out/outbox/` (.eml and .html) for a person to open.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 WDID = "4 19I000033"
 FACILITY = "Harbor Plating Works"
 CONSULTANT = "consultant@example.com"
-REPORT_ID = "L1R-2024-2025"  # services/era_reports.py: the Level 1 ERA Report of reporting year 2024-2025
+REPORT_ID = "L2TR-2024-2025"  # services/era_reports.py: the Level 2 ERA Technical Report of 2024-2025
 PNG_SCAN = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 
@@ -68,15 +69,16 @@ def _story(session: Any) -> None:
     _annual_run(session)
 
     step(f"Uploading two attachments for report {REPORT_ID}")
+    file_type = "Level 2 ERA Technical Report"
     uploads = [
-        ("Level 1 ERA Report.pdf", text_pdf("Level 1 ERA Report", f"{FACILITY} ({WDID})", "Zinc BMPs")),
+        ("Technical Report.pdf", text_pdf(file_type, f"{FACILITY} ({WDID})", "Zinc: Industrial Activity BMPs")),
         ("site photo scan.pdf", PNG_SCAN),
     ]
     for name, body in uploads:
         key = f"attachments/{WDID}/{REPORT_ID}/{name}"
-        metadata = {"file-type": "Level 1 ERA Report", "title": name.rsplit(".", 1)[0], "uploaded-by": CONSULTANT}
+        metadata = {"file-type": file_type, "title": name.rsplit(".", 1)[0], "uploaded-by": CONSULTANT}
         session.s3.put_object(Bucket=session.stack.bucket, Key=key, Body=body, Metadata=metadata)
-        print(f"   {key}  ({len(body):,} bytes, declared 'Level 1 ERA Report')")
+        print(f"   {key}  ({len(body):,} bytes, declared {file_type!r})")
     session.runner.drain()
     _print_attachments(session.table)
 
@@ -86,8 +88,10 @@ def _story(session: Any) -> None:
 def _monitoring(session: Any) -> None:
     from infra.sample_documents import RAW_HEADER, raw_row
 
-    step("Uploading the facility's 2024-2025 SMARTS monitoring download to monitoring/")
+    step("Uploading the facility's SMARTS monitoring download (2023-2025) to monitoring/")
     rows = [
+        raw_row(wdid=WDID, result="0.44", sample_date="12/06/2023", reporting_year="2023", sample_id="r1"),
+        raw_row(wdid=WDID, result="0.21", sample_date="02/20/2024", reporting_year="2023", sample_id="r2"),
         raw_row(wdid=WDID, result="0.52", sample_date="11/14/2024", reporting_year="2024", sample_id="s1"),
         raw_row(wdid=WDID, result=".31", sample_date="02/03/2025", reporting_year="2024", sample_id="s2"),
         raw_row(wdid=WDID, result="0.09", sample_date="03/12/2025", reporting_year="2024", sample_id="s3"),
@@ -100,7 +104,7 @@ def _monitoring(session: Any) -> None:
         raw_row(wdid=WDID, result="abc", sample_date="02/03/2025", reporting_year="2024", sample_id="s2c"),
     ]  # fmt: skip
     body = ("\n".join([RAW_HEADER, *rows]) + "\n").encode()
-    key = "monitoring/harbor-2024-2025.txt"
+    key = "monitoring/harbor-2023-2025.txt"
     session.s3.put_object(Bucket=session.stack.bucket, Key=key, Body=body)
     session.runner.drain()
     from boto3.dynamodb.conditions import Key
@@ -119,9 +123,10 @@ def _annual_run(session: Any) -> None:
     from permitclock.adapters.obligations import ObligationStore
     from permitclock.cli.run import JOBS, run_job
 
-    step("July 1, 2025: the annual Level assignment (EventBridge Scheduler -> planner -> work queue -> worker)")
-    summary = run_job(session, JOBS["annual"], date(2025, 7, 1), dry_run=False)
-    print(f"   facilities evaluated: {summary['facilities_evaluated']}, changes: {summary['changes']}")
+    for on in (date(2024, 7, 1), date(2025, 7, 1)):
+        step(f"{on:%B %-d, %Y}: the annual Level assignment (Scheduler -> planner -> work queue -> worker)")
+        summary = run_job(session, JOBS["annual"], on, dry_run=False)
+        print(f"   facilities evaluated: {summary['facilities_evaluated']}, changes: {summary['changes']}")
     from boto3.dynamodb.conditions import Key
 
     statuses = session.table.query(
@@ -130,9 +135,10 @@ def _annual_run(session: Any) -> None:
     for item in statuses:
         if item["sk"].count("#") == 1:
             print(f"   {item['parameter']}: {item['level']}")
-    print("   obligations opened:")
+    print("   obligations open:")
     for ob in sorted(ObligationStore(session.table).for_facility(WDID), key=lambda o: (o.due or date.max, o.type)):
         print(f"     {ob.due}  {ob.type} ({ob.subject})  [{ob.section}]")
+    print("   (nothing in this demo certifies the earlier reports, so the sweep below counts them overdue)")
 
 
 def _sweep(session: Any) -> None:
