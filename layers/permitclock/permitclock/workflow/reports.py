@@ -260,15 +260,7 @@ def certify(
         obligation_effects=tuple(
             ObligationEffect(obligation_id=o, kind="close", on=on) for o in report.obligation_ids
         ),
-        submission=SubmissionFacts(
-            wdid=report.wdid,
-            report_id=report.report_id,
-            report_type=report.report_type,
-            reporting_year=report.reporting_year,
-            submitted_on=on,
-            certification_id=certification.certification_id,
-            demonstrations=dict(report.demonstrations),
-        ),
+        submission=_submission(report, on, certification.certification_id),
     )
 
 
@@ -351,14 +343,19 @@ def certify_update(
         report=new,
         expected_version=report.version,
         history=item,
-        submission=SubmissionFacts(
-            wdid=report.wdid,
-            report_id=report.report_id,
-            report_type=report.report_type,
-            reporting_year=report.reporting_year,
-            submitted_on=on,
-            certification_id=certification.certification_id,
-            demonstrations=dict(report.demonstrations),
-            update_id=update_id,
-        ),
+        submission=_submission(report, on, certification.certification_id, update_id),
+    )
+
+
+def _submission(report: Report, on: date, certification_id: str, update_id: str | None = None) -> SubmissionFacts:
+    """What the return-to-Baseline rule needs from a certification (era-rules "Return to Baseline")."""
+    return SubmissionFacts(
+        wdid=report.wdid,
+        report_id=report.report_id,
+        report_type=report.report_type,
+        reporting_year=report.reporting_year,
+        submitted_on=on,
+        certification_id=certification_id,
+        demonstrations=dict(report.demonstrations),
+        update_id=update_id,
     )
