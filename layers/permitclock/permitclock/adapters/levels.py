@@ -296,27 +296,22 @@ class RunSummaryStore:
         )
 
     def set(self, run_id: str, attributes: dict[str, Any]) -> None:
-        names = {f"#a{i}": k for i, k in enumerate(attributes)}
-        values = {f":a{i}": v for i, v in enumerate(attributes.values())}
-        self._table.update_item(
-            Key={"pk": RUN_PK, "sk": run_id},
-            UpdateExpression="SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attributes))),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        self._update(run_id, "SET", attributes)
 
     def add(self, run_id: str, counters: dict[str, int]) -> None:
         """Atomically add counters (one UpdateItem; zero counters are left out)."""
         counters = {k: v for k, v in counters.items() if v}
-        if not counters:
-            return
-        names = {f"#c{i}": k for i, k in enumerate(counters)}
-        values = {f":c{i}": v for i, v in enumerate(counters.values())}
+        if counters:
+            self._update(run_id, "ADD", counters)
+
+    def _update(self, run_id: str, verb: str, attributes: dict[str, Any]) -> None:
+        """One UpdateItem: `SET #a0 = :a0, ...` or `ADD #a0 :a0, ...` over `attributes`."""
+        joiner = " = " if verb == "SET" else " "
         self._table.update_item(
             Key={"pk": RUN_PK, "sk": run_id},
-            UpdateExpression="ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counters))),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
+            UpdateExpression=f"{verb} " + ", ".join(f"#a{i}{joiner}:a{i}" for i in range(len(attributes))),
+            ExpressionAttributeNames={f"#a{i}": k for i, k in enumerate(attributes)},
+            ExpressionAttributeValues={f":a{i}": v for i, v in enumerate(attributes.values())},
         )
 
     def get(self, run_id: str) -> dict[str, Any] | None:
