@@ -40,7 +40,8 @@ def test_infinite_reporting_year_is_a_note_not_a_crash() -> None:
     """REPORTING_YEAR `1e999` raised OverflowError (int(float('inf'))) out of the reader."""
     row = dict.fromkeys(RAW_COLUMNS, "")
     row.update(WDID="1 08I004046", EVENT_TYPE="Qualifying Storm Event", SAMPLE_DATE="12/29/2016", PARAMETER="pH",
-               RESULT_QUALIFIER="=", RESULT="6.5", UNITS="SU", REPORTING_YEAR="1e999")  # fmt: skip
+               RESULT_QUALIFIER="=", RESULT="6.5", UNITS="SU", REPORTING_YEAR="1e999",
+               MONITORING_LOCATION_TYPE="Effluent Monitoring")  # fmt: skip
     data = ("\t".join(RAW_COLUMNS) + "\n" + "\t".join(row[c] for c in RAW_COLUMNS) + "\n").encode()
     rows = list(SmartsReader(BytesIO(data), as_of=date(2026, 11, 3)))
     assert isinstance(rows[0], Sample)

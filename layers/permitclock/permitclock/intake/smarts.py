@@ -17,7 +17,7 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -73,6 +73,44 @@ MAX_JOINED_LINES = 4
 
 _DATE_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AP]M)?)?$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?$")
+
+
+EVENT_TYPES = ("Qualifying Storm Event", "Non-Qualifying Storm Event", "Non-Stormwater Discharge")
+"""EVENT_TYPE as the Board's data dictionary spells its three values; other spellings are read onto these."""
+EFFLUENT_MONITORING = "Effluent Monitoring"
+MAX_KINDS = 256
+"""Distinct EVENT_TYPE / MONITORING_LOCATION_TYPE values whose reading is remembered (a file has a handful)."""
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z]", "", text.casefold())
+
+
+def normalise_event_type(text: str) -> str | None:
+    """The EVENT_TYPE a value means, whatever its case, spaces or hyphens; None when it names no event we know.
+
+    Read on the letters alone, so `Nonstormwater Discharge`, `NON-STORM WATER DISCHARGE` and
+    `Non-Stormwater Discharge` are one value: `non storm...` is a non-storm-water discharge, `non`/`not
+    qualifying` a non-qualifying storm event, `qualifying` a QSE. Any other value naming a storm is a storm
+    water event of unstated kind and is kept as written (it counts, but is not a QSE); the rest, the empty
+    value included, is None (the row is rejected: we cannot tell whether it counts). docs/igp-rules.md.
+    """
+    key = _letters(text)
+    if "nonstorm" in key:
+        return EVENT_TYPES[2]
+    if "storm" not in key:
+        return None
+    if "nonqualifying" in key or "notqualifying" in key:
+        return EVENT_TYPES[1]
+    return EVENT_TYPES[0] if "qualifying" in key else text.strip()
+
+
+def normalise_location_type(text: str) -> str | None:
+    """MONITORING_LOCATION_TYPE with `Effluent Monitoring` in any case or separators read as that; other values
+    as written; None when empty (the row is rejected: we cannot tell whether it is an effluent result)."""
+    if not text.strip():
+        return None
+    return EFFLUENT_MONITORING if _letters(text) == "effluentmonitoring" else text.strip()
 
 
 def normalise_column(name: str) -> str:
@@ -132,7 +170,8 @@ class SmartsReader:
     SAMPLE_DATE yields the `Sample` (the date wins) and a `RejectedRow(kept=True)` reporting the disagreement.
     Rejected: unparseable date or number, empty or unknown qualifier, detected result without a number, unit
     that cannot be converted to the NAL unit, negative concentration, pH outside 0-14, sample date after
-    `as_of`, unknown event type, a record with the wrong number of fields.
+    `as_of`, an empty or unknown event type (`normalise_event_type`), an empty location type
+    (`normalise_location_type`), a record with the wrong number of fields.
     """
 
     def __init__(self, source: str | PathLike[str] | IO[Any], *, as_of: date, name: str | None = None) -> None:
@@ -164,7 +203,7 @@ class SmartsReader:
         self._dates: dict[str, date | None] = {}
         self._strings: dict[str, str] = {}
         self._idx: tuple[int, ...] | None = None
-        self._known_events: set[str] = set()
+        self._kinds: dict[tuple[str, str], str | None] = {}
 
     @property
     def layout(self) -> Layout:
@@ -259,6 +298,20 @@ class SmartsReader:
     def _intern(self, text: str) -> str:
         return self._strings.setdefault(text, text)
 
+    def _kind(self, column: str, text: str | None, normalise: Callable[[str], str | None]) -> str | None:
+        """EVENT_TYPE or MONITORING_LOCATION_TYPE normalised (None when the file has no such column); a value
+        that normalises to nothing rejects the row."""
+        if text is None:
+            return None
+        found = self._kinds.get((column, text), "")
+        if found == "":
+            found = normalise(text)
+            if len(self._kinds) < MAX_KINDS:
+                self._kinds[column, text] = found
+        if found is None:
+            raise _Reject(f"empty {column}" if not text else f"unknown {column} {text!r}")
+        return self._intern(found)
+
     def _date(self, text: str, column: str) -> date:
         key = text.strip()
         try:
@@ -341,14 +394,8 @@ class SmartsReader:
             units,
         )
         sample_date = self._date(fields[i_date], "SAMPLE_DATE")
-        event_type = get(i_event)
-        if event_type is not None:
-            event_type = strings.setdefault(event_type, event_type)
-            if event_type not in self._known_events:
-                if "storm" not in event_type.casefold():
-                    raise _Reject(f"unknown EVENT_TYPE {event_type!r}")
-                self._known_events.add(event_type)
-        location_type = get(i_ltype)
+        event_type = self._kind("EVENT_TYPE", get(i_event), normalise_event_type)
+        location_type = self._kind("MONITORING_LOCATION_TYPE", get(i_ltype), normalise_location_type)
         year = reporting_year_of(sample_date)
         year_text = get(i_year)
         year_column: int | None = None
@@ -377,7 +424,7 @@ class SmartsReader:
             sample_id=get(i_sid) or "",
             sample_time=get(i_time) or "",
             location=self._intern(get(i_loc) or ""),
-            location_type=None if location_type is None else self._intern(location_type),
+            location_type=location_type,
             event_type=event_type,
             reporting_year_column=year_column,
             file=self.name,
