@@ -22,6 +22,7 @@ system-deps:
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/cfn-lint template.yaml
 
 test: install system-deps lint

@@ -37,12 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outbox", type=Path, default=Path("out/outbox"), help="where to write the emails")
     args = parser.parse_args(argv)
 
-    from permitclock.cli.run import local_stack
+    from infra.session import local_stack
 
     step("Provisioning template.yaml on the embedded stack (SAM translator -> CloudFormation on moto)")
     with contextlib.ExitStack() as resources:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            session = resources.enter_context(local_stack())  # moto's Lambda looks for Docker and says so
+        with contextlib.redirect_stderr(io.StringIO()):  # provisioning's own chatter
+            session = resources.enter_context(local_stack())
         session.outbox = args.outbox
         _story(session)
     return 0
@@ -121,7 +121,8 @@ def _monitoring(session: Any) -> None:
 
 def _annual_run(session: Any) -> None:
     from permitclock.adapters.obligations import ObligationStore
-    from permitclock.cli.run import JOBS, run_job
+
+    from infra.cli_run import JOBS, run_job
 
     for on in (date(2024, 7, 1), date(2025, 7, 1)):
         step(f"{on:%B %-d, %Y}: the annual Level assignment (Scheduler -> planner -> work queue -> worker)")
@@ -142,7 +143,7 @@ def _annual_run(session: Any) -> None:
 
 
 def _sweep(session: Any) -> None:
-    from permitclock.cli.run import JOBS, run_job
+    from infra.cli_run import JOBS, run_job
 
     step("December 25, 2025: the daily deadline sweep (reminders with a calendar entry)")
     summary = run_job(session, JOBS["sweep"], date(2025, 12, 25), dry_run=False)

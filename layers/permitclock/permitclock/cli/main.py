@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from importlib import import_module
+from importlib.metadata import entry_points
 
 from permitclock.errors import DomainError
 
@@ -19,9 +20,11 @@ SUBCOMMANDS = [
     "windows",
     "levels",
     "reconcile",
-    "run",
     "suppression",
 ]
+PLUGIN_GROUP = "permitclock.commands"
+"""Entry points of this group name a `register(subparsers)` callable of another installed package: subcommands
+that need more than the layer ships (the local stack's `run`, in infra/). CONTRIBUTING.md says how to add one."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
         import_module(f"permitclock.cli.{name}").register(subparsers)
+    for plugin in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        plugin.load()(subparsers)
     return parser
 
 

@@ -1,5 +1,9 @@
 """`permitclock run JOB --on YYYY-MM-DD [--dry-run]`: run a scheduled job on the embedded local stack.
 
+A plugin subcommand: registered under the `permitclock.commands` entry points in pyproject.toml, so the
+console script offers it where `infra` is installed (a source checkout's `make install`), and the Lambda
+layer, built from layers/permitclock only, ships none of it.
+
 The command provisions template.yaml on moto in-process (no AWS account; nothing persists after it exits),
 optionally loads monitoring files, facilities and return-to-Baseline facts through the same uploads a user
 would make, fires the job's schedule with the date (as EventBridge Scheduler would, with `on` added to its
@@ -11,12 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
 import sys
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,7 +24,7 @@ from typing import Any
 
 from permitclock.cli.levels import iso_date
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
+from infra.session import LocalSession, local_stack
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ def _annual_report(session: Any, fired: dict[str, Any]) -> dict[str, Any]:
 
 def _sweep_prepare(session: Any) -> dict[str, Any]:
     """Demo facilities and obligations (infra/sweep_demo.py) when the stack holds no obligations yet."""
-    from infra import sweep_demo
     from permitclock.adapters.obligations import ObligationStore
+
+    from infra import sweep_demo
 
     if next(iter(ObligationStore(session.table).due_through(date.max)), None) is not None:
         return {}
@@ -88,46 +89,6 @@ JOBS: dict[str, Job] = {
         prepare=_sweep_prepare,
     ),
 }
-
-
-@dataclass
-class LocalSession:
-    """The provisioned local stack with its runner and clients."""
-
-    stack: Any
-    runner: Any
-    s3: Any
-    table: Any
-    outbox: Path = Path("out/outbox")
-
-
-@contextmanager
-def local_stack() -> Iterator[LocalSession]:
-    """template.yaml on moto, in-process (needs the source checkout: infra/ sits beside layers/)."""
-    if not (REPO_ROOT / "infra" / "local_stack.py").exists():
-        raise SystemExit("permitclock run: needs the permitclock source checkout (infra/ and template.yaml)")
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
-    warnings.filterwarnings("ignore")
-    logging.disable(logging.WARNING)
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
-    for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local")):
-        os.environ.setdefault(name, value)
-    os.environ["AWS_DEFAULT_REGION"] = "us-west-2"
-    import boto3
-    from moto import mock_aws
-
-    from infra.local_stack import REGION, provision
-    from infra.runner import LocalRunner
-
-    with mock_aws():
-        stack = provision()
-        yield LocalSession(
-            stack=stack,
-            runner=LocalRunner(stack),
-            s3=boto3.client("s3", region_name=REGION),
-            table=boto3.resource("dynamodb", region_name=REGION).Table(stack.table),
-        )
 
 
 def _progress(text: str) -> None:

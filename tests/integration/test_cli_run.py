@@ -1,0 +1,45 @@
+"""`permitclock run`, the plugin subcommand: found through its entry point, runs a job on the embedded stack."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from pathlib import Path
+
+from permitclock.cli.main import PLUGIN_GROUP, build_parser, main
+
+from infra.sample_documents import RAW_HEADER, raw_row
+
+WDID = "4 19I000033"
+
+
+def test_run_is_registered_through_the_plugin_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    assert {e.name: e.value for e in entry_points(group=PLUGIN_GROUP)}["run"] == "infra.cli_run:register"
+    assert "run" in build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
+
+
+def test_run_annual_uploads_registers_and_assigns(tmp_path: Path) -> None:
+    monitoring = tmp_path / "harbor.txt"
+    rows = [
+        raw_row(wdid=WDID, result="0.52", sample_date="11/14/2024", reporting_year="2024", sample_id="s1"),
+        raw_row(wdid=WDID, result="0.31", sample_date="02/03/2025", reporting_year="2024", sample_id="s2"),
+        raw_row(wdid=WDID, result="abc", sample_date="02/03/2025", reporting_year="2024", sample_id="s3"),
+    ]
+    monitoring.write_text("\n".join([RAW_HEADER, *rows]) + "\n")
+
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(["run", "annual", "--on", "2025-07-01", "--monitoring", str(monitoring), "--facilities"])
+
+    out = json.loads(stdout.getvalue())  # stdout is the JSON summary alone (progress goes to stderr)
+    assert code == 0
+    [upload] = out["uploads"]
+    assert (upload["key"], upload["status"], upload["stored"], upload["rejected"]) == (
+        "monitoring/harbor.txt", "processed", 2, 1,
+    )  # fmt: skip
+    [run] = out["runs"]
+    assert (run["job"], run["reporting_year"], run["facilities_evaluated"]) == ("annual", "2024-2025", 1)
+    assert run["changes"] == {"baseline_to_level_1": 1}
