@@ -1,24 +1,26 @@
-"""The bounded pypdf check of one PDF, run in a child process (`sandbox.Isolated`).
+"""The bounded check of one PDF, run in a child process (`sandbox.Isolated`).
 
 In the child, pypdf runs under a tightened `pypdf.Configuration` (decode output, decoding work, declared
 stream length, XMP size, no external `jbig2dec`) and these steps:
 
 1. Open with `strict=True`, decrypt with the empty password, count pages (the tree is walked, `/Count` is
-   not trusted), look for active content, look for a text layer on the first pages.
+   not trusted), walk the object graph for active content, look for a text layer on the first pages.
 2. **Lenient repair policy**: if the strict pass raised anything other than a resource or encryption error,
    the whole check runs again with `strict=False`. A file that passes it is accepted with a `repaired`
-   warning; one that fails is rejected (`malformed`, or `resource_limit`). Repairs are accepted because
-   viewers open these files (a bad xref offset, a missing `/Length`) and rejecting them would turn away real
-   reports; the lenient pass keeps every limit, the memory cap and the time budget, and the `%PDF-` at byte 0
-   gate has already refused polyglots, the main lenient-only risk.
+   warning, but only when the raw scan (step 4) is clean too; one that fails is rejected (`malformed`, or
+   `resource_limit`). Repairs are accepted because viewers open these files (a bad xref offset, a missing
+   `/Length`) and rejecting them would turn away real reports; the lenient pass keeps every limit, the memory
+   cap and the time budget.
 3. **Encryption**: a document whose *user* password is empty opens without asking, so it is accepted with
-   `owner_password_only` (it only restricts permissions; its content is checked like any other). One that
-   needs a password is `encrypted`: reviewers could not open it and its content cannot be checked.
-4. **Active content** (`active_content`): JavaScript anywhere (actions, `/JS`, the `/JavaScript` name
-   tree), Launch, SubmitForm and ImportData actions, embedded files, rich media and XFA forms, found by a
-   bounded walk of every dictionary and array reachable from the catalog (so `/AA` on widgets without an
-   `/AcroForm`, outline actions and `/Next` chains are covered). A go-to `/OpenAction`, links and plain
-   forms are fine. SubmitForm counts: it sends form data to a web address.
+   `owner_password_only` (it only restricts permissions; its content is checked like any other, the raw scan
+   decrypting its streams). One that needs a password is `encrypted`: reviewers could not open it and its
+   content cannot be checked.
+4. **Active content** (`active_content`), any name of `active.ACTIVE_NAMES` (JavaScript, `/AA` automatic
+   actions, Launch, SubmitForm, ImportData, embedded files, rich media, XFA, 3D `/OnInstantiate` scripts)
+   found either by a bounded walk of every dictionary and array reachable from the catalog, or by the raw
+   scan of every object in the bytes (`rawscan`), which no xref trick, generation number or broken token can
+   steer. A go-to `/OpenAction`, links and plain forms are fine. SubmitForm counts: it sends form data to a
+   web address.
 
 Every exception is caught (the maintainers leave that to the caller: `TypeError`, `AttributeError` and
 `UnicodeDecodeError` escape pypdf besides its own errors); findings name the exception class at most, never
@@ -31,13 +33,15 @@ import logging
 import warnings
 from collections.abc import Iterator
 from io import BytesIO
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from pypdf import Configuration, PdfReader, apply_configuration
 from pypdf._encryption import AlgV4, AlgV5
 from pypdf.errors import FileNotDecryptedError, LimitReachedError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
 
+from permitclock.attachments import rawscan
+from permitclock.attachments.active import ACTIVE_NAMES, describe
 from permitclock.attachments.sandbox import Isolated, Stopped
 from permitclock.domain.attachments import Finding, FindingCode, ValidationLimits
 
@@ -49,32 +53,6 @@ class PdfCheck(NamedTuple):
     errors: list[Finding]
     warnings: list[Finding]
 
-
-ACTIVE_ACTIONS = {
-    "/JavaScript": "JavaScript",
-    "/Launch": "an action that starts a program",
-    "/SubmitForm": "a form that sends data to a web address",
-    "/ImportData": "an action that imports data from a file",
-    "/RichMediaExecute": "rich media",
-}
-"""Action types (`/S`) that count as active content, with how a finding names them."""
-
-ACTIVE_KEYS = {
-    "/JS": "JavaScript",
-    "/JavaScript": "JavaScript",
-    "/EmbeddedFiles": "an embedded file",
-    "/EF": "an embedded file",
-    "/RichMediaContent": "rich media",
-    "/XFA": "an XFA form",
-}
-"""Dictionary keys whose presence counts as active content."""
-
-ACTIVE_SUBTYPES = {
-    "/FileAttachment": "an embedded file",
-    "/RichMedia": "rich media",
-    "/EmbeddedFile": "an embedded file",
-}
-"""`/Subtype` or `/Type` values that count as active content."""
 
 ENCRYPTED = Finding(
     code=FindingCode.ENCRYPTED,
@@ -113,22 +91,50 @@ def check_pdf_bytes(
 
 
 def _child_check(job: tuple[bytes, ValidationLimits]) -> PdfCheck:
-    """The child's work: strict pass, then the lenient retry policy. Never raises."""
+    """The child's work: the parse (strict, then the lenient retry policy) and the raw scan. Never raises."""
     data, limits = job
     logging.disable(logging.CRITICAL)  # lenient pypdf logs repairs, sometimes quoting the file
     warnings.simplefilter("ignore")
     with apply_configuration(_pypdf_configuration(limits)):
+        parsed = _parse(data, limits)
+        check = parsed.check
+        if ENCRYPTED in check.errors:
+            return check  # its streams cannot be read; it is rejected anyway
         try:
-            return _inspect(data, limits, strict=True)
-        except Exception as exc:  # also RecursionError and MemoryError
-            strict_finding = _exception_finding(exc)
-        if strict_finding.code != FindingCode.MALFORMED:
-            return PdfCheck(None, [strict_finding], [])
-        try:
-            check = _inspect(data, limits, strict=False)
-        except Exception as exc:
-            return PdfCheck(None, [_exception_finding(exc)], [])
-    return check._replace(warnings=[REPAIRED, *check.warnings])
+            found = parsed.active | {ACTIVE_NAMES[name] for name in rawscan.scan(data, limits, parsed.decrypt)}
+        except Exception as exc:  # a file the parse already refused keeps that reason alone
+            return check if check.errors else check._replace(errors=[_exception_finding(exc)])
+    if not found:
+        return check
+    active = Finding(
+        code=FindingCode.ACTIVE_CONTENT,
+        message=f"The PDF contains {describe(found)}. Remove it (or print to a new PDF) and upload again.",
+    )
+    return check._replace(errors=[*check.errors, active])
+
+
+class _Parsed(NamedTuple):
+    """pypdf's reading: its verdict without active content, the active content it found, and, for an
+    encrypted file that opened, how to decrypt a stream."""
+
+    check: PdfCheck
+    active: set[str]
+    decrypt: rawscan.Decrypt | None = None
+
+
+def _parse(data: bytes, limits: ValidationLimits) -> _Parsed:
+    """Strict first, then (for a malformed file) the lenient retry, flagged `repaired`."""
+    try:
+        return _inspect(data, limits, strict=True)
+    except Exception as exc:  # also RecursionError and MemoryError
+        strict_finding = _exception_finding(exc)
+    if strict_finding.code != FindingCode.MALFORMED:
+        return _Parsed(PdfCheck(None, [strict_finding], []), set())
+    try:
+        parsed = _inspect(data, limits, strict=False)
+    except Exception as exc:
+        return _Parsed(PdfCheck(None, [_exception_finding(exc)], []), set())
+    return parsed._replace(check=parsed.check._replace(warnings=[REPAIRED, *parsed.check.warnings]))
 
 
 def _pypdf_configuration(limits: ValidationLimits) -> Configuration:
@@ -151,7 +157,7 @@ def _pypdf_configuration(limits: ValidationLimits) -> Configuration:
     )
 
 
-def _inspect(data: bytes, limits: ValidationLimits, *, strict: bool) -> PdfCheck:
+def _inspect(data: bytes, limits: ValidationLimits, *, strict: bool) -> _Parsed:
     reader = PdfReader(
         BytesIO(data),
         strict=strict,
@@ -159,33 +165,38 @@ def _inspect(data: bytes, limits: ValidationLimits, *, strict: bool) -> PdfCheck
         xref_stream_maximum_entries=limits.xref_stream_max_entries,
     )
     warnings_found: list[Finding] = []
+    decrypt: rawscan.Decrypt | None = None
     if reader.is_encrypted:
         if not _empty_user_password_opens(reader):
-            return PdfCheck(None, [ENCRYPTED], [])
+            return _Parsed(PdfCheck(None, [ENCRYPTED], []), set())
         reader.decrypt("")
         warnings_found.append(OWNER_PASSWORD_ONLY)
+        decrypt = _stream_decrypter(reader)
     pages = len(reader.pages)
     if pages == 0:
-        return PdfCheck(0, [Finding(code=FindingCode.MALFORMED, message="The PDF has no pages.")], warnings_found)
+        no_pages = Finding(code=FindingCode.MALFORMED, message="The PDF has no pages.")
+        return _Parsed(PdfCheck(0, [no_pages], warnings_found), set(), decrypt)
     if pages > limits.max_pages:
         too_many = Finding(
             code=FindingCode.TOO_MANY_PAGES,
             message=f"The PDF has {pages} pages; at most {limits.max_pages} are accepted. Split it into parts.",
         )
-        return PdfCheck(pages, [too_many], warnings_found)
-    errors: list[Finding] = []
+        return _Parsed(PdfCheck(pages, [too_many], warnings_found), set(), decrypt)
     active = _active_content(reader, limits.max_walked_objects)
-    if active:
-        errors.append(
-            Finding(
-                code=FindingCode.ACTIVE_CONTENT,
-                message=f"The PDF contains {_join(sorted(active))}. "
-                "Remove it (or print to a new PDF) and upload again.",
-            )
-        )
     if not _has_text(reader, min(pages, limits.text_probe_pages)):
         warnings_found.append(NO_TEXT_LAYER)
-    return PdfCheck(pages, errors, warnings_found)
+    return _Parsed(PdfCheck(pages, [], warnings_found), active, decrypt)
+
+
+def _stream_decrypter(reader: PdfReader) -> rawscan.Decrypt:
+    """Decrypts one stream's raw data with the key the empty password opened (pypdf's crypt filters)."""
+    encryption = reader._encryption
+    assert encryption is not None
+
+    def decrypt(number: int, generation: int, data: bytes) -> bytes:
+        return bytes(encryption._make_crypt_filter(number, generation).stm_crypt.decrypt(data))
+
+    return decrypt
 
 
 def _empty_user_password_opens(reader: PdfReader) -> bool:
@@ -215,18 +226,11 @@ def _empty_user_password_opens(reader: PdfReader) -> bool:
 
 
 def _active_content(reader: PdfReader, max_objects: int) -> set[str]:
-    """Descriptions of the active content reachable from the catalog (empty when none)."""
+    """Descriptions of the active names reachable from the catalog, as keys or name values (empty when none)."""
     found: set[str] = set()
     for node in _reachable(reader.trailer.raw_get("/Root"), max_objects):
-        if isinstance(node, DictionaryObject):
-            found.update(ACTIVE_KEYS[key] for key in node if key in ACTIVE_KEYS)
-            action = _resolved(node.get("/S"))
-            if isinstance(action, str) and action in ACTIVE_ACTIONS:
-                found.add(ACTIVE_ACTIONS[action])
-            for key in ("/Subtype", "/Type"):
-                kind = _resolved(node.get(key))
-                if isinstance(kind, str) and kind in ACTIVE_SUBTYPES:
-                    found.add(ACTIVE_SUBTYPES[kind])
+        names = [*node, *node.values()] if isinstance(node, DictionaryObject) else list(cast(ArrayObject, node))
+        found.update(ACTIVE_NAMES[n[1:]] for n in names if isinstance(n, NameObject) and n[1:] in ACTIVE_NAMES)
     return found
 
 
@@ -254,16 +258,8 @@ def _reachable(root: PdfObject, max_objects: int) -> Iterator[PdfObject]:
         yield node
 
 
-def _resolved(value: PdfObject | None) -> PdfObject | None:
-    return value.get_object() if isinstance(value, IndirectObject) else value
-
-
 def _has_text(reader: PdfReader, probe_pages: int) -> bool:
     return any(any(ch.isalnum() for ch in reader.pages[i].extract_text()) for i in range(probe_pages))
-
-
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _exception_finding(exc: Exception) -> Finding:
@@ -275,6 +271,11 @@ def _exception_finding(exc: Exception) -> Finding:
         )
     if isinstance(exc, FileNotDecryptedError):
         return ENCRYPTED
+    if isinstance(exc, rawscan.Unscannable):
+        return Finding(
+            code=FindingCode.MALFORMED,
+            message="An object stream of the PDF could not be read, so its content could not be checked.",
+        )
     return Finding(code=FindingCode.MALFORMED, message=f"The PDF is damaged and could not be read ({name}).")
 
 

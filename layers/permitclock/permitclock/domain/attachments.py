@@ -123,6 +123,8 @@ class ValidationLimits(BaseModel):
     """Output of one decode (Flate, LZW, RunLength, JBIG2, Brotli) and of one image buffer."""
     decode_max_work_bytes: PositiveInt = 60_000_000
     """Decoding work per stream, summed over its filters."""
+    scan_max_decoded_bytes: PositiveInt = 150_000_000
+    """Decoded stream data the raw scan reads over the whole file (each stream also within the two above)."""
     xmp_max_input_bytes: PositiveInt = 1_000_000
     root_object_recovery_limit: PositiveInt = 1_000
     xref_stream_max_entries: PositiveInt = 200_000

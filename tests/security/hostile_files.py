@@ -1,0 +1,283 @@
+"""A hostile attachment corpus built in code: the parser tricks and polyglots of issue #13, and benign controls.
+
+Each case is a name, the bytes, the declared attachment type and the verdict a careful user expects (the
+error codes that must be among the verdict's errors; none for a file that must be accepted). Used by
+`tests/security/test_hostile_files.py`, the fuzz oracle (`tests/fuzz/properties.py`) and `bench/bench_pdf.py`.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pikepdf
+from permitclock.domain.attachments import AttachmentFileType
+
+REPORT = AttachmentFileType.LEVEL_2_ERA_TECHNICAL_REPORT
+SUPPORTING = AttachmentFileType.SUPPORTING_DOCUMENTATION
+
+JS_ACTION = b"<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>"
+TEXT = b"BT /F1 12 Tf 72 720 Td (Level 2 ERA Technical Report) Tj ET"
+PAGE = (
+    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >>%s >>"
+)
+FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    data: bytes
+    file_type: AttachmentFileType
+    expected: tuple[str, ...]
+    """Error codes the verdict must include; empty: the file must be accepted."""
+
+
+def stream(body: bytes, extra: bytes = b"") -> bytes:
+    return b"<< /Length %d%s >>\nstream\n%s\nendstream" % (len(body), extra, body)
+
+
+def objects_pdf(
+    objects: list[tuple[int, int, bytes]],
+    *,
+    xref: dict[int, int] | None = None,
+    size: int | None = None,
+    trailer: bytes = b"",
+) -> bytes:
+    """A PDF of `(number, generation, body)` objects in that order and a classic xref table.
+
+    The xref lists, per number, the *last* object written with it unless `xref` names the index (in
+    `objects`) to point at instead: a decoy.
+    """
+    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    offsets: dict[int, tuple[int, int]] = {}
+    for index, (number, generation, body) in enumerate(objects):
+        chosen = (xref or {}).get(number)
+        if chosen is None or chosen == index:
+            offsets[number] = (len(out), generation)
+        out += b"%d %d obj\n%s\nendobj\n" % (number, generation, body)
+    start = len(out)
+    count = size or max(offsets) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % count
+    for number in range(1, count):
+        offset, generation = offsets.get(number, (0, 65535))
+        out += b"%010d %05d %s \n" % (offset, generation, b"n" if number in offsets else b"f")
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (count, trailer, start)
+    return bytes(out)
+
+
+def report(catalog_extra: bytes = b"", page_extra: bytes = b"", more: list[tuple[int, int, bytes]] | None = None,
+           **options: object) -> bytes:  # fmt: skip
+    """A one-page text report (objects 1-5) with extra catalog/page entries and more objects."""
+    objects = [
+        (1, 0, b"<< /Type /Catalog /Pages 2 0 R%s >>" % catalog_extra),
+        (2, 0, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+        (3, 0, PAGE % page_extra),
+        (4, 0, stream(TEXT)),
+        (5, 0, FONT),
+        *(more or []),
+    ]
+    return objects_pdf(objects, **options)  # type: ignore[arg-type]
+
+
+def incremental_update(base: bytes, objects: list[tuple[int, bytes]]) -> bytes:
+    """`base` plus an incremental update that rewrites `objects` (number, body), with its own xref and /Prev."""
+    prev = int(base.rsplit(b"startxref", 1)[1].split()[0])
+    out = bytearray(base)
+    offsets = {}
+    for number, body in objects:
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    start = len(out)
+    out += b"xref\n"
+    for number in sorted(offsets):
+        out += b"%d 1\n%010d 00000 n \n" % (number, offsets[number])
+    size = max(6, *offsets) + 1
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, prev, start)
+    return bytes(out)
+
+
+def pikepdf_report(*, javascript: bool, encrypt: bool = False) -> bytes:
+    """A report saved by qpdf with object streams: the action (if any) is compressed inside one."""
+    pdf = pikepdf.Pdf.new()
+    pdf.add_blank_page(page_size=(612, 792))
+    if javascript:
+        action = pikepdf.Dictionary(
+            Type=pikepdf.Name.Action, S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")
+        )
+        pdf.Root.OpenAction = pdf.make_indirect(action)
+    out = io.BytesIO()
+    options: dict[str, object] = {"object_stream_mode": pikepdf.ObjectStreamMode.generate}
+    if encrypt:
+        options["encryption"] = pikepdf.Encryption(owner="owner", user="", R=6)
+    pdf.save(out, **options)  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def flate_stream(body: bytes) -> bytes:
+    packed = zlib.compress(body)
+    return b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream" % (len(packed), packed)
+
+
+def nested_dictionary(depth: int) -> bytes:
+    return b"<< /A " * depth + b"1" + b" >>" * depth
+
+
+def _pdf_cases() -> list[Case]:
+    open_action = b" /OpenAction 6 0 R"
+    clean = report()
+    cases = [
+        Case("clean-report", clean, REPORT, ()),
+        Case("javascript-open-action", report(open_action, more=[(6, 0, JS_ACTION)]), REPORT, ("active_content",)),
+        # The xref points at a harmless decoy; the real object 6 (written first) runs JavaScript.
+        Case(
+            "xref-points-at-decoy",
+            report(open_action, more=[(6, 0, JS_ACTION), (6, 0, b"<< /S /GoTo /D [3 0 R /Fit] >>")], xref={6: 6}),
+            REPORT,
+            ("active_content",),
+        ),
+        Case(
+            "stray-paren-in-action",
+            report(open_action, more=[(6, 0, b"<< ) /S /JavaScript /JS (app.alert\\(1\\)) >>")]),
+            REPORT,
+            ("active_content",),
+        ),
+        Case(
+            "bad-hex-in-action",
+            report(open_action, more=[(6, 0, b"<< /X <4G> /S /JavaScript /JS (app.alert\\(1\\)) >>")]),
+            REPORT,
+            ("active_content",),
+        ),
+        Case(
+            "unterminated-string-before-action",
+            report(open_action, more=[(6, 0, b"<< /T (open /S /JavaScript /JS (app.alert\\(1\\)) >>")]),
+            REPORT,
+            ("active_content",),
+        ),
+        Case(
+            "action-nested-past-parser-depth",
+            report(
+                open_action,
+                more=[(6, 0, b"<< /N %s /S /JavaScript /JS (app.alert\\(1\\)) >>" % nested_dictionary(1200))],
+            ),
+            REPORT,
+            ("active_content",),
+        ),
+        Case(
+            "wrong-generation-number",
+            report(open_action, more=[(6, 3, JS_ACTION)], xref={6: 5}),  # xref says generation 0 (absent)
+            REPORT,
+            ("active_content",),
+        ),
+        Case(
+            "3d-annotation-on-instantiate",
+            report(
+                page_extra=b" /Annots [6 0 R]",
+                more=[
+                    (6, 0, b"<< /Type /Annot /Subtype /3D /Rect [0 0 100 100] /3DD 7 0 R >>"),
+                    (7, 0, stream(b"U3D", b" /Type /3D /Subtype /U3D /OnInstantiate 8 0 R")),
+                    (8, 0, stream(b"app.alert(1)")),
+                ],
+            ),
+            REPORT,
+            ("active_content",),
+        ),
+        Case(
+            "hex-escaped-names",
+            report(open_action, more=[(6, 0, b"<< /S /J#61va#53cript /J#53 (app.alert\\(1\\)) >>")]),
+            REPORT,
+            ("active_content",),
+        ),
+        Case(
+            "nul-terminated-name",
+            report(open_action, more=[(6, 0, b"<< /S /JavaScript#00x /JS#00 (app.alert\\(1\\)) >>")]),
+            REPORT,
+            ("active_content",),
+        ),
+        Case("unreferenced-javascript-object", report(more=[(6, 0, JS_ACTION)]), REPORT, ("active_content",)),
+        Case(
+            "incremental-update-adds-javascript",
+            incremental_update(clean, [(1, b"<< /Type /Catalog /Pages 2 0 R /OpenAction 6 0 R >>"), (6, JS_ACTION)]),
+            REPORT,
+            ("active_content",),
+        ),
+        Case("object-stream-javascript", pikepdf_report(javascript=True), REPORT, ("active_content",)),
+        Case("object-stream-clean", pikepdf_report(javascript=False), REPORT, ()),
+        Case(
+            "encrypted-object-stream-javascript",
+            pikepdf_report(javascript=True, encrypt=True),
+            REPORT,
+            ("active_content",),
+        ),
+        Case(
+            "object-inside-stream-data",
+            # A /Length that ends the stream early: a reader then finds object 7 inside what looks like data.
+            report(
+                more=[(6, 0, b"<< /Length 2 >>\nstream\nxx\n7 0 obj\n%s\nendobj\nendstream" % JS_ACTION)],
+            ),
+            REPORT,
+            ("active_content",),
+        ),
+        Case(
+            "page-automatic-action",
+            report(page_extra=b" /AA << /O << /S /GoTo /D [3 0 R /Fit] >> >>"),
+            REPORT,
+            ("active_content",),
+        ),
+        Case(
+            "flate-content-stream-javascript-name",
+            report(
+                more=[
+                    (
+                        6,
+                        0,
+                        b"<< /Length %d /Filter /FlateDecode >>\nstream\n%s\nendstream"
+                        % (len(zlib.compress(JS_ACTION)), zlib.compress(JS_ACTION)),
+                    )
+                ]
+            ),
+            REPORT,
+            ("active_content",),
+        ),
+        # Benign look-alikes: the scan must not turn these away.
+        Case(
+            "uri-link-with-js-in-its-address",
+            report(
+                page_extra=b" /Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9]"
+                b" /A << /S /URI /URI (https://example.org/JS/JavaScript/) >> >>]"
+            ),
+            REPORT,
+            (),
+        ),
+        Case(
+            "text-mentions-javascript",
+            objects_pdf(
+                [
+                    (1, 0, b"<< /Type /Catalog /Pages 2 0 R >>"),
+                    (2, 0, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+                    (3, 0, PAGE % b""),
+                    (4, 0, stream(b"BT /F1 12 Tf 72 720 Td (See /JavaScript and /AA in the manual) Tj ET")),
+                    (5, 0, FONT),
+                ]
+            ),
+            REPORT,
+            (),
+        ),
+        Case(
+            "subset-font-names",
+            report(more=[(6, 0, b"<< /Type /Font /Subtype /TrueType /BaseFont /AAAAAA+ArialMT >>")]),
+            REPORT,
+            (),
+        ),
+    ]
+    return cases
+
+
+BUILDERS: list[Callable[[], list[Case]]] = [_pdf_cases]
+
+
+def hostile_cases() -> list[Case]:
+    """Every case, built fresh."""
+    return [case for build in BUILDERS for case in build()]
