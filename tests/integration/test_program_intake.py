@@ -97,7 +97,8 @@ def test_the_illinois_example_opens_what_permitclock_windows_prints(local: Stack
     rec = record(local, version)
     assert rec["status"] == "accepted", rec
     assert (rec["program"], rec["facility_id"]) == ("il_725_243", FACILITY)
-    assert (rec["opened"], rec["updated"], rec["closed"], rec["unchanged"]) == (9, 0, 0, 0)
+    # 8: the bond's cancellation took effect on 2024-09-06 (R + 120), so it no longer gets the (b)(7) duty.
+    assert (rec["opened"], rec["updated"], rec["closed"], rec["unchanged"]) == (8, 0, 0, 0)
     printed = windows_cli(il_facts(), rec["as_of"], tmp_path)
     stored = program_obligations(local)
     assert sorted((o["subject"], o["type"], o.get("due"), o["status"]) for o in stored.values()) == sorted(
@@ -181,7 +182,7 @@ def test_a_corrected_receipt_date_moves_the_due_date_and_bumps_the_sequence(loca
     alternate = BOND.format(f=FACILITY, type="alternate_assurance_due")
     assert rec["status"] == "accepted"
     assert sorted(rec["updated_ids"]) == sorted([no_cancel, alternate])
-    assert (rec["opened"], rec["closed"], rec["unchanged"]) == (0, 0, 7)
+    assert (rec["opened"], rec["closed"], rec["unchanged"]) == (0, 0, 6)
     now = program_obligations(local)
     assert (now[no_cancel]["due"], now[alternate]["due"]) == ("2024-09-17", "2024-08-18")
     assert now[no_cancel]["ics_sequence"] == now[alternate]["ics_sequence"] == 1
@@ -277,11 +278,11 @@ def test_the_api_records_facts_and_lists_program_obligations(local: Stack) -> No
     assert status == 404
     status, body = call(local, "PUT", f"/facilities/{FACILITY}/programs/il_725_243", as_user=lrp, body=il_facts())
     assert status == 200, body
-    assert len(body["opened"]) == 9 and body["as_of"] == today(SystemClock()).isoformat()
+    assert len(body["opened"]) == 8 and body["as_of"] == today(SystemClock()).isoformat()
 
     status, listed = call(local, "GET", f"/facilities/{FACILITY}/obligations", as_user=viewer)
     assert status == 200
-    assert sum(o["program"] == "il_725_243" for o in listed["obligations"]) == 9
+    assert sum(o["program"] == "il_725_243" for o in listed["obligations"]) == 8
     status, facts = call(local, "GET", f"/facilities/{FACILITY}/programs", as_user=viewer)
     assert status == 200 and [p["program"] for p in facts["programs"]] == ["il_725_243"]
     assert facts["programs"][0]["source"] == {"kind": "api", "user_id": lrp}

@@ -1,9 +1,9 @@
 """35 Ill. Adm. Code 725.243: financial assurance for closure (interim status facilities).
 
 Pure functions over `ILClosureFacts`: `obligations(facts, as_of)` lists the windows and deadlines of every
-mechanism, `coverage(facts, as_of)` checks the mechanisms against the current closure cost estimate ((f),
-(g)), and `financial_test(figures, estimates)` evaluates (e)(1). Facts dated after `as_of` have not happened
-yet.
+mechanism, `coverage(facts, as_of)` checks the mechanisms in force against the current closure cost estimate
+((f), (g)), `credit_term(letter, as_of)` follows a letter of credit's automatic extensions ((c)(5)), and
+`financial_test(figures, estimates)` evaluates (e)(1). Facts dated after `as_of` have not happened yet.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Literal
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from permitclock.domain.obligations import Obligation, ObligationStatus
 from permitclock.domain.programs import (
@@ -41,6 +41,11 @@ FACTS = ILClosureFacts
 SECTION = "35 Ill. Adm. Code 725.243"
 CENT = Decimal("0.01")
 
+# (c)(5): the expiration date "will be automatically extended for a period of at least one year"; the minimum is
+# assumed (a longer extension is given by updating `expires`).
+EXTENSION = relativedelta(years=1)
+# Cancellation of a bond (b)(8), a policy (d)(8) or a guarantee (e)(10)(B) may take effect from R + 120.
+CANCELLATION_SECTIONS = {"surety_bond": "(b)(8)", "insurance": "(d)(8)", "corporate_guarantee": "(e)(10)(B)"}
 # (d)(8)(A)-(E): occurring on or before expiration, these keep an insurance policy in full force.
 POLICY_KEEPERS = {
     "facility_abandoned": "(d)(8)(A)",
@@ -49,7 +54,7 @@ POLICY_KEEPERS = {
     "bankruptcy": "(d)(8)(D)",
     "premium_paid": "(d)(8)(E)",
 }
-# "Within 60 days after the increase": raise the amount or obtain other assurance.
+# "Within 60 days after the increase" (a trust fund: "after the change") the amount must cover the estimate.
 INCREASE_SECTIONS = {
     "surety_bond": "(b)(7)",
     "letter_of_credit": "(c)(7)",
@@ -104,6 +109,18 @@ class MechanismCredit(BaseModel):
     assured: Decimal
     counted: bool
     reason: str = ""
+    in_force: bool = True  # False once cancelled or expired: its amount can no longer be raised
+
+
+class CreditTerm(BaseModel):
+    """A letter of credit's expiration as of a day, after the automatic extensions of 725.243(c)(5)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    expires: date = Field(description="the current expiration date")
+    extensions: int = Field(description="automatic one-year extensions since the stated `expires`")
+    ends: bool = Field(description="a notice received by both in time stops the extension: it expires then")
+    uncertain: bool = Field(default=False, description="a notice is known received by one only, in time for this date")
 
 
 class Coverage(BaseModel):
@@ -188,9 +205,14 @@ def coverage(facts: ILClosureFacts, as_of: date) -> Coverage:
     A mechanism shared by several facilities counts with the amount designated for this facility, and only if
     its amount is at least the sum designated for all of them (g). A financial test or corporate guarantee
     cannot be combined (f): it counts only if it alone assures the whole estimate and the latest figures pass
-    (e)(1).
+    (e)(1). A mechanism no longer in force does not count: a bond, policy or guarantee from the day its
+    cancellation may take effect (R + 120, (b)(8), (d)(8), (e)(10)(B); a policy kept in force by (d)(8)(A)-(E)
+    still counts), a letter of credit after the expiration a timely non-extension notice left standing ((c)(5)).
     """
-    current = cost_estimate_series(facts, as_of)[-1]
+    return _coverage(facts, cost_estimate_series(facts, as_of)[-1], as_of)
+
+
+def _coverage(facts: ILClosureFacts, current: CostEstimate, as_of: date) -> Coverage:
     credits = [_credit(facts, mech, current.amount, as_of) for mech in facts.mechanisms]
     assured = sum((c.assured for c in credits if c.counted), Decimal(0))
     return Coverage(
@@ -204,7 +226,9 @@ def coverage(facts: ILClosureFacts, as_of: date) -> Coverage:
 
 def _credit(facts: ILClosureFacts, mech: Mechanism, required: Decimal, as_of: date) -> MechanismCredit:
     share = mech.amount
-    reason = ""
+    reason = _ended(mech, as_of)
+    if reason:
+        return MechanismCredit(mechanism=mech.id, assured=share, counted=False, reason=reason, in_force=False)
     if mech.facilities:
         keys = {facts.facility.id, facts.facility.epa_id, facts.facility.name} - {""}
         designated = sum((f.amount for f in mech.facilities), Decimal(0))
@@ -221,6 +245,55 @@ def _credit(facts: ILClosureFacts, mech: Mechanism, required: Decimal, as_of: da
         if not reason and share < required:
             reason = "(f): a financial test or corporate guarantee must assure the whole estimate on its own"
     return MechanismCredit(mechanism=mech.id, assured=share, counted=not reason, reason=reason)
+
+
+def _ended(mech: Mechanism, as_of: date) -> str:
+    """Why `mech` is no longer in force on `as_of` ("" while it is): cancelled, or expired without extension."""
+    if isinstance(mech, LetterOfCredit):
+        term = credit_term(mech, as_of)
+        if term is not None and term.ends and as_of > term.expires:
+            return f"(c)(5): expired {term.expires} (a non-extension notice was received by both in time)"
+        return ""
+    section = CANCELLATION_SECTIONS.get(mech.type)
+    if section is None:
+        return ""
+    for ev in mech.events:
+        if not isinstance(ev, CancellationNotice):
+            continue
+        r, known = received_by_both(ev, as_of)
+        if r is None or as_of < days_after(r, 120):
+            continue
+        if mech.type == "insurance" and _kept_in_force(mech, r, known, as_of) is not None:
+            continue
+        return f"{section}: cancellation may take effect from {days_after(r, 120)} (notice received by both {r})"
+    return ""
+
+
+def credit_term(loc: LetterOfCredit, as_of: date) -> CreditTerm | None:
+    """35 Ill. Adm. Code 725.243(c)(5): the letter's expiration as of `as_of` (None without `expires`).
+
+    The expiration "will be automatically extended for a period of at least one year unless, at least 120 days
+    before the current expiration date", the issuer notifies both the owner or operator and the Agency: once a
+    stated expiration has passed with no non-extension notice received by both (R) on or before it minus 120
+    days, the credit runs one more year (the minimum), and the notice deadline follows the new expiration. The
+    credit is still in force on its expiration day; the extension is seen from the day after. A notice received
+    too late for one expiration stops the next one. A notice known received by one only, in time for the
+    current expiration, leaves the question open: no extension is assumed (`uncertain`).
+    """
+    if loc.expires is None:
+        return None
+    receipts = [received_by_both(ev, as_of) for ev in loc.events if isinstance(ev, NonExtensionNotice)]
+    extensions = 0
+    while True:
+        expires = loc.expires + EXTENSION * extensions
+        deadline = days_after(expires, -120)
+        if any(r is not None and r <= deadline for r, _ in receipts):
+            return CreditTerm(expires=expires, extensions=extensions, ends=True)
+        if any(r is None and known and max(known.values()) <= deadline for r, known in receipts):
+            return CreditTerm(expires=expires, extensions=extensions, ends=False, uncertain=True)
+        if as_of <= expires:
+            return CreditTerm(expires=expires, extensions=extensions, ends=False)
+        extensions += 1
 
 
 def _test_failure(mech: FinancialTest, required: Decimal, as_of: date) -> str:
@@ -254,26 +327,45 @@ def obligations(facts: ILClosureFacts, as_of: date) -> list[Obligation]:
     """Every window and deadline of 35 Ill. Adm. Code 725.243 the facts give rise to on `as_of`, by date."""
     cov = coverage(facts, as_of)
     series = cost_estimate_series(facts, as_of)
+    increases = _uncovered_increases(facts, series)
+    in_force = {c.mechanism for c in cov.mechanisms if c.in_force}
     out: list[Obligation] = []
     for mech in facts.mechanisms:
         out += _event_obligations(facts, mech, as_of)
-        if isinstance(mech, LetterOfCredit) and mech.expires is not None:
-            out.append(
-                _ob(
-                    facts,
-                    mech.id,
-                    "extension_notice_deadline",
-                    "(c)(5)",
-                    str(mech.expires),
-                    due=days_after(mech.expires, -120),
-                    evidence={"expires": mech.expires},
-                )
-            )
+        if isinstance(mech, LetterOfCredit):
+            out += _extension_deadline(facts, mech, as_of)
         if isinstance(mech, TrustFund):
             out += _trust_obligations(facts, mech, cov, series, as_of)
-        if mech.type in INCREASE_SECTIONS and not (isinstance(mech, TrustFund) and _in_pay_in(mech, as_of)):
-            out += _increase_obligation(facts, mech.id, INCREASE_SECTIONS[mech.type], series, cov.assured)
+        if mech.type in INCREASE_SECTIONS and mech.id in in_force:
+            out += _increase_obligations(facts, mech, increases, as_of)
     return sorted(out, key=lambda o: (o.due or date.max, o.subject, o.type))
+
+
+def _extension_deadline(facts: ILClosureFacts, loc: LetterOfCredit, as_of: date) -> list[Obligation]:
+    """35 Ill. Adm. Code 725.243(c)(5): a non-extension notice must reach both 120 days before the current
+    expiration (`credit_term`); the period is that expiration, so each extension gives the next deadline."""
+    term = credit_term(loc, as_of)
+    if term is None:
+        return []
+    evidence: dict[str, object] = {
+        "expires": loc.expires,
+        "current_expiration": term.expires,
+        "extensions": term.extensions,
+        "ends": term.ends,
+    }
+    if term.uncertain:
+        evidence["uncertain"] = "a non-extension notice is known received by one of the two only"
+    return [
+        _ob(
+            facts,
+            loc.id,
+            "extension_notice_deadline",
+            "(c)(5)",
+            str(term.expires),
+            due=days_after(term.expires, -120),
+            evidence=evidence,
+        )
+    ]
 
 
 def _ob(
@@ -377,7 +469,11 @@ def _receipt_windows(
     for kind, days, sub, is_period in RECEIPT_RULES[(mech.type, notice.type)]:
         evidence: dict[str, object] = {**known, "received_by_both": r}
         if isinstance(mech, LetterOfCredit) and mech.expires is not None and r is not None:
-            evidence["notice_timely"] = r <= days_after(mech.expires, -120)  # (c)(5)
+            received_in = credit_term(mech.model_copy(update={"events": []}), r)  # the term R fell in
+            term = credit_term(mech, as_of)
+            assert received_in is not None and term is not None
+            evidence["notice_timely"] = r <= days_after(received_in.expires, -120)  # (c)(5)
+            evidence["current_expiration"] = term.expires
         if kept is not None and kind == "no_cancellation_before":
             out.append(
                 _ob(
@@ -533,29 +629,70 @@ def trust_payment(trust: TrustFund, ce: Decimal, as_of: date) -> tuple[date, Dec
     return None
 
 
-def _increase_obligation(
-    facts: ILClosureFacts, mech: str, subsection: str, series: list[CostEstimate], assured: Decimal
-) -> list[Obligation]:
-    """35 Ill. Adm. Code 725.243(b)(7), (c)(7), (d)(9), (a)(6): within 60 days after the estimate increases
-    above the assured amount (the combination's, under (f)), raise the amount or obtain other assurance.
+def _uncovered_increases(
+    facts: ILClosureFacts, series: list[CostEstimate]
+) -> list[tuple[CostEstimate, CostEstimate, Decimal]]:
+    """(previous, new, assured on the new one's date) for every change of the estimate in the current run of
+    estimates above what the mechanisms in force on their dates assured (the combination's total, (f)).
 
-    The clock starts with the increase that began the current run of estimates above the assured amount; an
-    estimate above it from the very first is a shortfall, not an increase.
+    Each estimate is compared with the coverage on its own date, so a bond cancelled later does not turn past
+    increases it covered into duties; an estimate followed by one the assurance covered ends a run (its duty
+    was met or overtaken). The first estimate of all is a shortfall, not an increase.
     """
-    start: int | None = None
-    for index, estimate in enumerate(series):
-        start = (index if start is None else start) if estimate.amount > assured else None
-    if not start:
+    by_day = {e.date: e for e in series}  # the last estimate of each day is that day's
+    runs: list[tuple[CostEstimate, Decimal]] = []
+    for day, estimate in by_day.items():
+        assured = _coverage(facts, estimate, day).assured
+        runs = [*runs, (estimate, assured)] if estimate.amount > assured else []
+    if not runs:
         return []
-    increase = series[start]
-    return [
-        _ob(
-            facts,
-            mech,
-            "increase_assurance_due",
-            subsection,
-            f"estimate:{increase.date}",
-            due=days_after(increase.date, 60),
-            evidence={"estimate": increase.amount, "estimate_date": increase.date, "assured": assured},
+    days = list(by_day)
+    first = days.index(runs[0][0].date)
+    previous = by_day[days[first - 1]] if first else None
+    out = []
+    for estimate, assured in runs:
+        if previous is not None and estimate.amount != previous.amount:
+            out.append((previous, estimate, assured))
+        previous = estimate
+    return out
+
+
+def _increase_obligations(
+    facts: ILClosureFacts,
+    mech: Mechanism,
+    increases: list[tuple[CostEstimate, CostEstimate, Decimal]],
+    as_of: date,
+) -> list[Obligation]:
+    """35 Ill. Adm. Code 725.243(b)(7), (c)(7), (d)(9): "whenever the current closure cost estimate increases to an
+    amount greater than" the bond's, credit's or policy's amount, within 60 days after the increase raise it to
+    the estimate or obtain other assurance; (a)(6): after the pay-in period, whenever the estimate changes to
+    more than the trust fund's value, within 60 days after the change.
+
+    The condition is the amount after the increase, so every increase to an estimate above the assurance opens
+    its own 60 days, also when the estimate was above it already. Under (f) the assurance is the combination's,
+    and every mechanism in force gets the obligation (raising any one satisfies it).
+    """
+    out = []
+    for previous, estimate, assured in increases:
+        if isinstance(mech, TrustFund):
+            if _in_pay_in(mech, estimate.date) or _in_pay_in(mech, as_of):
+                continue  # during the pay-in period the payments of (a)(3) close the gap
+        elif estimate.amount < previous.amount:
+            continue  # a decrease is not an increase; only (a)(6) speaks of any change
+        out.append(
+            _ob(
+                facts,
+                mech.id,
+                "increase_assurance_due",
+                INCREASE_SECTIONS[mech.type],
+                f"estimate:{estimate.date}",
+                due=days_after(estimate.date, 60),
+                evidence={
+                    "estimate": estimate.amount,
+                    "estimate_date": estimate.date,
+                    "previous_estimate": previous.amount,
+                    "assured": assured,
+                },
+            )
         )
-    ]
+    return out
