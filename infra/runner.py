@@ -8,6 +8,10 @@
   receive count passes maxReceiveCount. A handler that raises fails the whole batch, as on Lambda.
 - `drain()` polls every mapping until all queues are quiet, so a test or the demo runs the pipeline to rest.
 - `fire()` runs a schedule's target with the schedule's `Input` (moto's Scheduler stores, never fires).
+- Every function's service is built by `permitclock.bootstrap` from the runner's `Runtime` (one `Aws` for
+  the runner's functions, and the clock): `LocalRunner(stack, runtime=Runtime(clock=my_clock))` makes every
+  function tell the time by `my_clock`; `use(function, runtime)` gives one function its own (a failing SES
+  client, a DynamoDB resource whose requests a test counts, a later clock) and rebuilds its service.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+from permitclock.bootstrap import Aws, Runtime
 
 from infra.local_stack import REGION, FunctionSpec, LocalStack, QueueMapping
 
@@ -82,10 +87,22 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 class LocalRunner:
     """Runs the stack's handlers in-process against the moto services."""
 
-    def __init__(self, stack: LocalStack) -> None:
+    def __init__(self, stack: LocalStack, runtime: Runtime | None = None) -> None:
         self.stack = stack
+        self.runtime = runtime or Runtime(aws=Aws(region=REGION))
+        """The runtime every function's service is built with, unless `use` gave the function its own."""
+        self._runtimes: dict[str, Runtime] = {}
         self._modules: dict[str, ModuleType] = {}
         self._sqs = boto3.client("sqs", region_name=REGION)
+
+    def runtime_of(self, function: str) -> Runtime:
+        return self._runtimes.get(function, self.runtime)
+
+    def use(self, function: str, runtime: Runtime) -> None:
+        """Build `function`'s service with `runtime` from its next invocation on (the module's `wiring`)."""
+        self._runtimes[function] = runtime
+        if function in self._modules:
+            self._modules[function].wiring.use(runtime)
 
     def _env(self, spec: FunctionSpec) -> dict[str, str]:
         return {
@@ -108,8 +125,15 @@ class LocalRunner:
             sys.modules[name] = module
             with _environment(self._env(spec)):
                 module_spec.loader.exec_module(module)
+            module.wiring.use(self.runtime_of(function))  # every handler module holds a `bootstrap.Wiring`
             self._modules[function] = module
         return getattr(self._modules[function], attr)
+
+    def service(self, function: str) -> Any:
+        """The function's service as its handler holds it (`bootstrap.Wiring.service`, built on first use):
+        e.g. a second delivery of an event handled directly, racing the one the handler is running."""
+        self.handler(function)
+        return self._modules[function].wiring.service
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
         """Invoke a function synchronously, in-process, with its template environment."""

@@ -6,34 +6,20 @@ is today in America/Los_Angeles. The reporting year is the one just ended on tha
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from permitclock.adapters.levels import LevelWorkQueue, RunSummaryStore, facility_wdids
-from permitclock.clock import SystemClock
-from permitclock.services.annual_run import AnnualPlanner, RunRequest
+from permitclock import bootstrap
+from permitclock.services.annual_run import RunRequest
 from permitclock.settings import AnnualPlannerSettings
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 settings = AnnualPlannerSettings()  # type: ignore[call-arg]  # filled from the environment
-
-
-@cache
-def planner() -> AnnualPlanner:
-    table = boto3.resource("dynamodb").Table(settings.table_name)
-    return AnnualPlanner(
-        facility_pages=lambda: facility_wdids(table),
-        queue=LevelWorkQueue(boto3.client("sqs"), settings.level_work_queue_url),
-        summaries=RunSummaryStore(table),
-        clock=SystemClock(),
-        facilities_per_message=settings.facilities_per_message,
-    )
+wiring = bootstrap.Wiring(lambda runtime: bootstrap.annual_planner(settings, runtime))
 
 
 @logger.inject_lambda_context
@@ -41,7 +27,7 @@ def planner() -> AnnualPlanner:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = RunRequest.model_validate(event)
-    result = planner().plan(request)
+    result = wiring.service.plan(request)
     logger.info(
         "annual run planned",
         run_id=result.run_id,

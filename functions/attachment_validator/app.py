@@ -8,10 +8,8 @@ raises: its verdict is final.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -22,12 +20,8 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from permitclock.adapters.attachment_records import AttachmentRecords
-from permitclock.adapters.documents import S3Documents
-from permitclock.adapters.publisher import SqsNoticePublisher
-from permitclock.clock import SystemClock
+from permitclock import bootstrap
 from permitclock.events import ObjectEvent, object_events
-from permitclock.services.attachment_intake import AttachmentIntake, limits_from
 from permitclock.settings import AttachmentValidatorSettings
 
 logger = Logger()
@@ -43,22 +37,12 @@ persistence = DynamoDBPersistenceLayer(
     static_pk_value="IDEMPOTENCY#attachment-validator",
     expiry_attr="expires_at",
 )
-
-
-@cache
-def intake() -> AttachmentIntake:
-    return AttachmentIntake(
-        documents=S3Documents(boto3.client("s3")),
-        records=AttachmentRecords(boto3.resource("dynamodb").Table(settings.table_name)),
-        publisher=SqsNoticePublisher(boto3.client("sqs"), settings.notices_queue_url),
-        clock=SystemClock(),
-        limits=limits_from(settings.pdf_max_bytes, settings.pdf_max_pages, settings.pdf_time_budget_seconds),
-    )
+wiring = bootstrap.Wiring(lambda runtime: bootstrap.attachment_intake(settings, runtime))
 
 
 @idempotent_function(data_keyword_argument="event", config=idempotency, persistence_store=persistence)
 def handle_object(event: ObjectEvent) -> dict[str, Any]:
-    result = intake().handle(event)
+    result = wiring.service.handle(event)
     logger.info("attachment handled", outcome=result.outcome, attachment_id=result.attachment_id, codes=result.codes)
     metrics.add_metric(name=f"attachment_{result.outcome}", unit=MetricUnit.Count, value=1)
     return {"outcome": result.outcome, "attachment_id": result.attachment_id, "codes": list(result.codes)}

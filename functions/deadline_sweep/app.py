@@ -8,22 +8,14 @@ queue nothing), or use `{"job": "calendars", "wdids": [...]}` to rewrite some fa
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 from typing import Any, Literal
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from permitclock.adapters.calendar_feeds import S3FeedStore
-from permitclock.adapters.facilities import FacilityDirectory
-from permitclock.adapters.obligations import ObligationStore
-from permitclock.adapters.publisher import SqsNoticePublisher
-from permitclock.adapters.send_claims import SendClaims
-from permitclock.clock import SystemClock, today
-from permitclock.services.calendars import CalendarFeeds, FacilityCache
-from permitclock.services.sweep import DeadlineSweep
+from permitclock import bootstrap
+from permitclock.clock import today
 from permitclock.settings import SweepSettings
 from pydantic import BaseModel, Field
 
@@ -31,6 +23,7 @@ logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
 settings = SweepSettings()  # type: ignore[call-arg]  # filled from the environment
+wiring = bootstrap.Wiring(lambda runtime: bootstrap.deadline_sweep(settings, runtime))
 
 
 class SweepInput(BaseModel):
@@ -40,34 +33,18 @@ class SweepInput(BaseModel):
     wdids: list[str] = Field(default_factory=list)
 
 
-@cache
-def _parts() -> tuple[DeadlineSweep, CalendarFeeds, FacilityDirectory, ObligationStore]:
-    table = boto3.resource("dynamodb").Table(settings.table_name)
-    obligations = ObligationStore(table)
-    directory = FacilityDirectory(table)
-    feeds = CalendarFeeds(S3FeedStore(boto3.client("s3"), settings.documents_bucket), SystemClock())
-    sweep = DeadlineSweep(
-        obligations,
-        directory,
-        SendClaims(table),
-        SqsNoticePublisher(boto3.client("sqs"), settings.notices_queue_url),
-        feeds,
-        horizon_days=settings.reminder_horizon_days,
-    )
-    return sweep, feeds, directory, obligations
-
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     job = parse(event=event, model=SweepInput)
-    sweep, feeds, directory, obligations = _parts()
+    sweep = wiring.service
     if job.job == "calendars":
-        result = feeds.refresh(job.wdids, FacilityCache(directory, obligations))
+        result = sweep.refresh_calendars(job.wdids)
         logger.info("calendars refreshed", written=len(result.written), unchanged=result.unchanged)
         return {"feeds_written": len(result.written), "feeds_unchanged": result.unchanged}
-    report = sweep.run(job.on or today(SystemClock()), dry_run=job.dry_run)
+    report = sweep.run(job.on or today(wiring.runtime.clock), dry_run=job.dry_run)
     summary = report.summary()
     metrics.add_metric(name="reminders_queued", unit=MetricUnit.Count, value=report.reminders)
     metrics.add_metric(name="digests_queued", unit=MetricUnit.Count, value=report.digests)

@@ -7,18 +7,15 @@ maxReceiveCount.
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Any, cast
+from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from permitclock.adapters.levels import LevelStore, RunSummaryStore
-from permitclock.domain.levels import NdPolicy
-from permitclock.services.annual_run import LevelWorker, WorkMessage
+from permitclock import bootstrap
+from permitclock.services.annual_run import WorkMessage
 from permitclock.settings import LevelWorkerSettings
 
 logger = Logger()
@@ -32,20 +29,12 @@ def _facility_failed(wdid: str, err: Exception) -> None:
     logger.warning("facility failed", wdid=wdid, error=type(err).__name__, code=getattr(err, "code", None))
 
 
-@cache
-def worker() -> LevelWorker:
-    table = boto3.resource("dynamodb").Table(settings.table_name)
-    return LevelWorker(
-        levels=LevelStore(table),
-        summaries=RunSummaryStore(table),
-        nd_policy=cast(NdPolicy, settings.nd_policy),
-        on_error=_facility_failed,
-    )
+wiring = bootstrap.Wiring(lambda runtime: bootstrap.level_worker(settings, runtime, on_error=_facility_failed))
 
 
 def record_handler(record: SqsRecordModel) -> dict[str, Any]:
     message = WorkMessage.model_validate_json(record.body)
-    results = worker().process(message)
+    results = wiring.service.process(message)
     for result in results:
         for a in result.assignments:
             if a.changed:

@@ -6,21 +6,15 @@ record claims it; sample writes are idempotent by key, so a retry after a crash 
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from permitclock.adapters.levels import LevelStore
-from permitclock.adapters.samples import SampleStore
-from permitclock.adapters.uploads import MonitoringObjects, UploadRecords
-from permitclock.clock import SystemClock
+from permitclock import bootstrap
 from permitclock.events import object_events
-from permitclock.services.monitoring_intake import MonitoringIntake
 from permitclock.settings import MonitoringIntakeSettings
 
 logger = Logger()
@@ -34,24 +28,13 @@ def _progress(figures: dict[str, Any]) -> None:
     logger.info("monitoring upload progress", **figures)
 
 
-@cache
-def intake() -> MonitoringIntake:
-    table = boto3.resource("dynamodb").Table(settings.table_name)
-    return MonitoringIntake(
-        objects=MonitoringObjects(boto3.client("s3")),
-        samples=SampleStore(table),
-        uploads=UploadRecords(table),
-        levels=LevelStore(table),
-        clock=SystemClock(),
-        progress_every=settings.progress_every,
-        progress=_progress,
-    )
+wiring = bootstrap.Wiring(lambda runtime: bootstrap.monitoring_intake(settings, runtime, progress=_progress))
 
 
 def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
     out = []
     for event in object_events(record.body):
-        result = intake().handle(event)
+        result = wiring.service.handle(event)
         logger.info(
             "monitoring upload handled",
             outcome=result.outcome,

@@ -7,22 +7,15 @@ and then dead-lettered; bad facts never raise: the verdict, with the field, is i
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from permitclock.adapters.facilities import FacilityDirectory
-from permitclock.adapters.obligations import ObligationStore
-from permitclock.adapters.programs import ProgramFactsStore
-from permitclock.adapters.uploads import MonitoringObjects, UploadRecords
-from permitclock.clock import SystemClock
+from permitclock import bootstrap
 from permitclock.events import object_events
-from permitclock.services.program_intake import ProgramFactsService, ProgramIntake
 from permitclock.settings import ProgramIntakeSettings
 
 logger = Logger()
@@ -30,26 +23,13 @@ tracer = Tracer()
 metrics = Metrics()
 settings = ProgramIntakeSettings()  # type: ignore[call-arg]  # filled from the environment
 processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
-
-
-@cache
-def intake() -> ProgramIntake:
-    table = boto3.resource("dynamodb").Table(settings.table_name)
-    clock = SystemClock()
-    return ProgramIntake(
-        objects=MonitoringObjects(boto3.client("s3")),
-        uploads=UploadRecords(table),
-        facilities=FacilityDirectory(table),
-        service=ProgramFactsService(obligations=ObligationStore(table), facts=ProgramFactsStore(table), clock=clock),
-        clock=clock,
-        max_bytes=settings.program_max_bytes,
-    )
+wiring = bootstrap.Wiring(lambda runtime: bootstrap.program_intake(settings, runtime))
 
 
 def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
     out = []
     for event in object_events(record.body):
-        result = intake().handle(event)
+        result = wiring.service.handle(event)
         logger.info(
             "program facts upload handled",
             outcome=result.outcome,

@@ -7,19 +7,15 @@ then dead-lettered; a bad CSV never raises: its verdict is in the upload record.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from permitclock.adapters.qisp import QispRegistry
-from permitclock.adapters.uploads import MonitoringObjects, UploadRecords
+from permitclock import bootstrap
 from permitclock.events import object_events
-from permitclock.services.qisp_intake import QispIntake
 from permitclock.settings import QispIntakeSettings
 
 logger = Logger()
@@ -27,23 +23,13 @@ tracer = Tracer()
 metrics = Metrics()
 settings = QispIntakeSettings()  # type: ignore[call-arg]  # filled from the environment
 processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
-
-
-@cache
-def intake() -> QispIntake:
-    table = boto3.resource("dynamodb").Table(settings.table_name)
-    return QispIntake(
-        objects=MonitoringObjects(boto3.client("s3")),
-        uploads=UploadRecords(table),
-        registry=QispRegistry(table),
-        max_bytes=settings.qisp_max_bytes,
-    )
+wiring = bootstrap.Wiring(lambda runtime: bootstrap.qisp_intake(settings, runtime))
 
 
 def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
     out = []
     for event in object_events(record.body):
-        result = intake().handle(event)
+        result = wiring.service.handle(event)
         logger.info(
             "qisp registry upload handled",
             outcome=result.outcome,

@@ -10,9 +10,8 @@ all and prints the table.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
@@ -22,7 +21,6 @@ from permitclock.adapters.attachment_records import AttachmentRecords
 from permitclock.adapters.documents import S3Documents
 from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.adapters.levels import LevelStore, RunSummaryStore
-from permitclock.adapters.mailer import SesMailer
 from permitclock.adapters.publisher import SqsNoticePublisher
 from permitclock.adapters.send_claims import SendClaims
 from permitclock.adapters.uploads import UploadRecords
@@ -104,11 +102,6 @@ def fn(local: Stack, logical: str) -> str:
     return local.stack.functions[logical].name
 
 
-def module(local: Stack, logical: str) -> Any:
-    local.runner.handler(logical)
-    return local.runner._modules[logical]
-
-
 def raw_dlq(local: Stack, dlq: str) -> list[str]:
     return [json.dumps(m) for m in local.queue_messages(dlq)]
 
@@ -145,11 +138,9 @@ def emails_to(address: str) -> int:
     return sum(1 for e in sent_emails() if address in e.to)
 
 
-@contextmanager
-def no_backoff() -> Iterator[None]:
-    """The mailer's jittered backoff sleeps real seconds; scenarios do not wait."""
-    with mock.patch.object(SesMailer, "backoff", return_value=0.0):
-        yield
+def no_waiting(local: Stack) -> None:
+    """The notifier's retry loops (the mailer's jittered backoff) sleep real seconds; scenarios do not wait."""
+    local.runner.use("NotifierFunction", replace(local.runner.runtime_of("NotifierFunction"), sleep=lambda _: None))
 
 
 def table_items(local: Stack) -> list[dict[str, Any]]:
@@ -216,7 +207,9 @@ def attachment_delete_throttled(local: Stack) -> str:
 @scenario(ATTACHMENT, "conditional check failed (a concurrent delivery won)")
 def attachment_lost_race(local: Stack) -> str:
     _facility(local)
-    intake = module(local, "AttachmentValidatorFunction").intake
+    def intake() -> Any:
+        return local.runner.service("AttachmentValidatorFunction")
+
     original = AttachmentRecords.put_new
     raced: list[bool] = []
 
@@ -372,7 +365,9 @@ def monitoring_killed(local: Stack) -> str:
 @scenario(MONITORING, "conditional check failed (a concurrent delivery finished)")
 def monitoring_lost_race(local: Stack) -> str:
     version = _monitoring_upload(local)
-    intake = module(local, "MonitoringIntakeFunction").intake
+    def intake() -> Any:
+        return local.runner.service("MonitoringIntakeFunction")
+
     original = UploadRecords.start
     raced: list[bool] = []
 
@@ -514,7 +509,8 @@ def _ses(local: Stack, code: str, times: int, **kw: Any) -> Fault:
 @scenario(SWEEP, "SES throttling (TooManyRequests x3)")
 def sweep_ses_throttled(local: Stack) -> str:
     _sweep_setup(local)
-    with no_backoff(), inject(_ses(local, "TooManyRequestsException", 3)) as (fault,):
+    no_waiting(local)
+    with inject(_ses(local, "TooManyRequestsException", 3)) as (fault,):
         _sweep(local)
     assert fault.raised == 3
     _each_once(SWEEP_LRP, SWEEP_DAR, OTHER_LRP)
@@ -524,7 +520,8 @@ def sweep_ses_throttled(local: Stack) -> str:
 @scenario(SWEEP, "SES throttling past the mailer's retries (x7)")
 def sweep_ses_throttled_long(local: Stack) -> str:
     _sweep_setup(local)
-    with no_backoff(), inject(_ses(local, "TooManyRequestsException", 7)) as (fault,):
+    no_waiting(local)
+    with inject(_ses(local, "TooManyRequestsException", 7)) as (fault,):
         _sweep(local)
     assert fault.raised == 7
     _each_once(SWEEP_LRP, SWEEP_DAR, OTHER_LRP)
@@ -579,7 +576,8 @@ def sweep_mark_throttled(local: Stack) -> str:
     statuses = {str(i["status"]) for i in table_items(local) if str(i["pk"]).startswith("NOTICE#")}
     assert statuses == {"sent"}, statuses
     # The catch-up window repeats the step tomorrow, after any claim's lease ran out: still nothing new.
-    module(local, "NotifierFunction").notifier()._clock = FixedClock(datetime.now(UTC) + timedelta(days=1))
+    later = FixedClock(datetime.now(UTC) + timedelta(days=1))
+    local.runner.use("NotifierFunction", replace(local.runner.runtime_of("NotifierFunction"), clock=later))
     _sweep(local, day + timedelta(days=1))
     _each_once(SWEEP_LRP, SWEEP_DAR, OTHER_LRP)
     return "retried in the notifier, recovered; no second email"

@@ -6,21 +6,23 @@ from __future__ import annotations
 import copy
 import io
 import json
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import boto3
 import pytest
 from permitclock.adapters.obligations import ObligationStore
 from permitclock.adapters.qisp import QispRegistry
 from permitclock.adapters.reports import DynamoDbReportStore
 from permitclock.api.memory import InMemoryReportStore
 from permitclock.api.store import ReportStore
+from permitclock.bootstrap import Aws
 from permitclock.clock import SystemClock, today
 from permitclock.domain.members import ROLES, Member
 from permitclock.domain.obligations import Obligation
@@ -33,7 +35,7 @@ from permitclock.workflow.qisp import QispQuery
 from permitclock.workflow.reports import set_demonstrations
 from pypdf import PdfWriter
 
-from infra.local_stack import load_template
+from infra.local_stack import REGION, load_template
 from tests.integration.conftest import Stack
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "api"
@@ -83,28 +85,19 @@ def store(local: Stack) -> DynamoDbReportStore:
     return DynamoDbReportStore(local.table)
 
 
-def api_store(local: Stack) -> DynamoDbReportStore:
-    """The store the handler itself built (after one invocation), to watch its requests."""
-    module = sys.modules[local.runner.handler("ApiFunction").__module__]
-    found = module.dependencies().store
-    assert isinstance(found, DynamoDbReportStore)
-    return found
-
-
 @contextmanager
-def dynamodb_requests(target: DynamoDbReportStore) -> Iterator[Counter[str]]:
-    """Count the DynamoDB requests `target`'s client sends (botocore's before-call hook)."""
+def dynamodb_requests(local: Stack) -> Iterator[Counter[str]]:
+    """Count the DynamoDB requests the API function sends (botocore's before-call hook on the DynamoDB resource
+    the runner gives it)."""
     counts: Counter[str] = Counter()
 
     def count(**kwargs: Any) -> None:
         counts[kwargs["model"].name] += 1
 
-    events = target._client.meta.events
-    events.register("before-call.dynamodb", count, unique_id="count-requests")
-    try:
-        yield counts
-    finally:
-        events.unregister("before-call.dynamodb", unique_id="count-requests")
+    dynamodb = boto3.resource("dynamodb", region_name=REGION)
+    dynamodb.meta.client.meta.events.register("before-call.dynamodb", count)
+    local.runner.use("ApiFunction", replace(local.runner.runtime, aws=Aws(region=REGION, dynamodb=dynamodb)))
+    yield counts
 
 
 def pdf() -> bytes:
@@ -343,16 +336,14 @@ def test_list_and_detail_are_one_query_each(local: Stack) -> None:
     upload_attachment(local, report_id)
     path = report_path(report_id)
     call(local, "PUT", f"{path}/demonstrations", as_user=user("DEP"), body={"demonstrations": {PARAMS[0]: [BMP]}})
-    watched = api_store(local)
-
     for route in (f"/facilities/{WDID}/reports", path, f"/facilities/{WDID}/obligations"):
-        with dynamodb_requests(watched) as sent:
+        with dynamodb_requests(local) as sent:
             status, _ = call(local, "GET", route, as_user=user("viewer"))
         assert status == 200
         # The membership check (GetItem) and ONE query for the data, never one request per item.
         assert sent == Counter({"GetItem": 1, "Query": 1}), route
 
-    with dynamodb_requests(watched) as sent:
+    with dynamodb_requests(local) as sent:
         call(local, "POST", f"{path}/extension", as_user=user("LRP"))
     assert sent == Counter({"GetItem": 1, "Query": 1, "BatchGetItem": 1, "TransactWriteItems": 1})
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,7 +14,8 @@ from botocore.exceptions import ClientError
 from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.adapters.obligations import ObligationStore
 from permitclock.adapters.send_claims import SendClaims
-from permitclock.clock import FixedClock
+from permitclock.bootstrap import Aws
+from permitclock.clock import Clock, FixedClock
 from permitclock.domain.members import Member
 from permitclock.domain.obligations import Obligation
 from permitclock.rules.igp.obligations import (
@@ -214,25 +216,27 @@ class FlakySes:
 
 
 @contextmanager
-def notifier_ses(local: Stack, client: FlakySes) -> Iterator[Any]:
-    local.runner.handler("NotifierFunction")
-    module = local.runner._modules["NotifierFunction"]
-    notifier = module.notifier()
-    notifier._mailer._client = client
-    notifier._mailer._sleep = lambda _seconds: None
-    yield notifier
+def notifier_ses(local: Stack, client: FlakySes) -> Iterator[Callable[[Clock], None]]:
+    """The notifier sends through `client` and never waits between retries; yields a setter of its clock."""
+    runtime = replace(local.runner.runtime, aws=Aws(region=REGION, sesv2=client), sleep=lambda _seconds: None)
+    local.runner.use("NotifierFunction", runtime)
+
+    def notifier_clock(clock: Clock) -> None:
+        local.runner.use("NotifierFunction", replace(runtime, clock=clock))
+
+    yield notifier_clock
 
 
 def test_a_crash_between_claim_and_send_is_retried_without_a_second_email(local: Stack, harbor: Obligation) -> None:
     day = DUE - timedelta(days=7)
-    with notifier_ses(local, FlakySes(RuntimeError("worker killed"), failures=1)) as notifier:
+    with notifier_ses(local, FlakySes(RuntimeError("worker killed"), failures=1)) as notifier_clock:
         sweep(local, day)  # claim taken, then the "crash": the redelivery finds a live lease and stops
         assert sent_emails() == []
         notice_id = f"reminder:{harbor.obligation_id}:{DUE.isoformat()}:before-7"
         assert SendClaims(local.table).status(notice_id, "lrp@harbor.example") == "sending"
 
         # The next day's sweep repeats the step (catch-up); the lease has expired by then.
-        notifier._clock = FixedClock(datetime.now(UTC) + timedelta(days=1))
+        notifier_clock(FixedClock(datetime.now(UTC) + timedelta(days=1)))
         sweep(local, day + timedelta(days=1))
         sweep(local, day + timedelta(days=2))
 
@@ -291,16 +295,13 @@ class RequestCounter:
 
 @contextmanager
 def dynamodb_requests(local: Stack) -> Iterator[RequestCounter]:
-    """Count the sweep function's own DynamoDB requests (botocore's before-call event on its client)."""
-    local.runner.handler("DeadlineSweepFunction")
-    sweep_module = local.runner._modules["DeadlineSweepFunction"]
-    events = sweep_module._parts()[3]._table.meta.client.meta.events
+    """Count the sweep function's own DynamoDB requests (botocore's before-call event on the DynamoDB
+    resource the runner gives it)."""
+    dynamodb = boto3.resource("dynamodb", region_name=REGION)
     counter = RequestCounter()
-    events.register("before-call.dynamodb", counter)
-    try:
-        yield counter
-    finally:
-        events.unregister("before-call.dynamodb", counter)
+    dynamodb.meta.client.meta.events.register("before-call.dynamodb", counter)
+    local.runner.use("DeadlineSweepFunction", replace(local.runner.runtime, aws=Aws(region=REGION, dynamodb=dynamodb)))
+    yield counter
 
 
 @pytest.mark.slow

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from permitclock.domain.levels import NdPolicy
+
 
 class StackSettings(BaseSettings):
     """What every function gets from the template's Globals."""
@@ -16,7 +18,6 @@ class StackSettings(BaseSettings):
     table_name: str
     documents_bucket: str
     notices_queue_url: str
-    permit_timezone: str = "America/Los_Angeles"
 
 
 class AttachmentValidatorSettings(StackSettings):
@@ -49,9 +50,10 @@ class AnnualPlannerSettings(StackSettings):
 
 
 class LevelWorkerSettings(StackSettings):
-    """How non-detects enter the annual average (era-rules `nd_policy`, default zero)."""
+    """How non-detects enter the annual average (era-rules `nd_policy`, default zero): `zero` or `exclude`, exactly;
+    any other value (`Exclude`, `none`) fails the cold start rather than silently acting as one of them."""
 
-    nd_policy: str = "zero"
+    nd_policy: NdPolicy = "zero"
 
 
 class SweepSettings(StackSettings):

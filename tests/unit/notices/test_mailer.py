@@ -14,7 +14,8 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
-from permitclock.adapters.mailer import SesMailer, default_client_factory
+from permitclock.adapters.mailer import SesMailer
+from permitclock.bootstrap import Aws
 from permitclock.notices.mime import build_message, to_bytes
 from permitclock.notices.render import RenderedEmail
 
@@ -183,8 +184,8 @@ def test_client_is_created_lazily_once() -> None:
     assert made == [1]
 
 
-def test_default_factory_turns_botocore_retries_off(aws: None) -> None:
-    client = default_client_factory(REGION)()
+def test_the_bootstrap_sesv2_client_has_botocore_retries_off(aws: None) -> None:
+    client = Aws(region=REGION).sesv2()
     assert client.meta.service_model.service_name == "sesv2"
     assert client.meta.config.retries["total_max_attempts"] == 1
 

@@ -76,18 +76,8 @@ class SendResult:
         return self.status == "sent"
 
 
-def default_client_factory(region_name: str | None = None) -> Callable[[], Any]:
-    """A factory of `sesv2` clients whose own retries are off, so `SesMailer` is the only retry loop."""
-
-    def make() -> Any:
-        import boto3
-
-        config = Config(
-            retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=15
-        )
-        return boto3.client("sesv2", region_name=region_name, config=config)
-
-    return make
+SES_CLIENT_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=15)
+"""The `sesv2` client's configuration: the SDK's own retries off, so `SesMailer` is the only retry loop."""
 
 
 class SesMailer:

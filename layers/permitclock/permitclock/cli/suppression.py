@@ -15,15 +15,14 @@ import os
 from typing import Any
 
 from permitclock.adapters.send_claims import SendClaims
+from permitclock.bootstrap import Aws
 from permitclock.errors import BadInput
 from permitclock.notices.recipients import recipient_hash
 from permitclock.services.bounces import lift_suppression
 
 
 def claims_for(table_name: str, region: str | None) -> SendClaims:
-    import boto3
-
-    return SendClaims(boto3.resource("dynamodb", region_name=region).Table(table_name))
+    return SendClaims(Aws(region=region).table(table_name))
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -13,12 +13,12 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from permitclock.adapters.send_claims import SendClaims
+from permitclock.clock import Clock
 from permitclock.notices.recipients import normalize_address, recipient_hash
 
 logger = logging.getLogger(__name__)
@@ -83,12 +83,14 @@ def addresses_to_suppress(notification: SesNotification) -> list[tuple[str, str]
 class BounceHandler:
     """The use case behind the bounce handler function."""
 
-    def __init__(self, claims: SendClaims) -> None:
+    def __init__(self, claims: SendClaims, clock: Clock) -> None:
         self._claims = claims
+        self._clock = clock
 
-    def handle_messages(self, messages: Iterable[str], at: datetime) -> list[SuppressionChange]:
+    def handle_messages(self, messages: Iterable[str]) -> list[SuppressionChange]:
         """Each SNS `Message` (SES notification JSON) -> suppressions. A message that is not SES JSON is
         logged and skipped (SNS subscription confirmations, test messages)."""
+        at = self._clock.now()
         changes: list[SuppressionChange] = []
         for raw in messages:
             try:

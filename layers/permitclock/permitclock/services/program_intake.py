@@ -33,7 +33,7 @@ from typing import IO, Any, Literal, Protocol
 
 from pydantic import BaseModel
 
-from permitclock.clock import Clock, today
+from permitclock.clock import Clock, FixedClock, today
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.program_facts import ProgramFactsRecord
 from permitclock.domain.programs import ILClosureFacts
@@ -192,6 +192,51 @@ class ProgramFactsService:
             unchanged=unchanged,
             obligation_ids=tuple(ob.obligation_id for ob in new),
         )
+
+
+@dataclass
+class RecomputeResult:
+    """What the daily recompute did: documents read, evaluated (not already evaluated today), changed (some
+    obligation opened, updated or closed), and the ones the rules no longer accept, as (program, code)."""
+
+    documents: int = 0
+    evaluated: int = 0
+    changed: int = 0
+    invalid: list[tuple[str, str]] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"documents": self.documents, "evaluated": self.evaluated, "changed": self.changed,
+                "invalid": len(self.invalid)}  # fmt: skip
+
+
+class StoredFactsPort(FactsPort, Protocol):
+    def all_records(self) -> list[ProgramFactsRecord]: ...
+
+
+class ProgramRecompute:
+    """The daily recompute: every stored facts document evaluated again as of the day (`on`, default today), so
+    rolling deadlines advance without a new upload."""
+
+    def __init__(self, *, obligations: ObligationPort, facts: StoredFactsPort, clock: Clock) -> None:
+        self._obligations = obligations
+        self._facts = facts
+        self._clock = clock
+
+    def run(self, on: date | None = None) -> RecomputeResult:
+        clock = FixedClock.on(on) if on is not None else self._clock
+        service = ProgramFactsService(obligations=self._obligations, facts=self._facts, clock=clock)
+        result = RecomputeResult()
+        for stored in self._facts.all_records():
+            result.documents += 1
+            try:
+                change = service.recompute(stored)
+            except BadInput as err:  # a document the rules no longer accept stays as it is, and is reported
+                result.invalid.append((stored.program, err.code))
+                continue
+            if change is not None:
+                result.evaluated += 1
+                result.changed += int(any(change.counts().get(k) for k in ("opened", "updated", "closed")))
+        return result
 
 
 def evaluate(facility_id: str, program: str, payload: Any, as_of: date) -> list[Obligation]:

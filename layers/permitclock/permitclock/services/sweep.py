@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal, Protocol
@@ -34,7 +35,7 @@ from permitclock.notices.policy import DEFAULT_POLICY, ReminderPolicy, policy_fo
 from permitclock.notices.recipients import Member, as_recipient, notice_recipients, split_for_digest
 from permitclock.notices.render import DigestFacts, ReminderFacts
 from permitclock.notices.schedule import ReminderDecision, digest_notice_id, reminder_notice_id, reminder_to_send
-from permitclock.services.calendars import CalendarFeeds, FacilityCache
+from permitclock.services.calendars import CalendarFeeds, FacilityCache, FeedResult
 
 logger = logging.getLogger(__name__)
 
@@ -196,6 +197,12 @@ class DeadlineSweep:
             feeds = self._calendars.refresh(by_facility, cache)
             report.feeds_written, report.feeds_unchanged = len(feeds.written), feeds.unchanged
         return report
+
+    def refresh_calendars(self, wdids: Iterable[str]) -> FeedResult:
+        """Rewrite these facilities' calendar feeds (and their members') now, outside a sweep."""
+        if self._calendars is None:
+            raise RuntimeError("this sweep has no calendar feeds")
+        return self._calendars.refresh(wdids, FacilityCache(self._directory, self._obligations))
 
     def _policy(self, wdid: str, cache: FacilityCache, report: SweepReport) -> ReminderPolicy:
         overrides = (cache.profile(wdid) or {}).get("reminder_policy")

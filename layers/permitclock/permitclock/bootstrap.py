@@ -1,0 +1,276 @@
+"""The composition root: every function's service, built from its settings, the AWS clients and the clock.
+
+Each handler (`functions/<name>/app.py`) holds one `Wiring` whose `build` is one of the builders below; the
+service is built on first use (not at import) and kept for the life of the container. What a builder takes from
+outside its settings is a `Runtime`: the AWS clients (`Aws`, each made on first use), the clock and how to wait
+between retries. Production uses the default `Runtime()`; the local runner (`infra.runner.LocalRunner`) and
+tests call `wiring.use(runtime)` with their own clients, clock or sleep, instead of patching what a builder made.
+Nothing else in the package builds a boto3 client for a function.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from permitclock.adapters.attachment_records import AttachmentRecords
+from permitclock.adapters.calendar_feeds import S3FeedStore
+from permitclock.adapters.documents import S3Documents
+from permitclock.adapters.facilities import FacilityDirectory
+from permitclock.adapters.levels import LevelStore, LevelWorkQueue, RunSummaryStore, facility_wdids
+from permitclock.adapters.mailer import SES_CLIENT_CONFIG, SesMailer
+from permitclock.adapters.notice_outbox import NoticeOutbox
+from permitclock.adapters.obligations import ObligationStore
+from permitclock.adapters.programs import ProgramFactsStore
+from permitclock.adapters.publisher import SqsNoticePublisher
+from permitclock.adapters.qisp import QispRegistry
+from permitclock.adapters.reports import DynamoDbReportStore
+from permitclock.adapters.samples import SampleStore
+from permitclock.adapters.send_claims import SendClaims
+from permitclock.adapters.uploads import MonitoringObjects, UploadRecords
+from permitclock.api.store import Dependencies
+from permitclock.clock import Clock, SystemClock
+from permitclock.services.annual_run import AnnualPlanner, LevelWorker
+from permitclock.services.attachment_intake import AttachmentIntake, limits_from
+from permitclock.services.bounces import BounceHandler
+from permitclock.services.calendars import CalendarFeeds
+from permitclock.services.monitoring_intake import MonitoringIntake
+from permitclock.services.notice_relay import NoticeRelay
+from permitclock.services.notifier import Notifier
+from permitclock.services.program_intake import ProgramFactsService, ProgramIntake, ProgramRecompute
+from permitclock.services.qisp_intake import QispIntake
+from permitclock.services.sweep import DeadlineSweep
+from permitclock.settings import (
+    AnnualPlannerSettings,
+    AttachmentValidatorSettings,
+    BounceHandlerSettings,
+    LevelWorkerSettings,
+    MonitoringIntakeSettings,
+    NotifierSettings,
+    ProgramIntakeSettings,
+    QispIntakeSettings,
+    StackSettings,
+    SweepSettings,
+)
+
+S = TypeVar("S")
+
+
+class Aws:
+    """The boto3 clients and resources of one function, each made on first use (so an import, a cold start
+    without AWS or a documentation build never touches boto3). Pass one to use it instead: e.g. a `sesv2`
+    client that fails on purpose, or a `dynamodb` resource whose requests a test counts."""
+
+    def __init__(
+        self,
+        *,
+        region: str | None = None,
+        dynamodb: Any = None,
+        s3: Any = None,
+        sqs: Any = None,
+        sesv2: Any = None,
+    ) -> None:
+        self.region = region
+        given = {"dynamodb": dynamodb, "s3": s3, "sqs": sqs, "sesv2": sesv2}
+        self._made: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
+
+    def _get(self, name: str, make: Callable[[], Any]) -> Any:
+        if name not in self._made:
+            self._made[name] = make()
+        return self._made[name]
+
+    def dynamodb(self) -> Any:
+        """The DynamoDB service resource (adapters take its `Table`s)."""
+        import boto3
+
+        return self._get("dynamodb", lambda: boto3.resource("dynamodb", region_name=self.region))
+
+    def table(self, name: str) -> Any:
+        return self.dynamodb().Table(name)
+
+    def s3(self) -> Any:
+        import boto3
+
+        return self._get("s3", lambda: boto3.client("s3", region_name=self.region))
+
+    def sqs(self) -> Any:
+        import boto3
+
+        return self._get("sqs", lambda: boto3.client("sqs", region_name=self.region))
+
+    def sesv2(self) -> Any:
+        """SES v2 with the SDK's own retries off: `SesMailer` is the only retry loop."""
+        import boto3
+
+        return self._get("sesv2", lambda: boto3.client("sesv2", region_name=self.region, config=SES_CLIENT_CONFIG))
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """What the builders take from outside the settings. `dataclasses.replace(runtime, clock=...)` changes one."""
+
+    aws: Aws = field(default_factory=Aws)
+    clock: Clock = field(default_factory=SystemClock)
+    sleep: Callable[[float], None] = time.sleep
+    """How retry loops wait (the SES mailer's backoff, the send claims' throttling retries)."""
+
+
+class Wiring(Generic[S]):
+    """One function's service: built from `build(runtime)` on first use, then kept (one per Lambda container).
+
+    `use(runtime)` sets the runtime and drops the built service, so the next use builds it again with it."""
+
+    def __init__(self, build: Callable[[Runtime], S]) -> None:
+        self._build = build
+        self.runtime = Runtime()
+        self._service: S | None = None
+
+    @property
+    def service(self) -> S:
+        if self._service is None:
+            self._service = self._build(self.runtime)
+        return self._service
+
+    def use(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._service = None
+
+
+# ---------------------------------------------------------------------------------------------- one per function
+def attachment_intake(settings: AttachmentValidatorSettings, runtime: Runtime) -> AttachmentIntake:
+    aws = runtime.aws
+    return AttachmentIntake(
+        documents=S3Documents(aws.s3()),
+        records=AttachmentRecords(aws.table(settings.table_name)),
+        publisher=SqsNoticePublisher(aws.sqs(), settings.notices_queue_url),
+        clock=runtime.clock,
+        limits=limits_from(settings.pdf_max_bytes, settings.pdf_max_pages, settings.pdf_time_budget_seconds),
+    )
+
+
+def monitoring_intake(
+    settings: MonitoringIntakeSettings,
+    runtime: Runtime,
+    *,
+    progress: Callable[[dict[str, Any]], None] | None = None,
+) -> MonitoringIntake:
+    table = runtime.aws.table(settings.table_name)
+    return MonitoringIntake(
+        objects=MonitoringObjects(runtime.aws.s3()),
+        samples=SampleStore(table),
+        uploads=UploadRecords(table),
+        levels=LevelStore(table),
+        clock=runtime.clock,
+        progress_every=settings.progress_every,
+        progress=progress,
+    )
+
+
+def program_facts(settings: StackSettings, runtime: Runtime) -> ProgramFactsService:
+    """The program facts use case (uploads, the API's PUT and the daily recompute share it)."""
+    table = runtime.aws.table(settings.table_name)
+    return ProgramFactsService(obligations=ObligationStore(table), facts=ProgramFactsStore(table), clock=runtime.clock)
+
+
+def program_intake(settings: ProgramIntakeSettings, runtime: Runtime) -> ProgramIntake:
+    table = runtime.aws.table(settings.table_name)
+    return ProgramIntake(
+        objects=MonitoringObjects(runtime.aws.s3()),
+        uploads=UploadRecords(table),
+        facilities=FacilityDirectory(table),
+        service=program_facts(settings, runtime),
+        clock=runtime.clock,
+        max_bytes=settings.program_max_bytes,
+    )
+
+
+def program_recompute(settings: StackSettings, runtime: Runtime) -> ProgramRecompute:
+    table = runtime.aws.table(settings.table_name)
+    return ProgramRecompute(obligations=ObligationStore(table), facts=ProgramFactsStore(table), clock=runtime.clock)
+
+
+def qisp_intake(settings: QispIntakeSettings, runtime: Runtime) -> QispIntake:
+    table = runtime.aws.table(settings.table_name)
+    return QispIntake(
+        objects=MonitoringObjects(runtime.aws.s3()),
+        uploads=UploadRecords(table),
+        registry=QispRegistry(table),
+        max_bytes=settings.qisp_max_bytes,
+    )
+
+
+def annual_planner(settings: AnnualPlannerSettings, runtime: Runtime) -> AnnualPlanner:
+    table = runtime.aws.table(settings.table_name)
+    return AnnualPlanner(
+        facility_pages=lambda: facility_wdids(table),
+        queue=LevelWorkQueue(runtime.aws.sqs(), settings.level_work_queue_url),
+        summaries=RunSummaryStore(table),
+        clock=runtime.clock,
+        facilities_per_message=settings.facilities_per_message,
+    )
+
+
+def level_worker(
+    settings: LevelWorkerSettings,
+    runtime: Runtime,
+    *,
+    on_error: Callable[[str, Exception], None] | None = None,
+) -> LevelWorker:
+    table = runtime.aws.table(settings.table_name)
+    return LevelWorker(
+        levels=LevelStore(table),
+        summaries=RunSummaryStore(table),
+        nd_policy=settings.nd_policy,
+        on_error=on_error,
+    )
+
+
+def deadline_sweep(settings: SweepSettings, runtime: Runtime) -> DeadlineSweep:
+    table = runtime.aws.table(settings.table_name)
+    return DeadlineSweep(
+        ObligationStore(table),
+        FacilityDirectory(table),
+        SendClaims(table, sleep=runtime.sleep),
+        SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
+        CalendarFeeds(S3FeedStore(runtime.aws.s3(), settings.documents_bucket), runtime.clock),
+        horizon_days=settings.reminder_horizon_days,
+    )
+
+
+def notifier(settings: NotifierSettings, runtime: Runtime) -> Notifier:
+    table = runtime.aws.table(settings.table_name)
+    return Notifier(
+        directory=FacilityDirectory(table),
+        claims=SendClaims(table, sleep=runtime.sleep),
+        mailer=SesMailer(
+            runtime.aws.sesv2,
+            settings.notice_from_address,
+            configuration_set=settings.ses_configuration_set or None,
+            sleep=runtime.sleep,
+        ),
+        clock=runtime.clock,
+    )
+
+
+def bounce_handler(settings: BounceHandlerSettings, runtime: Runtime) -> BounceHandler:
+    return BounceHandler(SendClaims(runtime.aws.table(settings.table_name), sleep=runtime.sleep), clock=runtime.clock)
+
+
+def notice_relay(settings: StackSettings, runtime: Runtime) -> NoticeRelay:
+    return NoticeRelay(
+        outbox=NoticeOutbox(runtime.aws.table(settings.table_name)),
+        publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
+        clock=runtime.clock,
+    )
+
+
+def api(settings: StackSettings, runtime: Runtime) -> Dependencies:
+    """What the HTTP API's routes need (`api.routes.create_app`)."""
+    return Dependencies(
+        store=DynamoDbReportStore(runtime.aws.table(settings.table_name)),
+        outbox=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
+        clock=runtime.clock,
+        programs=program_facts(settings, runtime),
+    )
