@@ -58,6 +58,13 @@ class ErrorBody(BaseModel):
     message: str
 
 
+class GatewayMessage(BaseModel):
+    """What API Gateway itself answers, before the function runs: `{"message": "Unauthorized"}` when the JWT
+    authorizer refuses the token (missing, expired, wrong issuer, audience or signature)."""
+
+    message: str
+
+
 class Facility(BaseModel):
     wdid: str
     role: Role

@@ -35,6 +35,7 @@ from .models import (
     ErrorBody,
     Facility,
     FacilityList,
+    GatewayMessage,
     MemberAssignment,
     ObligationList,
     ProgramFactsChanged,
@@ -369,7 +370,7 @@ def _refusal(event: Mapping[str, Any]) -> tuple[HTTPStatus, str, str] | None:
 
 ERROR_RESPONSES = {
     "400": "bad input (malformed body or parameters, or a value the rules refuse)",
-    "401": "no verified identity",
+    "401": 'no verified identity (API Gateway answers `{"message": "Unauthorized"}` to a missing or bad token)',
     "403": "the caller's role may not do this",
     "404": "no such resource among the caller's facilities",
     "409": "illegal in the report's current state",
@@ -378,7 +379,8 @@ ERROR_RESPONSES = {
 
 
 def openapi_schema(app: APIGatewayHttpResolver) -> dict[str, Any]:
-    """The generated OpenAPI document, with the error answers `errors.py` gives (not powertools' 422)."""
+    """The generated OpenAPI document, with the error answers `errors.py` gives (not powertools' 422) and the
+    401 API Gateway's JWT authorizer gives before the function runs; schemas nothing refers to are dropped."""
     doc: dict[str, Any] = json.loads(
         app.get_openapi_json_schema(
             title=OPENAPI_TITLE,
@@ -388,17 +390,52 @@ def openapi_schema(app: APIGatewayHttpResolver) -> dict[str, Any]:
         )
     )
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-    for unused in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(unused, None)
     schemas["ErrorBody"] = ErrorBody.model_json_schema()
+    schemas["GatewayMessage"] = GatewayMessage.model_json_schema()
     error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    unauthorized = {
+        "application/json": {
+            "schema": {
+                "anyOf": [{"$ref": "#/components/schemas/ErrorBody"}, {"$ref": "#/components/schemas/GatewayMessage"}]
+            }
+        }
+    }
     for operations in doc["paths"].values():
         for operation in operations.values():
             operation["responses"].pop("422", None)
             operation["responses"].update(
-                {status: {"description": why, "content": error} for status, why in ERROR_RESPONSES.items()}
+                {
+                    status: {"description": why, "content": unauthorized if status == "401" else error}
+                    for status, why in ERROR_RESPONSES.items()
+                }
             )
+    _drop_unreferenced_schemas(doc)
     return doc
+
+
+def _drop_unreferenced_schemas(doc: dict[str, Any]) -> None:
+    """Remove component schemas no path reaches (powertools adds its validation-error models whether or not a
+    response uses them; the document must not keep a schema whose `$ref`s point nowhere)."""
+    schemas = doc["components"]["schemas"]
+    prefix = "#/components/schemas/"
+
+    def refs(node: Any) -> set[str]:
+        if isinstance(node, dict):
+            found = {node["$ref"].removeprefix(prefix)} if isinstance(node.get("$ref"), str) else set()
+            return found.union(*(refs(v) for v in node.values()))
+        if isinstance(node, list):
+            return set().union(*(refs(v) for v in node))
+        return set()
+
+    reached: set[str] = set()
+    pending = refs(doc["paths"])
+    while pending:
+        name = pending.pop()
+        if name not in reached and name in schemas:
+            reached.add(name)
+            pending |= refs(schemas[name])
+    for name in set(schemas) - reached:
+        del schemas[name]
 
 
 def _never() -> Dependencies:
