@@ -45,6 +45,30 @@ def test_hostile_bodies_get_4xx(api: Api, body: str, status: int) -> None:  # no
     assert code == status and set(answer) == {"code", "message"}
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "multipart/form-data",
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "Application/JSON",
+    ],
+)
+def test_a_body_that_is_not_json_gets_415(api: Api, content_type: str) -> None:  # noqa: F811
+    """Multipart without a boundary was a 500 (powertools raised ValueError); forms were parsed as if JSON."""
+    raw = event("PUT", f"/facilities/{WDID}/members/user-x", as_user="user-lrp", raw_body='{"role": "DEP"}')
+    raw["headers"] = {"content-type": content_type}
+    answer = api.app.resolve(raw, {})
+    assert answer["statusCode"] == 415 and json.loads(answer["body"])["code"] == "unsupported_media_type"
+
+
+def test_json_with_a_charset_is_json(api: Api) -> None:  # noqa: F811
+    raw = event("PUT", f"/facilities/{WDID}/members/user-x", as_user="user-lrp", raw_body='{"role": "DEP"}')
+    raw["headers"] = {"content-type": "application/json; charset=utf-8"}
+    assert api.app.resolve(raw, {})["statusCode"] == 200
+
+
 def test_oversize_base64_body_gets_413(api: Api) -> None:  # noqa: F811
     raw = event("POST", f"{REPORT}/updates", as_user="user-lrp", raw_body=base64.b64encode(b"{" * 70_000).decode())
     raw["isBase64Encoded"] = True

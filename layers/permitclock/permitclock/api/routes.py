@@ -313,6 +313,7 @@ def create_app(dependencies: Callable[[], Dependencies]) -> APIGatewayHttpResolv
 
 MAX_BODY_BYTES = 64 * 1024
 """Largest request body read: every request model is a few short fields (API Gateway itself allows 10 MB)."""
+JSON_CONTENT_TYPE = "application/json"
 MAX_PATH_SEGMENT_BYTES = 255
 """Longest path segment: ids are WDIDs, report ids and JWT subjects (OIDC: at most 255 ASCII characters)."""
 
@@ -323,8 +324,10 @@ def _valid_subject(sub: object) -> bool:
 
 
 class _BoundedResolver(APIGatewayHttpResolver):
-    """The resolver behind a size gate, before routing and request validation: oversize bodies get 413,
-    oversize path segments and bodies the JSON parser cannot bound get 400. (`json.loads` raises
+    """The resolver behind a size gate, before routing and request validation: oversize bodies get 413, a body
+    that is not JSON by its Content-Type 415 (every request model is JSON; powertools would parse forms and
+    multipart too, and raised a 500 on multipart without a boundary), oversize path segments and bodies the JSON
+    parser cannot bound get 400. (`json.loads` raises
     `RecursionError` on deep nesting and `ValueError` on integers over 4,300 digits; neither is a
     `JSONDecodeError`, so request validation let them escape as a 500.)"""
 
@@ -349,6 +352,9 @@ def _refusal(event: Mapping[str, Any]) -> tuple[HTTPStatus, str, str] | None:
     body = event.get("body")
     if not isinstance(body, str) or not body:
         return None
+    content_type = str((event.get("headers") or {}).get("content-type", "")).strip()
+    if content_type and not content_type.startswith(JSON_CONTENT_TYPE):  # as powertools reads it: lower case
+        return HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "the body must be application/json"
     too_large = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "too_large", f"the body is over {MAX_BODY_BYTES} bytes"
     if len(body) > MAX_BODY_BYTES * 2:  # cheap first cut, whatever the encoding (base64 is 4/3 of the bytes)
         return too_large
@@ -375,6 +381,7 @@ ERROR_RESPONSES = {
     "404": "no such resource among the caller's facilities",
     "409": "illegal in the report's current state",
     "413": f"the body is over {MAX_BODY_BYTES} bytes",
+    "415": "the body is not application/json",
 }
 
 
