@@ -13,6 +13,7 @@ from permitclock.domain.programs import (
     RetiredOnLot,
     WastewaterStream,
 )
+from permitclock.errors import BadInput
 from permitclock.rules import ma_srf, pa_cbts, tx_115
 from permitclock.rules.programs import parse_program_facts, program_obligations
 
@@ -134,15 +135,52 @@ def test_pa_significance(source, significant):
     [
         ({"kind": "individual", "retired": "2003-01-01", "count": 12}, Decimal(300)),  # 12 x 25
         ({"kind": "individual", "retired": "2002-12-31", "count": 12}, Decimal(0)),
-        (
-            {"kind": "community", "retired": "2010-05-01", "design_gpd": "10500"},
-            Decimal(1000),
-        ),  # 10,500/262.5 x 25
+        ({"kind": "community", "retired": "2010-05-01", "design_gpd": "10500"}, Decimal(1000)),  # 10,500/262.5 x 25
         ({"kind": "community", "retired": "2010-05-01", "design_gpd": "262.5"}, Decimal(25)),
     ],
 )
 def test_pa_onlot_offsets(system, offset):
+    system = {"installed": "1985-06-01", **system}
     assert pa_cbts.onlot_offset_lb(RetiredOnLot.model_validate(system)) == offset
+
+
+@pytest.mark.parametrize(
+    ("installed", "retired", "counts"),
+    [
+        ("2002-12-31", "2003-01-01", True),  # existed before, retired on the first day after the base year
+        ("2002-12-31", "2002-12-31", False),  # retired in the base year
+        ("2003-01-01", "2003-01-01", False),  # not in existence prior to January 1, 2003
+        ("2003-01-02", "2010-01-01", False),
+        ("2002-12-30", "2003-01-02", True),
+    ],
+)
+def test_pa_onlot_must_exist_before_and_be_retired_after_2003(installed, retired, counts):
+    system = RetiredOnLot.model_validate({"kind": "individual", "installed": installed, "retired": retired})
+    assert (pa_cbts.onlot_offset_lb(system) == 25) is counts
+    assert (pa_cbts.onlot_ineligible(system) == "") is counts
+
+
+def test_pa_onlot_installation_date_is_required_and_not_after_retirement():
+    with pytest.raises(BadInput) as err:
+        parse_program_facts("pa_cbts", pa_payload(retired_onlot=[{"kind": "individual", "retired": "2010-01-01"}]))
+    assert err.value.field == "retired_onlot[0].installed"
+    bad = [{"kind": "individual", "installed": "2011-01-01", "retired": "2010-01-01"}]
+    with pytest.raises(BadInput) as err:
+        parse_program_facts("pa_cbts", pa_payload(retired_onlot=bad))
+    assert err.value.message == "retired_onlot[0].retired: before the installed date"
+
+
+def test_pa_obligation_says_which_systems_did_not_count():
+    systems = [
+        {"kind": "individual", "installed": "1990-01-01", "retired": "2015-06-01", "count": 40},
+        {"kind": "individual", "installed": "2004-01-01", "retired": "2015-06-01", "count": 4},
+    ]
+    found = program_obligations("pa_cbts", pa_payload(retired_onlot=systems), D("2024-06-30"))
+    [tn] = [o for o in found if o.subject == "TN"]
+    assert tn.amount == Decimal(500)  # 1,500 - 1,000: the four systems built in 2004 offset nothing
+    first, second = tn.facts["onlot"]
+    assert first["offset"] == Decimal(1000) and "not_counted" not in first
+    assert second["offset"] == 0 and second["not_counted"].startswith("CBTS planning C.1 note 2: installed 2004-01-01")
 
 
 def pa_payload(**extra):
@@ -152,8 +190,8 @@ def pa_payload(**extra):
         "new_tn_lb_per_year": "1500",
         "new_tp_lb_per_year": "200",
         "retired_onlot": [
-            {"kind": "individual", "retired": "2015-06-01", "count": 40},  # 1,000
-            {"kind": "community", "retired": "2012-01-01", "design_gpd": "5250"},  # 500
+            {"kind": "individual", "installed": "1990-01-01", "retired": "2015-06-01", "count": 40},  # 1,000
+            {"kind": "community", "installed": "1978-04-01", "retired": "2012-01-01", "design_gpd": "5250"},  # 500
         ],
         "tp_credits_lb_per_year": "150",
         **extra,

@@ -57,7 +57,7 @@ def test_unknown_program():
                 "point_source": {"kind": "sewage", "design_flow_mgd": 1},
                 "new_tn_lb_per_year": 0,
                 "new_tp_lb_per_year": 0,
-                "retired_onlot": [{"kind": "community", "retired": "2010-01-01"}],
+                "retired_onlot": [{"kind": "community", "installed": "1990-01-01", "retired": "2010-01-01"}],
             },
             "retired_onlot[0].design_gpd",
             "required",

@@ -338,6 +338,7 @@ class PointSource(_Input):
 
 class RetiredOnLot(_Input):
     kind: Literal["individual", "community"]
+    installed: date = Field(description="when the system came into existence (for `count` systems: the latest)")
     retired: date
     count: Annotated[int, Field(ge=1)] = 1
     design_gpd: Annotated[Decimal, Field(ge=0)] | None = Field(None, description="community systems only")
@@ -346,6 +347,8 @@ class RetiredOnLot(_Input):
     def _flow(self) -> RetiredOnLot:
         if self.kind == "community" and self.design_gpd is None:
             raise ValueError("design_gpd: required for a community on-lot system")
+        if self.retired < self.installed:
+            raise ValueError("retired: before the installed date")
         return self
 
 

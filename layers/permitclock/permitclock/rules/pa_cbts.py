@@ -25,6 +25,7 @@ SIGNIFICANT_TP_LB_PER_DAY = Decimal(25)
 INDIVIDUAL_ONLOT_TN_LB_PER_YEAR = Decimal(25)
 COMMUNITY_GPD_PER_SYSTEM = Decimal("262.5")
 OFFSETS_FROM = date(2003, 1, 1)  # 2002 is the Tributary Strategy's base year
+FOOTNOTE = "CBTS planning C.1 note 2"
 
 
 class NutrientBalance(BaseModel):
@@ -55,13 +56,29 @@ def is_significant(source: PointSource) -> bool:
     ) >= SIGNIFICANT_TP_LB_PER_DAY
 
 
+def onlot_ineligible(system: RetiredOnLot) -> str:
+    """Why a retired on-lot system gives no offset ("" when it does): CBTS planning C.1 note 2, "On-lot systems
+    must have been in existence prior to and retired after January 1, 2003".
+
+    Read with the 2007 on-lot guidance in the same seed ("retired ... beginning on January 1, 2003"; 2002 is
+    the Tributary Strategy's base year): installed on or before 2002-12-31 (in the base year's load), and
+    retired on or after 2003-01-01 (a retirement on January 1, 2003 counts: it is the first day after the
+    base year, and the guidance begins there).
+    """
+    if system.installed >= OFFSETS_FROM:
+        return f"{FOOTNOTE}: installed {system.installed}, not in existence before {OFFSETS_FROM}"
+    if system.retired < OFFSETS_FROM:
+        return f"{FOOTNOTE}: retired {system.retired}, before {OFFSETS_FROM} (in the 2002 base year)"
+    return ""
+
+
 def onlot_offset_lb(system: RetiredOnLot) -> Decimal:
     """CBTS planning C.1-C.2 and the 2007 on-lot guidance: TN offset in lb/yr of retired on-lot systems.
 
-    25 lb/yr per individual system; a community system's design gpd / 262.5 x 25 lb/yr. Only systems retired
-    on or after January 1, 2003 count. No TP offset (C.3).
+    25 lb/yr per individual system; a community system's design gpd / 262.5 x 25 lb/yr. Only systems in
+    existence before and retired on or after January 1, 2003 count (`onlot_ineligible`). No TP offset (C.3).
     """
-    if system.retired < OFFSETS_FROM:
+    if onlot_ineligible(system):
         return Decimal(0)
     if system.kind == "individual":
         return INDIVIDUAL_ONLOT_TN_LB_PER_YEAR * system.count
@@ -106,8 +123,21 @@ def obligations(facts: PACBTSFacts, as_of: date) -> list[Obligation]:
             section=f"{SECTION}: zero net {b.nutrient}",
             status="open" if facts.planning_submission else "pending",
             amount=b.net,
-            facts={"significant": is_significant(facts.point_source), **b.model_dump()},
+            facts={
+                "significant": is_significant(facts.point_source),
+                **b.model_dump(),
+                **({"onlot": onlot_evidence(facts)} if b.nutrient == "TN" and facts.retired_onlot else {}),
+            },
         )
         for b in balances(facts)
         if not b.zero_net
     ]
+
+
+def onlot_evidence(facts: PACBTSFacts) -> list[dict[str, object]]:
+    """Per retired on-lot system (in input order): its offset and, when it gives none, why."""
+    return [
+        {"kind": s.kind, "count": s.count, "installed": s.installed, "retired": s.retired,
+         "offset": onlot_offset_lb(s), **({"not_counted": why} if (why := onlot_ineligible(s)) else {})}
+        for s in facts.retired_onlot
+    ]  # fmt: skip
