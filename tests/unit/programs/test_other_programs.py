@@ -88,7 +88,6 @@ def test_tx_deadlines():
             {"component": "tank-2", "kind": "seals_and_covers", "last": "2024-02-29"},
             {"component": "tank-2", "kind": "secondary_seal_gap", "last": "2024-03-15"},
         ],
-        control_plan_exemption=True,
         plan_changes=["2024-06-10"],
         projects=[{"id": "debottleneck", "starts": "2024-09-01"}],
     )
@@ -99,10 +98,59 @@ def test_tx_deadlines():
     assert obs[("drain-9", "inspection_due")].due == D("2024-05-10")
     assert obs[("tank-2", "seals_and_covers_inspection_due")].due == D("2024-08-29")
     assert obs[("tank-2", "secondary_seal_gap_inspection_due")].due == D("2025-03-15")
-    report = obs[("plant", "annual_exemption_report_due")]
-    assert (report.due, report.period) == (D("2025-03-31"), "2024")
     assert obs[("control plan", "revised_control_plan_due")].due == D("2024-07-10")
     assert obs[("debottleneck", "project_notice_due")].due == D("2024-08-02")
+    assert ("plant", "annual_exemption_report_due") not in obs  # the plant does not rely on 115.147(5)
+
+
+BIG = {"id": "big", "sic": "2869", "voc_ppmw": "10000", "flow_lpm": "10"}  # 52.56 Mg/yr
+DEFECT = {"component": "sump-3", "detected": "2024-05-01"}
+INSPECTION = {"component": "tank-2", "kind": "seals_and_covers", "last": "2024-02-29"}
+
+
+@pytest.mark.parametrize(
+    ("approved", "exempt"),
+    [(None, True), ("2024-06-29", True), ("2024-06-30", True), ("2024-07-01", False)],
+)
+def test_tx_components_exempt_under_115_147_5_have_no_repair_or_inspection_clock(approved, exempt):
+    facts = plant(
+        BIG, defects=[DEFECT], inspections=[INSPECTION], control_plan_exemption=True, control_plan_approved=approved
+    )
+    obs = {(o.subject, o.type): o for o in tx_115.obligations(facts, D("2024-06-30"))}
+    assert (("sump-3", "repair_due") in obs) is not exempt
+    assert (("tank-2", "seals_and_covers_inspection_due") in obs) is not exempt
+    # (5)(B): the annual report maintains the exemption, due once it holds
+    assert (("plant", "annual_exemption_report_due") in obs) is exempt
+    if exempt:
+        report = obs[("plant", "annual_exemption_report_due")]
+        assert (report.due, report.period) == (D("2025-03-31"), "2024")
+        assert report.facts["exemptions"]["115.147(5)"] is True and report.facts["controlled_streams"] == []
+
+
+def test_tx_obligations_carry_why_they_exist():
+    small = {"id": "small", "sic": "2869", "voc_ppmw": "1000", "flow_lpm": "19", "exempt": True}  # 9.9864
+    other = {"id": "other", "sic": "2899", "voc_ppmw": "50000", "flow_lpm": "100"}  # not an affected category
+    facts = plant(BIG, small, other, defects=[DEFECT])
+    [repair] = tx_115.obligations(facts, D("2024-06-30"))
+    assert repair.facts["stream_loadings_mg"] == {"big": Decimal("52.56"), "small": Decimal("9.98640")}
+    assert repair.facts["plant_loading_mg"] == Decimal("62.54640")
+    assert repair.facts["exemptions"] == {"115.147(1)": False, "115.147(2)": ["small"], "115.147(5)": False}
+    assert repair.facts["controlled_streams"] == ["big"] and repair.facts["stream_exemptions_valid"] is True
+
+
+def test_tx_115_147_6_duties_note_their_uncertain_sip_status():
+    facts = plant(BIG, reapplication_requested="2024-01-10", exemption_denied="2024-03-01")
+    obs = {o.type: o for o in tx_115.obligations(facts, D("2024-06-30"))}
+    assert obs["exemption_reapplication_due"].due == D("2024-04-10")
+    assert obs["control_compliance_due"].due == D("2026-03-01")
+    for ob in obs.values():
+        assert ob.facts["sip_status"].startswith("uncertain: the seed's note to reader")
+
+
+def test_tx_stream_ids_are_unique():
+    with pytest.raises(BadInput) as err:
+        plant(BIG, BIG)
+    assert err.value.message == "streams: duplicate id 'big'"
 
 
 def test_tx_exempt_plant_has_no_repair_clock():

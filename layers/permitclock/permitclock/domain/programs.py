@@ -303,10 +303,22 @@ class TXWastewaterFacts(_Input):
     control_plan_exemption: bool = Field(
         False, description="the plant relies on the 90% exemption, 115.147(5)"
     )
+    control_plan_approved: date | None = Field(
+        None, description="the executive director's approval of a plan submitted after 1996 (115.147(5)(A))"
+    )
     plan_changes: list[date] = Field(default_factory=list)
     projects: list[Project] = Field(default_factory=list)
     reapplication_requested: date | None = None
     exemption_denied: date | None = None
+
+    @model_validator(mode="after")
+    def _unique_streams(self) -> TXWastewaterFacts:
+        seen: set[str] = set()
+        for stream in self.streams:
+            if stream.id in seen:
+                raise ValueError(f"streams: duplicate id {stream.id!r}")
+            seen.add(stream.id)
+        return self
 
 
 # ---- Pennsylvania Chesapeake Bay Tributary Strategy

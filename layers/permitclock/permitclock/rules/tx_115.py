@@ -1,8 +1,9 @@
 """30 TAC 115.140-115.149: control of VOC from industrial wastewater (Dallas/Fort Worth, El Paso,
 Houston/Galveston).
 
-`is_affected` (115.140), `annual_loading_mg` and `plant_loading_mg` (115.148), `exemptions` (115.147(1)-(2))
-and `obligations(facts, as_of)`: repairs, inspections, reports and notices.
+`is_affected` (115.140), `annual_loading_mg` and `plant_loading_mg` (115.148), `exemptions` (115.147(1)-(2),
+(5)) and `obligations(facts, as_of)`: repairs, inspections, reports and notices, each carrying the plant's
+`basis` (stream loadings, plant total, which exemptions hold) in its facts.
 """
 
 from __future__ import annotations
@@ -42,8 +43,14 @@ INSPECTION_INTERVALS = {
 }
 
 
+SIP_NOTE_6 = (
+    "uncertain: the seed's note to reader says it is unclear whether 115.147(6) is still in the SIP (it is not in "
+    "115.147 as adopted April 30, 1997, approved by EPA at 105P)"
+)
+
+
 class Exemptions(BaseModel):
-    """30 TAC 115.147(1)-(2) for one plant."""
+    """30 TAC 115.147(1)-(2) and (5) for one plant."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -51,7 +58,9 @@ class Exemptions(BaseModel):
     plant_exempt: bool
     exempted_streams_mg: Decimal
     stream_exemptions_valid: bool
+    exempted_streams: list[str]
     controlled_streams: list[str]
+    control_plan_exempt: bool = False
 
 
 def is_affected(stream: WastewaterStream) -> bool:
@@ -76,31 +85,68 @@ def plant_loading_mg(facts: TXWastewaterFacts) -> Decimal:
     return sum((annual_loading_mg(s) for s in facts.streams if is_affected(s)), Decimal(0))
 
 
-def exemptions(facts: TXWastewaterFacts) -> Exemptions:
+def exemptions(facts: TXWastewaterFacts, as_of: date | None = None) -> Exemptions:
     """30 TAC 115.147(1): a plant at or below 10 Mg/yr is exempt; (2): above it, the streams the owner exempts
-    must sum to at most 10 Mg/yr. Affected streams not validly exempted must be controlled (115.142)."""
+    must sum to at most 10 Mg/yr. Affected streams not validly exempted must be controlled (115.142).
+
+    (5): "Wastewater components are exempt from the control requirements of 115.142" when the account's
+    overall control is at least 90% below the 1990 baseline (`control_plan_exemption`); a plan submitted
+    after 1996 must be approved first ((5)(A)), so with `control_plan_approved` the exemption holds from that
+    day on (`as_of`; without `as_of` it is not decided and is False).
+    """
     total = plant_loading_mg(facts)
     affected = [s for s in facts.streams if is_affected(s)]
     exempted = sum((annual_loading_mg(s) for s in affected if s.exempt), Decimal(0))
     plant_exempt = total <= EXEMPT_MG_PER_YEAR
     valid = plant_exempt or exempted <= EXEMPT_MG_PER_YEAR
-    controlled = [] if plant_exempt else [s.id for s in affected if not (valid and s.exempt)]
+    approved = facts.control_plan_approved
+    five = (
+        as_of is not None and facts.control_plan_exemption and (approved is None or approved <= as_of)
+    )
+    controlled = (
+        [] if plant_exempt or five else [s.id for s in affected if not (valid and s.exempt)]
+    )
     return Exemptions(
         plant_loading_mg=total,
         plant_exempt=plant_exempt,
         exempted_streams_mg=exempted,
         stream_exemptions_valid=valid,
+        exempted_streams=[s.id for s in affected if s.exempt and valid and not plant_exempt],
         controlled_streams=controlled,
+        control_plan_exempt=five,
     )
 
 
+def basis(facts: TXWastewaterFacts, as_of: date) -> dict[str, object]:
+    """Why the plant's duties exist: each affected stream's loading (Mg/yr), the plant total, which exemptions
+    hold and the streams left to control. Carried in every obligation's facts."""
+    ex = exemptions(facts, as_of)
+    return {
+        "stream_loadings_mg": {s.id: annual_loading_mg(s) for s in facts.streams if is_affected(s)},
+        "plant_loading_mg": ex.plant_loading_mg,
+        "exemptions": {
+            "115.147(1)": ex.plant_exempt,
+            "115.147(2)": ex.exempted_streams,
+            "115.147(5)": ex.control_plan_exempt,
+        },
+        "stream_exemptions_valid": ex.stream_exemptions_valid,
+        "controlled_streams": ex.controlled_streams,
+    }
+
+
 def obligations(facts: TXWastewaterFacts, as_of: date) -> list[Obligation]:
-    """Deadlines of 30 TAC 115.142, 115.144 and 115.147 on `as_of` (repairs and inspections only where control
-    applies: not at a plant exempt under 115.147(1))."""
+    """Deadlines of 30 TAC 115.142, 115.144 and 115.147 on `as_of`.
+
+    Repairs (115.142(1)(H)) and inspections (115.144, which applies to "a facility subject to the control
+    requirements of 115.142") only where control applies: not at a plant exempt under 115.147(1), nor while
+    its wastewater components are exempt under 115.147(5).
+    """
+    ex = exemptions(facts, as_of)
+    why = basis(facts, as_of)
     out: list[Obligation] = []
-    if not exemptions(facts).plant_exempt:
+    if not (ex.plant_exempt or ex.control_plan_exempt):
         out += _repairs(facts, as_of) + _inspections(facts)
-    if facts.control_plan_exemption:
+    if ex.control_plan_exempt:
         due = next_annual(as_of, 3, 31)
         out.append(
             _ob(facts, "plant", "annual_exemption_report_due", "115.147(5)(B)", str(due.year - 1), due)
@@ -114,11 +160,12 @@ def obligations(facts: TXWastewaterFacts, as_of: date) -> list[Obligation]:
         _ob(facts, p.id, "project_notice_due", "115.142(3)(B)", str(p.starts), days_after(p.starts, -30))
         for p in facts.projects
     ]
+    sip: dict[str, object] = {"sip_status": SIP_NOTE_6}
     if facts.reapplication_requested and facts.reapplication_requested <= as_of:
         requested = facts.reapplication_requested
         due = requested + relativedelta(months=3)
         out.append(
-            _ob(facts, "exemption", "exemption_reapplication_due", "115.147(6)(B)", str(requested), due)
+            _ob(facts, "exemption", "exemption_reapplication_due", "115.147(6)(B)", str(requested), due, extra=sip)
         )
     if facts.exemption_denied and facts.exemption_denied <= as_of:
         due = facts.exemption_denied + relativedelta(years=2)
@@ -130,8 +177,10 @@ def obligations(facts: TXWastewaterFacts, as_of: date) -> list[Obligation]:
                 "115.147(6)(B)",
                 str(facts.exemption_denied),
                 due,
+                extra=sip,
             )
         )
+    out = [o.model_copy(update={"facts": {**why, **o.facts}}) for o in out]
     return sorted(out, key=lambda o: (o.due or date.max, o.subject, o.type))
 
 
@@ -180,6 +229,7 @@ def _ob(
     period: str,
     due: date | None,
     status: ObligationStatus = "open",
+    extra: dict[str, object] | None = None,
 ) -> Obligation:
     return Obligation(
         program=PROGRAM,
@@ -190,4 +240,5 @@ def _ob(
         section=f"{SECTION}{section}",
         status=status,
         period=period,
+        facts=extra or {},
     )
