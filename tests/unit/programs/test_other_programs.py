@@ -273,3 +273,41 @@ def test_ma_srf_deadlines():
     on_the_day = {o.type: o for o in program_obligations("ma_srf", payload, D("2025-03-01"))}
     assert on_the_day["contract_assistance_report_due"].due == D("2025-03-01")
     assert ma_srf.subsidy(Decimal("0.05")) == Decimal("0.03")
+
+
+def ma_regional(**extra):
+    return {
+        "entity_id": "MA-REG-1",
+        "regional_unit": True,
+        "members": ["Town of Ayer", "Town of Shirley"],
+        "loans": [{"id": "DW-22-04", "awarded": "2024-03-15", "eligible_costs": "4000000"}],
+        **extra,
+    }
+
+
+def test_ma_regional_unit_is_exempt_and_its_members_carry_the_pricing_duty():
+    found = program_obligations("ma_srf", ma_regional(), D("2024-06-30"))
+    assert not [o for o in found if o.type == "pricing_system_effective_due"]
+    members = sorted((o.subject, o.due, o.period) for o in found if o.type == "member_pricing_system_effective_due")
+    assert members == [
+        ("Town of Ayer", D("2024-06-13"), "DW-22-04:2024-03-15"),
+        ("Town of Shirley", D("2024-06-13"), "DW-22-04:2024-03-15"),
+    ]
+    assert found[0].facts["consequence"].startswith("without it the member is ineligible")
+
+
+@pytest.mark.parametrize(("as_of", "listed"), [("2024-03-14", False), ("2024-03-15", True), ("2024-03-16", True)])
+def test_ma_member_duty_starts_with_the_award(as_of, listed):
+    found = program_obligations("ma_srf", ma_regional(), D(as_of))
+    assert bool(found) is listed
+
+
+def test_ma_regional_unit_exemption_does_not_apply_to_a_project_found_inapplicable():
+    payload = ma_regional(loans=[{"id": "DW-1", "awarded": "2024-03-15", "pricing_system_exempt": True}])
+    assert program_obligations("ma_srf", payload, D("2024-06-30")) == []
+
+
+def test_ma_members_need_a_regional_unit():
+    with pytest.raises(BadInput) as err:
+        parse_program_facts("ma_srf", {"entity_id": "MA-PWS-1", "members": ["Town of Ayer"]})
+    assert err.value.field == "members" and "regional local governmental unit" in err.value.message

@@ -403,3 +403,15 @@ class MASRFFacts(_Input):
     loans: list[SRFLoan] = Field(default_factory=list)
     memoranda: list[MOU] = Field(default_factory=list)
     files_contract_assistance_report: bool = Field(False, description="the entity is the department")
+    regional_unit: bool = Field(False, description="the borrower is a regional local governmental unit")
+    members: list[Annotated[str, Field(min_length=1)]] = Field(
+        default_factory=list, description="a regional unit's members and other service recipients"
+    )
+
+    @model_validator(mode="after")
+    def _members_of_a_regional_unit(self) -> MASRFFacts:
+        if self.members and not self.regional_unit:
+            raise ValueError("members: only a regional local governmental unit has members (regional_unit)")
+        if len(set(self.members)) != len(self.members):
+            raise ValueError("members: listed twice")
+        return self
