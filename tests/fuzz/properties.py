@@ -156,9 +156,9 @@ RAW_BYTES = st.one_of(
 
 
 def check_sniff(data: bytes) -> None:
-    """Content sniffing never raises on any bytes and is PDF exactly when `%PDF-` is at byte 0."""
+    """Content sniffing never raises on any bytes and is PDF exactly when `%PDF-` starts in the first 1024."""
     fmt = detect_format(data)
-    assert (fmt == "pdf") == data.startswith(b"%PDF-")
+    assert (fmt == "pdf") == (b"%PDF-" in data[: 1024 + 4])
 
 
 # ---------------------------------------------------------------------------------------------- SMARTS

@@ -8,12 +8,16 @@ error codes that must be among the verdict's errors; none for a file that must b
 from __future__ import annotations
 
 import io
+import struct
+import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pikepdf
 from permitclock.domain.attachments import AttachmentFileType
+from PIL import Image
 
 REPORT = AttachmentFileType.LEVEL_2_ERA_TECHNICAL_REPORT
 SUPPORTING = AttachmentFileType.SUPPORTING_DOCUMENTATION
@@ -275,7 +279,148 @@ def _pdf_cases() -> list[Case]:
     return cases
 
 
-BUILDERS: list[Callable[[], list[Case]]] = [_pdf_cases]
+# ---------------------------------------------------------------------------------------------- other formats
+def png(width: int = 2, height: int = 2, *, idat: bytes | None = None, crc_ok: bool = True) -> bytes:
+    """A grey PNG of `width` x `height` (or with the IDAT data given)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) ^ (0 if crc_ok or kind != b"IDAT" else 1)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    pixels = idat if idat is not None else zlib.compress(b"".join(b"\x00" + b"\x80" * width for _ in range(height)))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 16), (90, 120, 60)).save(out, "JPEG")
+    return out.getvalue()
+
+
+CSV_TEXT = b"WDID,PARAMETER,RESULT,UNITS\n" + b"5S19I000001,Zinc,0.31,mg/L\n" * 12
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="{main}"/>{more}</Types>'
+)
+PLAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+MACRO = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+RELS = '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{}</Relationships>'
+REL = (
+    '<Relationship Id="{id}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{kind}"'
+    ' Target="{target}"{mode}/>'
+)
+
+
+def workbook(*, main: str = PLAIN, types: str = "", parts: dict[str, bytes] | None = None, rels: str = "") -> bytes:
+    """An XLSX package: content types, root and workbook relationships, a workbook and one sheet."""
+    files = {
+        "[Content_Types].xml": CONTENT_TYPES.format(main=main, more=types).encode(),
+        "_rels/.rels": RELS.format(
+            REL.format(id="r1", kind="officeDocument", target="xl/workbook.xml", mode="")
+        ).encode(),
+        "xl/workbook.xml": b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheets/></workbook>',
+        "xl/_rels/workbook.xml.rels": RELS.format(
+            REL.format(id="r1", kind="worksheet", target="worksheets/sheet1.xml", mode="") + rels
+        ).encode(),
+        "xl/worksheets/sheet1.xml": b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>',
+        **(parts or {}),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in files.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+def huge_central_directory(entries: int) -> bytes:
+    """A workbook's two parts, then a zip64 central directory of `entries` entries all naming one stored file."""
+    local = struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, 0, 0, 0, 0, 0, 0, 0, 1, 0) + b"a"
+    central = struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 45, 20, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0)
+    directory = (central + b"a") * entries
+    offset = len(local)
+    eocd64 = struct.pack("<4sQHHIIQQQQ", b"PK\x06\x06", 44, 45, 45, 0, 0, entries, entries, len(directory), offset)
+    locator = struct.pack("<4sIQI", b"PK\x06\x07", 0, offset + len(directory), 1)
+    eocd = struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    return local + directory + eocd64 + locator + eocd
+
+
+OLE = b"\xd0\xcf\x11\xe0" + b"\x00" * 60
+"""The start of an OLE compound file (what vbaProject.bin and embedded objects are)."""
+ACTIVE_WORKBOOKS: dict[str, dict[str, Any]] = {
+    "macro-enabled-workbook-named-xlsx": {
+        "main": MACRO,
+        "types": '<Override PartName="/xl/vbaProject.bin" ContentType="application/vnd.ms-office.vbaProject"/>',
+        "parts": {"xl/vbaProject.bin": OLE},
+        "rels": '<Relationship Id="r2" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" '
+        'Target="vbaProject.bin"/>',
+    },
+    "vba-project-in-plain-workbook": {"parts": {"xl/vbaProject.bin": OLE}},
+    "xlm-macro-sheet": {"parts": {"xl/macrosheets/sheet1.xml": b"<xm:macrosheet/>"}},
+    "workbook-external-link": {
+        "parts": {"xl/externalLinks/externalLink1.xml": b"<externalLink/>"},
+        "rels": REL.format(id="r9", kind="externalLink", target="externalLinks/externalLink1.xml", mode=""),
+    },
+    "workbook-external-target": {
+        "rels": REL.format(id="r5", kind="externalLinkPath", target="file:///C:/x.xlsx", mode=' TargetMode="External"')
+    },
+    "workbook-embedded-ole-object": {"parts": {"xl/embeddings/oleObject1.bin": OLE}},
+}
+"""Workbooks `workbook()` builds with macros, external links or embedded objects: all `active_content`."""
+
+
+def _format_cases() -> list[Case]:
+    js_pdf = report(b" /OpenAction 6 0 R", more=[(6, 0, JS_ACTION)])
+    clean = report()
+    polyglot = ("wrong_file_type", "active_content")
+    return [
+        Case("png-prefix-before-javascript-pdf", png() + js_pdf, SUPPORTING, polyglot),
+        Case("jpeg-prefix-before-javascript-pdf", jpeg()[:600] + js_pdf, SUPPORTING, polyglot),
+        Case("csv-prefix-before-javascript-pdf", CSV_TEXT[:300] + b"\n" + js_pdf, SUPPORTING, polyglot),
+        Case("csv-prefix-before-clean-pdf", CSV_TEXT[:300] + b"\n" + clean, SUPPORTING, ("wrong_file_type",)),
+        Case("csv-prefix-before-pdf-as-report", CSV_TEXT[:300] + b"\n" + clean, REPORT, ("not_pdf",)),
+        Case("pdf-past-1024-bytes-in-csv", CSV_TEXT * 4 + js_pdf, SUPPORTING, ("wrong_file_type",)),
+        Case("clean-pdf-as-supporting", clean, SUPPORTING, ()),
+        Case("javascript-pdf-as-supporting", js_pdf, SUPPORTING, ("active_content",)),
+        Case("png", png(), SUPPORTING, ()),
+        Case("jpeg", jpeg(), SUPPORTING, ()),
+        Case("csv", CSV_TEXT, SUPPORTING, ()),
+        Case("png-bad-crc", png(crc_ok=False), SUPPORTING, ("malformed",)),
+        Case("png-truncated-pixels", png(64, 64, idat=zlib.compress(b"\x00" * 100)), SUPPORTING, ("malformed",)),
+        Case(
+            "png-100000-pixels-square", png(100_000, 100_000, idat=zlib.compress(b"")), SUPPORTING, ("resource_limit",)
+        ),
+        Case("png-with-zip-appended", png() + workbook(), SUPPORTING, ("wrong_file_type",)),
+        Case("jpeg-truncated", jpeg()[:-40], SUPPORTING, ("malformed",)),
+        Case("xlsx", workbook(), SUPPORTING, ()),
+        *(Case(name, workbook(**parts), SUPPORTING, ("active_content",)) for name, parts in ACTIVE_WORKBOOKS.items()),
+        Case(
+            "workbook-with-dtd",
+            workbook(parts={"xl/_rels/workbook.xml.rels": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><x/>'}),
+            SUPPORTING,
+            ("malformed",),
+        ),
+        Case("workbook-350000-entries", huge_central_directory(350_000), SUPPORTING, ("resource_limit",)),
+        Case(
+            "word-document-as-supporting",
+            zip_of({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"}),
+            SUPPORTING,
+            ("wrong_file_type",),
+        ),
+    ]
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, body in files.items():
+            archive.writestr(name, body)
+    return out.getvalue()
+
+
+BUILDERS: list[Callable[[], list[Case]]] = [_pdf_cases, _format_cases]
 
 
 def hostile_cases() -> list[Case]:

@@ -12,6 +12,8 @@ import pytest
 from permitclock.cli.main import main
 from pypdf import PdfWriter
 
+from tests.security.hostile_files import png
+
 FIELDS = ["file", "ok", "file_type", "pages", "errors", "warnings"]
 
 
@@ -29,7 +31,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "empty": folder / "empty.pdf",
     }
     paths["pdf"].write_bytes(out.getvalue())
-    paths["png"].write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+    paths["png"].write_bytes(png())
     paths["empty"].write_bytes(b"")
     return paths
 

@@ -136,7 +136,8 @@ EXPECTED: dict[str, Expected] = {
 AS_SUPPORTING: dict[str, Expected] = {
     "notpdf/png-renamed.pdf": ((), (), None),
     "notpdf/odt-zip-renamed.pdf": rejected("wrong_file_type"),
-    "notpdf/html-prefix-before-pdf-header.pdf": rejected("wrong_file_type"),
+    # A PDF behind an HTML prefix: checked as the PDF it is (1 page), refused for the prefix.
+    "notpdf/html-prefix-before-pdf-header.pdf": rejected("wrong_file_type", 1),
 }
 
 

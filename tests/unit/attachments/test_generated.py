@@ -21,6 +21,7 @@ from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, NumberObject, TextStringObject
 
 from infra.sample_documents import raw_pdf
+from tests.security.hostile_files import jpeg, workbook
 
 REPORT = AttachmentFileType.LEVEL_2_ERA_TECHNICAL_REPORT
 SUPPORTING = AttachmentFileType.SUPPORTING_DOCUMENTATION
@@ -208,8 +209,8 @@ def zip_bytes(names: list[str]) -> bytes:
     return out.getvalue()
 
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
-XLSX = zip_bytes(["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/worksheets/sheet1.xml"])
+JPEG = jpeg()
+XLSX = workbook()
 CSV = b"WDID,PARAMETER,RESULT,UNITS\n5S19I000001,Zinc,0.31,mg/L\n5S19I000001,pH,7.2,SU\n"
 
 
@@ -240,12 +241,19 @@ def test_supporting_documentation_formats_are_accepted(data: bytes, detected: st
         b"a,b\n1,2,3\n",  # ragged
         b"a,b\x00\n1,2\n",  # NUL byte
         b"\xff\xfe\x00a",
-        b"<!DOCTYPE html><script>alert(1)</script>%PDF-1.7",
     ],
 )
 def test_other_content_is_the_wrong_file_type_for_supporting_documentation(data: bytes) -> None:
     verdict = validate_attachment(data, SUPPORTING)
     assert (codes(verdict.errors), verdict.detected_format) == (["wrong_file_type"], "unknown")
+
+
+def test_html_in_front_of_a_pdf_header_is_two_formats_at_once() -> None:
+    # Readers find `%PDF-` within the first 1024 bytes, so this is a PDF with a prefix, never a plain file.
+    data = b"<!DOCTYPE html><script>alert(1)</script>%PDF-1.7"
+    supporting = validate_attachment(data, SUPPORTING)
+    assert (codes(supporting.errors)[0], supporting.detected_format) == ("wrong_file_type", "pdf")
+    assert codes(validate_attachment(data, REPORT).errors) == ["not_pdf"]
 
 
 def test_png_as_a_report_is_the_wrong_file_type_and_garbage_is_not_pdf() -> None:

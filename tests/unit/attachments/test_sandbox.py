@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -73,3 +76,42 @@ def test_pdf_check_timeout_is_a_resource_limit(start_method: str) -> None:
     check = check_pdf_bytes(data, ValidationLimits(time_budget_seconds=0.001), start_method=start_method)
     assert [f.code.value for f in check.errors] == ["resource_limit"]
     assert "seconds" in check.errors[0].message
+
+
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "AKIAFAKEFAKEFAKE0001",
+    "AWS_SECRET_ACCESS_KEY": "fake-secret-access-key-0001",
+    "AWS_SESSION_TOKEN": "fake-session-token-0001",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/fake-0001",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://169.254.170.23/fake-0001",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN": "fake-container-token-0001",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/fake/token-file-0001",
+}
+PROBE = """
+import json, os, sys
+from pathlib import Path
+from permitclock.attachments.sandbox import Isolated
+names = json.loads(sys.argv[1])
+report = {}
+for method in ("fork", "spawn"):
+    block = Isolated(Path.read_bytes, 30.0, 512 << 20, method)(Path("/proc/self/environ"))
+    seen = {name: Isolated(os.getenv, 30.0, 512 << 20, method)(name) for name in names}
+    report[method] = {"environ": {k: v for k, v in seen.items() if v}, "block": block.decode("latin-1")}
+print(json.dumps(report))
+"""
+
+
+def test_child_environment_holds_no_aws_credentials() -> None:
+    # A fresh interpreter started with the credentials, as Lambda starts the handler: its forked and spawned
+    # children must find them neither in os.environ nor in the initial environment block (/proc/self/environ).
+    env = {**os.environ, **CREDENTIALS, "KEEP_ME": "visible"}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps([*CREDENTIALS, "KEEP_ME"])],
+        env=env, capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    report = json.loads(done.stdout)
+    for method in ("fork", "spawn"):
+        assert report[method]["environ"] == {"KEEP_ME": "visible"}, method
+        block = report[method]["block"]
+        assert "KEEP_ME=visible" in block
+        assert not [value for value in CREDENTIALS.values() if value in block], method

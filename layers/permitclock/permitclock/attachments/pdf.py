@@ -31,9 +31,9 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from io import BytesIO
-from typing import NamedTuple, cast
+from typing import NamedTuple, TypeVar, cast
 
 from pypdf import Configuration, PdfReader, apply_configuration
 from pypdf._encryption import AlgV4, AlgV5
@@ -44,6 +44,9 @@ from permitclock.attachments import rawscan
 from permitclock.attachments.active import ACTIVE_NAMES, describe
 from permitclock.attachments.sandbox import Isolated, Stopped
 from permitclock.domain.attachments import Finding, FindingCode, ValidationLimits
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class PdfCheck(NamedTuple):
@@ -83,15 +86,22 @@ def check_pdf_bytes(
     limits = limits or ValidationLimits()
     if not data:
         return PdfCheck(None, [Finding(code=FindingCode.EMPTY, message="The file is empty.")], [])
-    isolated = Isolated(_child_check, limits.time_budget_seconds, limits.memory_cap_bytes, start_method)
-    outcome = isolated((data, limits))
+    outcome = isolated(inspect_pdf, limits, start_method)((data, limits))
     if isinstance(outcome, Stopped):
-        return PdfCheck(None, [_stopped_finding(outcome, limits)], [])
+        return PdfCheck(None, [stopped_finding(outcome, limits)], [])
     return outcome
 
 
-def _child_check(job: tuple[bytes, ValidationLimits]) -> PdfCheck:
-    """The child's work: the parse (strict, then the lenient retry policy) and the raw scan. Never raises."""
+def isolated(target: Callable[[T], R], limits: ValidationLimits, start_method: str | None = None) -> Isolated[T, R]:
+    """`target` run in a sandbox child under the memory cap, CPU budget and wall-clock budget of `limits`."""
+    return Isolated(
+        target, limits.time_budget_seconds, limits.memory_cap_bytes, start_method, limits.cpu_budget_seconds
+    )
+
+
+def inspect_pdf(job: tuple[bytes, ValidationLimits]) -> PdfCheck:
+    """The check itself: the parse (strict, then the lenient retry policy), the raw scan and the qpdf
+    cross-check. Never raises; run it only inside the sandbox child."""
     data, limits = job
     logging.disable(logging.CRITICAL)  # lenient pypdf logs repairs, sometimes quoting the file
     warnings.simplefilter("ignore")
@@ -279,9 +289,15 @@ def _exception_finding(exc: Exception) -> Finding:
     return Finding(code=FindingCode.MALFORMED, message=f"The PDF is damaged and could not be read ({name}).")
 
 
-def _stopped_finding(stopped: Stopped, limits: ValidationLimits) -> Finding:
-    if stopped.timed_out:
-        message = f"Checking the PDF took longer than {limits.time_budget_seconds:g} seconds, so it was stopped."
+def stopped_finding(stopped: Stopped, limits: ValidationLimits) -> Finding:
+    """The `resource_limit` finding for a sandbox child that gave no result."""
+    if stopped.out_of_cpu:
+        message = (
+            f"Checking the file needed more than {limits.cpu_budget_seconds:g} seconds of processor time, "
+            "so it was stopped."
+        )
+    elif stopped.timed_out:
+        message = f"Checking the file took longer than {limits.time_budget_seconds:g} seconds, so it was stopped."
     else:
-        message = f"The PDF reader stopped while checking this file ({stopped.describe()})."
+        message = f"The checker stopped while reading this file ({stopped.describe()})."
     return Finding(code=FindingCode.RESOURCE_LIMIT, message=message)

@@ -3,7 +3,15 @@
 A parser can hang, exhaust memory or crash the interpreter (pypdf 6.13.2 fixed a segfault); none of that can
 be caught in-process, so the call runs in a `multiprocessing.Process` that reports through a `Pipe` (Lambda
 has no `/dev/shm`, so no `Pool` or `Queue`). The child sets RLIMIT_AS to its current address space plus the
-cap, RLIMIT_CPU just above the budget and RLIMIT_CORE to 0. The parent waits at most the budget, then kills.
+cap and RLIMIT_CORE to 0; with a CPU budget, a profiling timer (`ITIMER_PROF`) ends it after that much
+processor time (SIGPROF) and RLIMIT_CPU backs the timer up. The parent waits at most the wall-clock budget,
+then kills. The CPU budget is what decides on a shared machine: processor time does not stretch with the
+load, so a file's verdict does not flip between runs; the wall-clock budget is the outer bound.
+
+The child also drops every credential from its environment before it runs the call (`scrub_environment`):
+the `AWS_` variables (keys, session token, container-credentials and runtime-API endpoints) and anything
+named like a secret, token, password or credential, both from `os.environ` and from the initial environment
+block that `/proc/self/environ` shows, which a forked child inherits.
 
 The fork start method is used where the platform has it: the child inherits the parent's already-imported
 modules, so a call costs a few milliseconds instead of an interpreter start (spawn). Fork copies only the
@@ -12,10 +20,12 @@ calling thread, so call this from a process whose other threads hold no lock the
 
 from __future__ import annotations
 
+import ctypes
 import faulthandler
 import math
 import multiprocessing
 import os
+import re
 import resource
 import signal
 from collections.abc import Callable
@@ -36,6 +46,11 @@ class Stopped:
 
     timed_out: bool
     exitcode: int | None
+
+    @property
+    def out_of_cpu(self) -> bool:
+        """The child used up its CPU budget (the profiling timer's SIGPROF, or RLIMIT_CPU's SIGXCPU/SIGKILL)."""
+        return self.exitcode in (-signal.SIGPROF, -signal.SIGXCPU)
 
     def describe(self) -> str:
         """A short, content-free reason, e.g. `signal SIGSEGV` or `exit status 70`."""
@@ -58,13 +73,15 @@ class Isolated(Generic[T, R]):
     memory_cap_bytes: int
     start_method: str | None = None
     """`fork`, `spawn` or `forkserver`; None picks fork where available, else spawn."""
+    cpu_budget_seconds: float | None = None
+    """Processor time the child may use (user + system); None: only the wall-clock budget."""
 
     def __call__(self, arg: T) -> R | Stopped:
         context = multiprocessing.get_context(self.start_method or default_start_method())
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(  # type: ignore[attr-defined]  # typeshed's BaseContext lacks it
             target=_child_main,
-            args=(sender, self.target, arg, self.memory_cap_bytes, self.time_budget_seconds),
+            args=(sender, self.target, arg, self.memory_cap_bytes, self.cpu_budget_seconds or self.time_budget_seconds),
             daemon=True,
         )
         process.start()
@@ -92,20 +109,57 @@ def default_start_method() -> str:
 
 
 def _child_main(
-    sender: Connection, target: Callable[[T], R], arg: T, memory_cap_bytes: int, time_budget_seconds: float
+    sender: Connection, target: Callable[[T], R], arg: T, memory_cap_bytes: int, cpu_budget_seconds: float
 ) -> None:
     try:
         faulthandler.disable()  # a crash must not dump a traceback (an inherited setting, e.g. pytest's)
-        _limit_self(memory_cap_bytes, time_budget_seconds)
+        scrub_environment()
+        _limit_self(memory_cap_bytes, cpu_budget_seconds)
         sender.send(target(arg))
     except BaseException:  # reported as a dead child: never print a traceback that may quote the document
         os._exit(CHILD_FAILED_EXIT)
 
 
-def _limit_self(memory_cap_bytes: int, time_budget_seconds: float) -> None:
+SECRET_NAME = re.compile(r"^_?AWS_|SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|PRIVATE_KEY|ACCESS_KEY", re.IGNORECASE)
+"""Environment variables the child must not see: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,
+AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / _FULL_URI, AWS_CONTAINER_AUTHORIZATION_TOKEN(_FILE),
+AWS_WEB_IDENTITY_TOKEN_FILE, AWS_LAMBDA_RUNTIME_API and every other AWS_ or secret-looking name."""
+
+
+def scrub_environment() -> None:
+    """Remove the secret-looking variables from `os.environ` and zero them in the initial environment block."""
+    for name in [name for name in os.environ if SECRET_NAME.search(name)]:
+        del os.environ[name]
+    block = _initial_environment()
+    if block is None:
+        return
+    address, content = block
+    offset = 0
+    for entry in content.split(b"\0"):
+        name = entry.split(b"=", 1)[0].decode("latin-1")
+        if entry and SECRET_NAME.search(name):
+            ctypes.memset(address + offset, 0, len(entry))
+        offset += len(entry) + 1
+
+
+def _initial_environment() -> tuple[int, bytes] | None:
+    """(address, bytes) of the environment block the process started with (Linux); None where unknown."""
+    try:
+        with open("/proc/self/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        with open("/proc/self/environ", "rb") as environ:
+            content = environ.read()
+        return int(fields[47]), content  # field 50 of proc(5), env_start; fields here start at field 3
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _limit_self(memory_cap_bytes: int, cpu_budget_seconds: float) -> None:
     _set_soft_limit(resource.RLIMIT_CORE, 0)
     _set_soft_limit(resource.RLIMIT_AS, _address_space_in_use() + memory_cap_bytes)
-    _set_soft_limit(resource.RLIMIT_CPU, math.ceil(time_budget_seconds) + 1)
+    _set_soft_limit(resource.RLIMIT_CPU, math.ceil(cpu_budget_seconds) + 1)
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)  # the default action ends the process, native code included
+    signal.setitimer(signal.ITIMER_PROF, cpu_budget_seconds)
 
 
 def _set_soft_limit(which: int, value: int) -> None:

@@ -113,7 +113,10 @@ class ValidationLimits(BaseModel):
 
     max_bytes: PositiveInt = 20_000_000
     max_pages: PositiveInt = 500
-    time_budget_seconds: PositiveFloat = 8.0
+    time_budget_seconds: PositiveFloat = 7.0
+    """Wall clock per file, the outer bound (the parent kills the child)."""
+    cpu_budget_seconds: PositiveFloat = 3.0
+    """Processor time per file: what decides on a loaded machine, since it does not stretch with the load."""
     memory_cap_bytes: PositiveInt = 384 * 1024 * 1024
     text_probe_pages: PositiveInt = 5
     """Pages, from the first, searched for a text layer."""
@@ -125,6 +128,12 @@ class ValidationLimits(BaseModel):
     """Decoding work per stream, summed over its filters."""
     scan_max_decoded_bytes: PositiveInt = 150_000_000
     """Decoded stream data the raw scan reads over the whole file (each stream also within the two above)."""
+    image_max_side: PositiveInt = 30_000
+    """PNG and JPEG width and height, in pixels."""
+    image_max_decoded_bytes: PositiveInt = 150_000_000
+    """PNG and JPEG width x height x bands."""
+    xlsx_max_entries: PositiveInt = 10_000
+    xlsx_max_uncompressed_bytes: PositiveInt = 100_000_000
     xmp_max_input_bytes: PositiveInt = 1_000_000
     root_object_recovery_limit: PositiveInt = 1_000
     xref_stream_max_entries: PositiveInt = 200_000
