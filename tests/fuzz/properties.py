@@ -445,14 +445,14 @@ def api_request(draw: st.DrawFn) -> dict[str, Any]:
 
 def check_api(request: dict[str, Any]) -> None:
     """Any request against the in-memory API gets a 2xx/4xx answer; errors are `{code, message}`."""
-    from permitclock.api.memory import InMemoryOutbox
     from permitclock.api.routes import create_app
     from permitclock.api.store import Dependencies
     from permitclock.clock import FixedClock
 
+    from tests.fakes.ports import FakeNoticePublisher
     from tests.unit.api.conftest import TODAY, seeded_store
 
-    deps = Dependencies(store=seeded_store(), outbox=InMemoryOutbox(), clock=FixedClock.on(TODAY))
+    deps = Dependencies(store=seeded_store(), publisher=FakeNoticePublisher(), clock=FixedClock.on(TODAY))
     response = create_app(lambda: deps).resolve(request, {})
     status = int(response["statusCode"])
     assert status < 500, response

@@ -18,19 +18,15 @@ from urllib.parse import urlencode
 import boto3
 import pytest
 from permitclock.adapters.obligations import ObligationStore
-from permitclock.adapters.qisp import QispRegistry
 from permitclock.adapters.reports import DynamoDbReportStore
-from permitclock.api.memory import InMemoryReportStore
-from permitclock.api.store import ReportStore
 from permitclock.bootstrap import Aws
 from permitclock.clock import SystemClock, today
 from permitclock.domain.members import ROLES, Member
 from permitclock.domain.obligations import Obligation
-from permitclock.domain.reports import QispRecord
 from permitclock.errors import Conflict
 from permitclock.rules.igp.obligations import LEVEL_2_ERA_TECHNICAL_REPORT, era_obligation
 from permitclock.services.era_reports import open_era_report
-from permitclock.workflow.extensions import end_of_reporting_year, request_extension
+from permitclock.workflow.extensions import end_of_reporting_year
 from permitclock.workflow.qisp import QispQuery
 from permitclock.workflow.reports import set_demonstrations
 from pypdf import PdfWriter
@@ -380,65 +376,6 @@ def test_registry_with_a_bad_header_is_rejected_whole(local: Stack) -> None:
     assert record["status"] == "rejected"
     assert record["error"]["code"] == "qisp_registry_header"
     assert store(local).search_qisps(QispQuery(zip="95814")) == []
-
-
-def test_store_matches_the_in_memory_store(local: Stack) -> None:
-    """The same calls on both stores give the same answers (members, reports, obligations, commits, QISPs)."""
-    clock = SystemClock()
-    if end_of_reporting_year(today(clock)) == today(clock):
-        pytest.skip("on June 30 the due date is already the end of the reporting year")
-    dynamo, memory = store(local), InMemoryReportStore()
-    stores: list[ReportStore] = [dynamo, memory]
-    members = [
-        Member(wdid=WDID, user_id="u2", role="DEP"),
-        Member(wdid=WDID, user_id="u1", role="LRP", eauthorization_on_file=True, title="Owner"),
-        Member(wdid=OTHER_WDID, user_id="u1", role="viewer"),
-    ]
-    qisps = [
-        QispRecord(certificate_number="F1", first_name="Ana", last_name="Ortiz", zip="95814"),
-        QispRecord(certificate_number="F2", first_name="Bo", last_name="Ortiz", zip="95814-0001"),
-    ]
-    for s in stores:
-        for m in members:
-            s.put_member(m)
-    for parameter in PARAMS:
-        obligation = tr_obligation(parameter, due=today(clock))
-        ObligationStore(local.table).put_new(obligation)
-        memory.add_obligation(obligation)
-        opened = open_era_report(dynamo, obligation)
-    QispRegistry(local.table).put_all(qisps)
-    memory.add_qisps(qisps)
-    report_id = str(opened.report_id)
-    bundle = dynamo.get_report(WDID, report_id)
-    assert bundle is not None
-    memory.add_report(bundle.report)
-
-    def answers(s: ReportStore) -> list[Any]:
-        return [
-            s.memberships("u1"),
-            s.get_member(WDID, "u1"),
-            s.get_member(WDID, "nobody"),
-            s.list_members(WDID),
-            s.list_reports(WDID),
-            s.list_reports(OTHER_WDID),
-            s.get_report(WDID, report_id),
-            s.get_report(WDID, "L2TR"),
-            [o.model_dump(mode="json") for o in s.list_obligations(WDID)],
-            s.get_qisp(" f1 "),
-            s.search_qisps(QispQuery(last_name="ortiz")),
-            s.search_qisps(QispQuery(zip="95814")),
-            s.search_qisps(QispQuery(first_name="bo")),
-        ]
-
-    assert answers(dynamo) == answers(memory)
-
-    change = request_extension(bundle.report, members[1], clock)
-    for s in stores:
-        s.commit(change)
-        with pytest.raises(Conflict) as refused:
-            s.commit(change)
-        assert refused.value.code == "concurrent_update"
-    assert answers(dynamo) == answers(memory)
 
 
 def test_template_routes_every_request_through_the_jwt_authorizer() -> None:

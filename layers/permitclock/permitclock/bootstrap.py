@@ -29,7 +29,7 @@ from permitclock.adapters.qisp import QispRegistry
 from permitclock.adapters.reports import DynamoDbReportStore
 from permitclock.adapters.samples import SampleStore
 from permitclock.adapters.send_claims import SendClaims
-from permitclock.adapters.uploads import MonitoringObjects, UploadRecords
+from permitclock.adapters.uploads import UploadObjects, UploadRecords
 from permitclock.api.store import Dependencies
 from permitclock.clock import Clock, SystemClock
 from permitclock.services.annual_run import AnnualPlanner, LevelWorker
@@ -158,7 +158,7 @@ def monitoring_intake(
 ) -> MonitoringIntake:
     table = runtime.aws.table(settings.table_name)
     return MonitoringIntake(
-        objects=MonitoringObjects(runtime.aws.s3()),
+        objects=UploadObjects(runtime.aws.s3()),
         samples=SampleStore(table),
         uploads=UploadRecords(table),
         levels=LevelStore(table),
@@ -177,7 +177,7 @@ def program_facts(settings: StackSettings, runtime: Runtime) -> ProgramFactsServ
 def program_intake(settings: ProgramIntakeSettings, runtime: Runtime) -> ProgramIntake:
     table = runtime.aws.table(settings.table_name)
     return ProgramIntake(
-        objects=MonitoringObjects(runtime.aws.s3()),
+        objects=UploadObjects(runtime.aws.s3()),
         uploads=UploadRecords(table),
         facilities=FacilityDirectory(table),
         service=program_facts(settings, runtime),
@@ -194,7 +194,7 @@ def program_recompute(settings: StackSettings, runtime: Runtime) -> ProgramRecom
 def qisp_intake(settings: QispIntakeSettings, runtime: Runtime) -> QispIntake:
     table = runtime.aws.table(settings.table_name)
     return QispIntake(
-        objects=MonitoringObjects(runtime.aws.s3()),
+        objects=UploadObjects(runtime.aws.s3()),
         uploads=UploadRecords(table),
         registry=QispRegistry(table),
         max_bytes=settings.qisp_max_bytes,
@@ -270,7 +270,7 @@ def api(settings: StackSettings, runtime: Runtime) -> Dependencies:
     """What the HTTP API's routes need (`api.routes.create_app`)."""
     return Dependencies(
         store=DynamoDbReportStore(runtime.aws.table(settings.table_name)),
-        outbox=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
+        publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
         clock=runtime.clock,
         programs=program_facts(settings, runtime),
     )

@@ -1,23 +1,27 @@
-"""API test bed: two facilities in memory, a fixed clock, and HTTP API v2 events with JWT claims"""
+"""API test bed: two facilities in the fakes (tests/fakes), a fixed clock, and HTTP API v2 events with JWT claims."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
-from permitclock.api.memory import InMemoryObligations, InMemoryOutbox, InMemoryProgramFacts, InMemoryReportStore
 from permitclock.api.routes import create_app
 from permitclock.api.store import Dependencies
-from permitclock.clock import FixedClock
+from permitclock.clock import PERMIT_TZ, FixedClock
 from permitclock.domain.members import ROLES, Member
 from permitclock.domain.obligations import Obligation
-from permitclock.domain.reports import QispRecord, Report, ReportAttachment
+from permitclock.domain.reports import QispRecord, Report
+from permitclock.domain.uploads import AttachmentRecord
 from permitclock.services.program_intake import ProgramFactsService
+
+from tests.fakes.pipelines import FakeFactsDocuments
+from tests.fakes.ports import FakeNoticePublisher
+from tests.fakes.reports import FakeReportStore
 
 WDID = "5S34I025848"
 OTHER_WDID = "4 19I000033"
@@ -36,11 +40,19 @@ OBLIGATION = Obligation(
     section="IGP XII.D.2",
     period="2025-2026",
 )
-TR = ReportAttachment(attachment_id="2087923", file_type="Level 2 ERA Technical Report", status="accepted")
-REVISED = ReportAttachment(
-    attachment_id="2099999", file_type="Level 2 ERA Technical Report", status="accepted"
-)
-LETTER = ReportAttachment(attachment_id="3000001", file_type="Supporting Documentation", status="accepted")
+
+
+def attachment(attachment_id: str, file_type: str) -> AttachmentRecord:
+    """An accepted attachment record, as the attachment pipeline writes it (`add_attachment` files it)."""
+    return AttachmentRecord.model_validate(
+        {"attachment_id": attachment_id, "status": "accepted", "bucket": "documents", "key": "",
+         "file_type": file_type, "date_attached": datetime(2026, 11, 2, 9, tzinfo=PERMIT_TZ), "size": 1024}
+    )  # fmt: skip
+
+
+TR = attachment("2087923", "Level 2 ERA Technical Report")
+REVISED = attachment("2099999", "Level 2 ERA Technical Report")
+LETTER = attachment("3000001", "Supporting Documentation")
 
 
 def user(role: str, wdid: str = WDID) -> str:
@@ -67,8 +79,8 @@ def complete(**changes: Any) -> Report:
 @dataclass
 class Api:
     app: APIGatewayHttpResolver
-    store: InMemoryReportStore
-    outbox: InMemoryOutbox
+    store: FakeReportStore
+    publisher: FakeNoticePublisher
 
     def call(
         self,
@@ -130,8 +142,8 @@ def event(
     }
 
 
-def seeded_store() -> InMemoryReportStore:
-    store = InMemoryReportStore()
+def seeded_store() -> FakeReportStore:
+    store = FakeReportStore()
     for wdid in (WDID, OTHER_WDID):
         for role in ROLES:
             signs = role in ("LRP", "DAR")
@@ -150,14 +162,14 @@ def seeded_store() -> InMemoryReportStore:
     store.add_obligation(OBLIGATION)
     store.add_report(report(OTHER_WDID, OTHER_REPORT_ID))
     store.add_attachment(OTHER_WDID, OTHER_REPORT_ID, TR)
-    store.add_qisps([QISP])
+    store.registry.put_all([QISP])
     return store
 
 
 @pytest.fixture
 def api() -> Api:
-    store, outbox = seeded_store(), InMemoryOutbox()
+    store, publisher = seeded_store(), FakeNoticePublisher()
     clock = FixedClock.on(TODAY)
-    programs = ProgramFactsService(obligations=InMemoryObligations(store), facts=InMemoryProgramFacts(), clock=clock)
-    deps = Dependencies(store=store, outbox=outbox, clock=clock, programs=programs)
-    return Api(app=create_app(lambda: deps), store=store, outbox=outbox)
+    programs = ProgramFactsService(obligations=store.obligations, facts=FakeFactsDocuments(), clock=clock)
+    deps = Dependencies(store=store, publisher=publisher, clock=clock, programs=programs)
+    return Api(app=create_app(lambda: deps), store=store, publisher=publisher)

@@ -137,7 +137,7 @@ def test_another_facilitys_ids_are_not_found(api: Api, action: Action) -> None:
         {k: list(v) for k, v in api.store.history.items()},
         dict(api.store.members),
     )
-    assert api.outbox.sent == []
+    assert api.publisher.sent == []
 
 
 @pytest.mark.parametrize("path", [f"/facilities/{WDID}/reports", f"/facilities/{WDID}/obligations"])

@@ -7,10 +7,11 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from permitclock.api.memory import InMemoryOutbox
 from permitclock.api.routes import create_app
 from permitclock.api.store import Dependencies
 from permitclock.clock import FixedClock
+
+from tests.fakes.ports import FakeNoticePublisher
 
 from .conftest import OTHER_WDID, REPORT_ID, TODAY, WDID, event, seeded_store
 
@@ -85,7 +86,7 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests())
 def test_no_request_gets_a_server_error(request: dict[str, Any]) -> None:
-    deps = Dependencies(store=seeded_store(), outbox=InMemoryOutbox(), clock=FixedClock.on(TODAY))
+    deps = Dependencies(store=seeded_store(), publisher=FakeNoticePublisher(), clock=FixedClock.on(TODAY))
     response = create_app(lambda: deps).resolve(request, {})
     assert response["statusCode"] < 500
     if response["statusCode"] >= 400:

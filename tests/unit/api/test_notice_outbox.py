@@ -16,7 +16,7 @@ def test_a_published_notice_is_cleared_from_the_outbox(api: Api) -> None:
     status, _ = api.call("POST", SEND, as_user="user-dep")
 
     assert status == 200
-    assert [n.kind for n in api.outbox.sent] == ["report_sent_for_certification"]
+    assert [n.kind for n in api.publisher.sent] == ["report_sent_for_certification"]
     assert api.store.outbox == {}
 
 
@@ -28,11 +28,11 @@ def test_a_failed_publish_keeps_the_change_and_leaves_the_notice_in_the_outbox(
     def unavailable(notice: NoticeRequest) -> None:
         raise ConnectionError("queue unavailable")
 
-    monkeypatch.setattr(api.outbox, "publish", unavailable)
+    monkeypatch.setattr(api.publisher, "publish", unavailable)
 
     status, body = api.call("POST", SEND, as_user="user-dep")
 
     assert status == 200
     assert body["report"]["status"] == "Not Submitted - certification required"
-    [notice] = api.store.outbox.values()
+    [(_, notice)] = api.store.outbox.values()
     assert notice.kind == "report_sent_for_certification"

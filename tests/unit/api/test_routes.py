@@ -46,7 +46,7 @@ def test_the_whole_workflow_over_http(api: Api) -> None:
 
     status, body = api.call("POST", f"{BASE}/send-to-certifier", as_user="user-dep")
     assert status == 200 and body["report"]["status"] == "Not Submitted - certification required"
-    assert [n.kind for n in api.outbox.sent] == ["report_sent_for_certification"]
+    assert [n.kind for n in api.publisher.sent] == ["report_sent_for_certification"]
 
     status, body = api.call(
         "POST",

@@ -132,7 +132,7 @@ def test_illegal_transitions_are_409(
     before = api.store.reports[(WDID, REPORT_ID)]
     status, answer = api.call(method, f"{BASE}/{tail}", body=body)
     assert (status, answer["code"]) == (409, code)
-    assert api.store.reports[(WDID, REPORT_ID)] == before and api.outbox.sent == []
+    assert api.store.reports[(WDID, REPORT_ID)] == before and api.publisher.sent == []
 
 
 def test_a_stale_version_is_a_conflict(api: Api) -> None:
@@ -146,8 +146,8 @@ def test_a_stale_version_is_a_conflict(api: Api) -> None:
 
 
 def _api_at(api: Api, instant: datetime) -> Api:
-    deps = Dependencies(store=api.store, outbox=api.outbox, clock=FixedClock(instant))
-    return Api(app=create_app(lambda: deps), store=api.store, outbox=api.outbox)
+    deps = Dependencies(store=api.store, publisher=api.publisher, clock=FixedClock(instant))
+    return Api(app=create_app(lambda: deps), store=api.store, publisher=api.publisher)
 
 
 def test_extension_on_the_due_date_is_allowed(api: Api) -> None:

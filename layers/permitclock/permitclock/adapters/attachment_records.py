@@ -26,7 +26,10 @@ class AttachmentRecords:
     def __init__(self, table: Any) -> None:
         self._table = table
 
-    def get(self, keys: dict[str, str]) -> AttachmentRecord | None:
+    def get(
+        self, bucket: str, key: str, attachment_id: str, wdid: str | None, report_id: str | None
+    ) -> AttachmentRecord | None:
+        keys = record_keys(bucket, key, attachment_id, wdid, report_id)
         item = self._table.get_item(Key=keys, ConsistentRead=True).get("Item")
         return AttachmentRecord.model_validate(item) if item else None
 

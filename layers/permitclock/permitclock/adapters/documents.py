@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
 from botocore.exceptions import ClientError
 
-from permitclock.domain.uploads import QUARANTINE_PREFIX
+from permitclock.domain.uploads import QUARANTINE_PREFIX, ObjectHead
 
 _GONE = {"404", "NoSuchKey", "NoSuchVersion", "NotFound"}
-
-
-@dataclass(frozen=True)
-class ObjectHead:
-    """What S3 says about one object version."""
-
-    size: int
-    version_id: str | None
-    metadata: dict[str, str]
 
 
 class S3Documents:

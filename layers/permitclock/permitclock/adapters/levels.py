@@ -15,7 +15,6 @@ written by ONE `TransactWriteItems` (split by parameter when over 100 items, the
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -25,9 +24,8 @@ from botocore.exceptions import ClientError
 from permitclock.adapters.obligations import obligation_item
 from permitclock.adapters.samples import sample_from_item
 from permitclock.adapters.table import query_pages
-from permitclock.domain.levels import Assignment, ParameterStatus
+from permitclock.domain.levels import Assignment, FacilityYear, ParameterStatus, WriteOutcome
 from permitclock.domain.obligations import Obligation
-from permitclock.domain.samples import Sample
 from permitclock.errors import Conflict
 
 MAX_TRANSACTION_ITEMS = 100
@@ -59,29 +57,6 @@ def status_item(wdid: str, status: ParameterStatus) -> dict[str, Any]:
         "wdid": wdid,
         **{k: v for k, v in status.model_dump(mode="json").items() if v is not None},
     }
-
-
-@dataclass
-class FacilityYear:
-    """What the one query returned for a facility and reporting year."""
-
-    wdid: str
-    reporting_year: str
-    statuses: dict[str, ParameterStatus] = field(default_factory=dict)
-    samples: list[Sample] = field(default_factory=list)
-    history: set[str] = field(default_factory=set)
-    done: bool = False
-    requests: int = 0
-
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    """`written`: this call committed the facility-year; `already_done`: the marker was there."""
-
-    written: bool
-    already_done: bool
-    transactions: int = 0
-    obligations_existing: int = 0
 
 
 class LevelStore:

@@ -23,7 +23,6 @@ from permitclock.adapters.obligations import ObligationStore, obligation_item, o
 from permitclock.adapters.obligations import from_item as obligation_from_item
 from permitclock.adapters.qisp import QispRegistry
 from permitclock.adapters.table import query_all
-from permitclock.api.store import ReportBundle
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
@@ -32,8 +31,10 @@ from permitclock.domain.reports import (
     QispRecord,
     Report,
     ReportAttachment,
+    ReportBundle,
     ReportHistoryItem,
 )
+from permitclock.domain.uploads import AttachmentRecord
 from permitclock.errors import Conflict
 from permitclock.workflow.qisp import QispQuery
 from permitclock.workflow.reports import ReportChange, apply_obligation_effect
@@ -99,14 +100,8 @@ def _history_from_item(item: dict[str, Any]) -> ReportHistoryItem:
 
 
 def _attachment_from_item(item: dict[str, Any]) -> ReportAttachment:
-    """What the workflow reads of an attachment record (adapters.attachment_records)."""
-    return ReportAttachment(
-        attachment_id=str(item["attachment_id"]),
-        file_type=item.get("file_type"),
-        title=str(item.get("title") or ""),
-        status=item["status"],
-        date_attached=item.get("date_attached"),
-    )
+    """What the workflow reads of an attachment record (`adapters.attachment_records`)."""
+    return AttachmentRecord.model_validate(plain(item)).report_attachment()
 
 
 def _member_from_item(item: dict[str, Any]) -> Member:

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from permitclock.domain.samples import Sample
+from permitclock.domain.samples import Sample, WriteCounts
 
 GET_BATCH = 100
 
@@ -86,12 +85,6 @@ def sample_from_item(item: dict[str, Any]) -> Sample:
         file=str(item.get("file", "")),
         line=int(item.get("line", 0)),
     )
-
-
-@dataclass
-class WriteCounts:
-    stored: int = 0
-    existing: int = 0
 
 
 class SampleStore:

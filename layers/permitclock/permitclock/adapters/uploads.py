@@ -1,5 +1,5 @@
-"""Monitoring uploads: the object stream, the error report beside it, and the upload record
-(`UPLOAD#{bucket}/{key}` / `V#{version id}`). The uploaded object itself is only ever read."""
+"""Uploads (monitoring, program facts, the QISP registry): the object stream, the error report beside it, and
+the upload record (`UPLOAD#{bucket}/{key}` / `V#{version id}`). The uploaded object itself is only ever read."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ class _BodyStream(io.RawIOBase):
         super().close()
 
 
-class MonitoringObjects:
-    """Reads uploads as streams (never whole) and writes error reports (`{key}.errors.csv`)."""
+class UploadObjects:
+    """Reads uploads as streams (never whole) and writes error reports beside them (`{key}.errors.csv`)."""
 
     def __init__(self, s3: Any) -> None:
         self._s3 = s3

@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
-from permitclock.domain.reports import Report, ReportAttachment
+from permitclock.domain.reports import Report, ReportAttachment, ReportBundle
 from permitclock.errors import BadInput, NotFound
 from permitclock.services.program_intake import parse_json_text
 from permitclock.workflow import extensions, reports
@@ -49,7 +49,7 @@ from .models import (
     ReportList,
     UpdateBody,
 )
-from .store import Dependencies, ProgramFacts, ReportBundle
+from .store import Dependencies, ProgramFacts
 
 logger = Logger(child=True)
 
@@ -468,7 +468,7 @@ def publish_committed(deps: Dependencies, notices: Sequence[NoticeRequest]) -> N
         return
     try:
         for notice in notices:
-            deps.outbox.publish(notice)
+            deps.publisher.publish(notice)
     except Exception:  # any failure: the outbox item is the durable copy
         logger.warning("notices left in the outbox for the relay", notices=len(notices))
         return

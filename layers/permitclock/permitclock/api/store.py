@@ -12,19 +12,11 @@ from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.program_facts import ProgramFactsRecord
-from permitclock.domain.reports import QispRecord, Report, ReportAttachment, ReportHistoryItem
+from permitclock.domain.reports import QispRecord, Report, ReportBundle
+from permitclock.services.ports import NoticePublisher
 from permitclock.services.program_intake import ProgramChange
 from permitclock.workflow.qisp import QispQuery
 from permitclock.workflow.reports import ReportChange
-
-
-@dataclass(frozen=True)
-class ReportBundle:
-    """A report with its history (oldest first) and its attachments, as one query returns them."""
-
-    report: Report
-    history: tuple[ReportHistoryItem, ...]
-    attachments: tuple[ReportAttachment, ...]
 
 
 class ReportStore(Protocol):
@@ -88,12 +80,6 @@ class ReportStore(Protocol):
         ...
 
 
-class NoticeOutbox(Protocol):
-    """Where notices go after a commit: `adapters.publisher.SqsNoticePublisher` in production."""
-
-    def publish(self, notice: NoticeRequest) -> None: ...
-
-
 class ProgramFacts(Protocol):
     """The program facts use case (`services.program_intake.ProgramFactsService`): `FAC#{wdid}` / `PROGRAM#{program}`
     items (one Query) and the facility's obligations of that program (one Query, then one write per change)."""
@@ -110,7 +96,8 @@ class Dependencies:
     """What the routes need, built once per container by the handler."""
 
     store: ReportStore
-    outbox: NoticeOutbox
+    publisher: NoticePublisher
+    """Where a committed change's notices go (the notices queue)."""
     clock: Clock
     programs: ProgramFacts | None = None
     """The program facts routes' use case; None where they are not served (they answer 500 then)."""

@@ -7,7 +7,7 @@ each carrying the new status, its evidence and the obligations it opened.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from permitclock.domain.obligations import Obligation
+from permitclock.domain.samples import Sample
 
 Level = Literal["Baseline", "Level 1", "Level 2"]
 NdPolicy = Literal["zero", "exclude"]
@@ -176,6 +177,29 @@ class Assignment(BaseModel):
     @property
     def changed(self) -> bool:
         return self.level != self.prior_level
+
+
+@dataclass
+class FacilityYear:
+    """What the one query returned for a facility and reporting year."""
+
+    wdid: str
+    reporting_year: str
+    statuses: dict[str, ParameterStatus] = field(default_factory=dict)
+    samples: list[Sample] = field(default_factory=list)
+    history: set[str] = field(default_factory=set)
+    done: bool = False
+    requests: int = 0
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """`written`: this call committed the facility-year; `already_done`: the marker was there."""
+
+    written: bool
+    already_done: bool
+    transactions: int = 0
+    obligations_existing: int = 0
 
 
 _check_trusted(ParameterStatus, YearEvaluation, Assignment, Obligation)

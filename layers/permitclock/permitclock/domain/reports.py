@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final, Literal, get_args
 
@@ -33,6 +34,8 @@ AttachmentStatus = Literal["accepted", "rejected", "deleted"]
 class ReportAttachment(BaseModel):
     """What the workflow reads of an attachment record (`permitclock.domain.uploads.AttachmentRecord`, item
     `FAC#{wdid}` / `REPORT#{report id}#ATT#{attachment id}`): the verdict, or `deleted` (step 6)."""
+
+    # Never stored itself: `AttachmentRecord.report_attachment()` is the one mapping from the record.
 
     model_config = ConfigDict(frozen=True)
 
@@ -137,3 +140,12 @@ class ReportHistoryItem(BaseModel):
     from_status: ReportStatus
     to_status: ReportStatus
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class ReportBundle:
+    """A report with its history (oldest first) and its attachments, as one query returns them."""
+
+    report: Report
+    history: tuple[ReportHistoryItem, ...]
+    attachments: tuple[ReportAttachment, ...]

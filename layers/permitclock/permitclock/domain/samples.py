@@ -71,3 +71,11 @@ class RejectedRow:
     line: int
     reason: str
     kept: bool = False
+
+
+@dataclass
+class WriteCounts:
+    """What a bulk write of samples did: stored new, or found already stored."""
+
+    stored: int = 0
+    existing: int = 0

@@ -10,13 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Literal
 from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from permitclock.domain.attachments import AttachmentFileType, Finding
+from permitclock.domain.reports import AttachmentStatus, ReportAttachment
 from permitclock.errors import BadInput
 
 ATTACHMENTS_PREFIX = "attachments/"
@@ -122,7 +123,7 @@ class AttachmentRecord(BaseModel):
     """
 
     attachment_id: str
-    status: Literal["accepted", "rejected", "deleted"]
+    status: AttachmentStatus
     bucket: str
     key: str
     version_id: str | None = None
@@ -145,7 +146,26 @@ class AttachmentRecord(BaseModel):
     deleted_at: datetime | None = None
     sequencer: str | None = None  # S3's event sequencer of the upload: orders it against deletes of the key
 
+    def report_attachment(self) -> ReportAttachment:
+        """What the report workflow and the API read of this record (the one mapping between the two)."""
+        return ReportAttachment(
+            attachment_id=self.attachment_id,
+            file_type=self.file_type,
+            title=self.title or "",
+            status=self.status,
+            date_attached=self.date_attached,
+        )
+
 
 def attachment_id(bucket: str, key: str, version: str | None) -> str:
     """The stable id of one object version: a redelivered event maps to the same record."""
     return hashlib.sha256(f"{bucket}\n{key}\n{version or ''}".encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class ObjectHead:
+    """What S3 says about one object version."""
+
+    size: int
+    version_id: str | None
+    metadata: dict[str, str]

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from permitclock.adapters.levels import LevelStore, LevelWorkQueue, RunSummaryStore
 from permitclock.clock import Clock, today
-from permitclock.domain.levels import Assignment, NdPolicy
+from permitclock.domain.levels import Assignment, FacilityYear, NdPolicy, ParameterStatus, WriteOutcome
+from permitclock.domain.obligations import Obligation
 from permitclock.errors import BadInput, DomainError
 from permitclock.rules.igp.levels import assign_year
 from permitclock.rules.igp.nals import nal_by_report_name
@@ -31,6 +31,44 @@ from permitclock.rules.igp.years import label_for_start, reporting_year_of, star
 
 JOB = "annual"
 FACILITIES_PER_MESSAGE = 25
+
+
+class WorkQueue(Protocol):
+    """The level work queue (`adapters.levels.LevelWorkQueue`)."""
+
+    def send(self, bodies: Sequence[str]) -> None: ...
+
+
+class RunSummaries(Protocol):
+    """The run summary item, created by the planner, counters added by workers (`adapters.levels.RunSummaryStore`)."""
+
+    def create(self, run_id: str, attributes: dict[str, Any]) -> None: ...
+
+    def set(self, run_id: str, attributes: dict[str, Any]) -> None: ...
+
+    def add(self, run_id: str, counters: dict[str, int]) -> None:
+        """Atomically add the counters (zero ones left out)."""
+        ...
+
+
+class Levels(Protocol):
+    """A facility-year read in one query and its assignment written at once (`adapters.levels.LevelStore`)."""
+
+    def facility_year(self, wdid: str, reporting_year: str) -> FacilityYear: ...
+
+    def write_assignments(
+        self,
+        wdid: str,
+        reporting_year: str,
+        assignments: Sequence[Assignment],
+        previous: dict[str, ParameterStatus],
+        facility_obligations: Sequence[Obligation],
+        *,
+        run_id: str,
+    ) -> WriteOutcome:
+        """Statuses (conditioned on their version), history, obligations and the year's marker; a marker
+        already there means `already_done`; obligations that exist are kept (`obligations_existing`)."""
+        ...
 
 
 def year_just_ended(on: date) -> str:
@@ -81,8 +119,8 @@ class AnnualPlanner:
         self,
         *,
         facility_pages: Callable[[], Iterable[list[str]]],
-        queue: LevelWorkQueue,
-        summaries: RunSummaryStore,
+        queue: WorkQueue,
+        summaries: RunSummaries,
         clock: Clock,
         facilities_per_message: int = FACILITIES_PER_MESSAGE,
     ) -> None:
@@ -141,8 +179,8 @@ class LevelWorker:
     def __init__(
         self,
         *,
-        levels: LevelStore,
-        summaries: RunSummaryStore,
+        levels: Levels,
+        summaries: RunSummaries,
         nd_policy: NdPolicy = "zero",
         on_error: Callable[[str, Exception], None] | None = None,
     ) -> None:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from permitclock.adapters.attachment_records import record_keys
-from permitclock.adapters.documents import ObjectHead
 from permitclock.attachments.validate import validate_attachment
 from permitclock.clock import Clock
 from permitclock.domain.attachments import Finding, FindingCode, ValidationLimits, Verdict
@@ -22,12 +20,14 @@ from permitclock.domain.uploads import (
     AttachmentKey,
     AttachmentMetadata,
     AttachmentRecord,
+    ObjectHead,
     attachment_id,
     parse_attachment_key,
     parse_attachment_metadata,
 )
 from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
+from permitclock.services.ports import NoticePublisher
 
 Outcome = Literal["accepted", "rejected", "duplicate", "deleted", "gone"]
 
@@ -39,7 +39,13 @@ class Documents(Protocol):
 
 
 class Records(Protocol):
-    def get(self, keys: dict[str, str]) -> AttachmentRecord | None: ...
+    """Attachment records, one per object version (`adapters.attachment_records.AttachmentRecords`)."""
+
+    def get(
+        self, bucket: str, key: str, attachment_id: str, wdid: str | None, report_id: str | None
+    ) -> AttachmentRecord | None:
+        """The record of one object version, filed under its report when the key named one."""
+        ...
     def put_new(self, record: AttachmentRecord) -> bool: ...
     def mark_removed(
         self,
@@ -52,10 +58,6 @@ class Records(Protocol):
         marker: bool = False,
     ) -> int: ...
     def removed_after(self, bucket: str, key: str, sequencer: str | None) -> bool: ...
-
-
-class Publisher(Protocol):
-    def publish(self, notice: NoticeRequest) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,12 @@ class AttachmentIntake:
     """The use case behind the attachment validator function."""
 
     def __init__(
-        self, documents: Documents, records: Records, publisher: Publisher, clock: Clock, limits: ValidationLimits
+        self,
+        documents: Documents,
+        records: Records,
+        publisher: NoticePublisher,
+        clock: Clock,
+        limits: ValidationLimits,
     ) -> None:
         self._documents = documents
         self._records = records
@@ -135,14 +142,14 @@ class AttachmentIntake:
 
     def _seen(self, upload: _Upload) -> bool:
         key = upload.key
-        keys = record_keys(
+        found = self._records.get(
             upload.event.bucket,
             upload.event.key,
             upload.record_id,
             key.wdid if key else None,
             key.report_id if key else None,
         )
-        return self._records.get(keys) is not None
+        return found is not None
 
     def _reject_unless_seen(self, upload: _Upload, errors: list[Finding], codes: tuple[str, ...]) -> IntakeResult:
         if self._seen(upload):

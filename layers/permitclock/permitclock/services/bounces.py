@@ -17,9 +17,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from permitclock.adapters.send_claims import SendClaims
 from permitclock.clock import Clock
 from permitclock.notices.recipients import normalize_address, recipient_hash
+from permitclock.services.ports import Claims
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +83,7 @@ def addresses_to_suppress(notification: SesNotification) -> list[tuple[str, str]
 class BounceHandler:
     """The use case behind the bounce handler function."""
 
-    def __init__(self, claims: SendClaims, clock: Clock) -> None:
+    def __init__(self, claims: Claims, clock: Clock) -> None:
         self._claims = claims
         self._clock = clock
 
@@ -106,7 +106,7 @@ class BounceHandler:
         return changes
 
 
-def lift_suppression(claims: SendClaims, address: str) -> bool:
+def lift_suppression(claims: Claims, address: str) -> bool:
     """Remove an address from the suppression list; False when it was not suppressed."""
     was = claims.is_suppressed(address)
     claims.lift(address)

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from permitclock.adapters.facilities import FacilityDirectory
-from permitclock.adapters.obligations import ObligationStore
 from permitclock.clock import Clock
 from permitclock.domain.obligations import Obligation
 from permitclock.notices.ics import CalendarEntry, facility_feed, person_feed
 from permitclock.notices.recipients import Member
+from permitclock.services.ports import Facilities, Obligations
 
 FACILITY_PREFIX = "calendars/facility/"
 PERSON_PREFIX = "calendars/person/"
@@ -53,7 +52,7 @@ def person_feed_key(user_id: str) -> str:
 class FacilityCache:
     """Profiles, members and obligations read at most once per run (the sweep and the feeds share it)."""
 
-    def __init__(self, directory: FacilityDirectory, obligations: ObligationStore) -> None:
+    def __init__(self, directory: Facilities, obligations: Obligations) -> None:
         self.directory = directory
         self.obligations = obligations
         self._profiles: dict[str, dict[str, Any] | None] = {}

@@ -16,24 +16,22 @@ import csv
 import io
 import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from permitclock.adapters.levels import LevelStore
-from permitclock.adapters.samples import SampleStore
-from permitclock.adapters.uploads import MonitoringObjects, UploadRecords
 from permitclock.clock import Clock, today
 from permitclock.domain.levels import Demonstration
-from permitclock.domain.samples import RejectedRow, Sample
+from permitclock.domain.samples import RejectedRow, Sample, WriteCounts
 from permitclock.domain.uploads import WDID_PATTERN
 from permitclock.errors import BadInput, DomainError
 from permitclock.events import ObjectEvent
 from permitclock.intake.smarts import SmartsReader
 from permitclock.rules.igp.nals import nal_by_report_name
+from permitclock.services.ports import UploadObjects, Uploads
 
 MONITORING_PREFIX = "monitoring/"
 FACTS_PREFIX = "monitoring/facts/"
@@ -41,6 +39,22 @@ ERRORS_SUFFIX = ".errors.csv"
 WRITE_BATCH = 500
 
 Outcome = Literal["processed", "failed", "ignored", "duplicate"]
+
+
+class Samples(Protocol):
+    """Monitoring samples, each stored once (`adapters.samples.SampleStore`)."""
+
+    def put_new(self, samples: Iterable[Sample], *, upload: str = "") -> WriteCounts:
+        """Write the samples not stored yet (duplicates within the batch once)."""
+        ...
+
+
+class StatusFacts(Protocol):
+    """Return-to-Baseline facts on the parameter status item (`adapters.levels.LevelStore`)."""
+
+    def set_facts(self, wdid: str, parameter: str, facts: dict[str, date | str | None]) -> None:
+        """Set (a value) or clear (None) each fact given; the others are unchanged."""
+        ...
 
 
 @dataclass
@@ -86,10 +100,10 @@ class MonitoringIntake:
     def __init__(
         self,
         *,
-        objects: MonitoringObjects,
-        samples: SampleStore,
-        uploads: UploadRecords,
-        levels: LevelStore,
+        objects: UploadObjects,
+        samples: Samples,
+        uploads: Uploads,
+        levels: StatusFacts,
         clock: Clock,
         progress_every: int = 50_000,
         progress: Callable[[dict[str, Any]], None] | None = None,

@@ -7,29 +7,38 @@ harmless: the notifier sends each (notice id, recipient) once.
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from permitclock.clock import Clock
 from permitclock.domain.notices import NoticeRequest
+from permitclock.services.ports import NoticePublisher
 
-
-class Publisher(Protocol):
-    def publish(self, notice: NoticeRequest) -> None: ...
+GRACE = timedelta(minutes=2)
+"""Longer than a handler takes between its commit and its publish: younger notices are still its to publish."""
 
 
 class Outbox(Protocol):
-    def relay(self, publisher: Publisher, now: datetime) -> int: ...
+    """The transactional notice outbox (`adapters.notice_outbox.NoticeOutbox`)."""
+
+    def leftovers(self, created_before: datetime) -> list[NoticeRequest]: ...
+
+    def clear(self, notices: Sequence[NoticeRequest]) -> None: ...
 
 
 class NoticeRelay:
     """The use case behind the notice outbox relay function."""
 
-    def __init__(self, *, outbox: Outbox, publisher: Publisher, clock: Clock) -> None:
+    def __init__(self, *, outbox: Outbox, publisher: NoticePublisher, clock: Clock) -> None:
         self._outbox = outbox
         self._publisher = publisher
         self._clock = clock
 
     def relay(self, now: datetime | None = None) -> int:
-        """Publish and clear what is left in the outbox as of `now` (default: the clock); returns how many."""
-        return self._outbox.relay(self._publisher, now or self._clock.now())
+        """Publish and clear every outbox notice older than `GRACE` as of `now` (default: the clock)."""
+        notices = self._outbox.leftovers((now or self._clock.now()) - GRACE)
+        for notice in notices:
+            self._publisher.publish(notice)
+        self._outbox.clear(notices)
+        return len(notices)

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
-from permitclock.adapters.facilities import FacilityDirectory
-from permitclock.adapters.mailer import SesMailer
-from permitclock.adapters.send_claims import SendClaims
 from permitclock.clock import Clock
 from permitclock.domain.notices import NoticeRequest, Recipient
 from permitclock.domain.obligations import Obligation
@@ -22,8 +19,36 @@ from permitclock.notices.ics import CalendarEntry, deadline_ics
 from permitclock.notices.mime import build_message, to_bytes
 from permitclock.notices.recipients import COPY_ROLES, as_recipient, merge_recipients, recipient_hash, signatories
 from permitclock.notices.render import render_request
+from permitclock.services.ports import Claims, Facilities
 
 SendOutcome = Literal["sent", "already_sent", "suppressed", "failed"]
+
+
+class SendResult(Protocol):
+    """What one send did (`adapters.mailer.SendResult`)."""
+
+    @property
+    def sent(self) -> bool: ...
+
+    @property
+    def status(self) -> str:
+        """`sent`, `throttled_exhausted` (the caller lets the queue redeliver) or `rejected`."""
+        ...
+
+    @property
+    def message_id(self) -> str | None: ...
+
+    @property
+    def error_code(self) -> str | None: ...
+
+
+class Mailer(Protocol):
+    """Sends raw MIME to one address, retrying what is worth retrying (`adapters.mailer.SesMailer`)."""
+
+    @property
+    def from_address(self) -> str: ...
+
+    def send(self, raw_bytes: bytes, to: str) -> SendResult: ...
 
 
 class RetryLater(Exception):
@@ -40,7 +65,7 @@ class Delivery:
 class Notifier:
     """The use case behind the notifier function."""
 
-    def __init__(self, directory: FacilityDirectory, claims: SendClaims, mailer: SesMailer, clock: Clock) -> None:
+    def __init__(self, directory: Facilities, claims: Claims, mailer: Mailer, clock: Clock) -> None:
         self._directory = directory
         self._claims = claims
         self._mailer = mailer

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import IO, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -41,6 +41,7 @@ from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
 from permitclock.notices.ics import next_sequence
 from permitclock.rules.programs import parse_program_facts, program_module
+from permitclock.services.ports import Facilities, Obligations, UploadObjects, Uploads
 
 PROGRAMS_PREFIX = "programs/"
 FACILITY_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
@@ -53,29 +54,16 @@ Outcome = Literal["accepted", "rejected", "duplicate", "ignored"]
 
 
 # ---------------------------------------------------------------------------------------------- ports
-class ObligationPort(Protocol):
-    def put_new(self, obligation: Obligation) -> bool: ...
-    def get(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None: ...
-    def replace(self, obligation: Obligation, *, ics_sequence: int) -> None: ...
-    def for_facility_with_sequence(self, wdid: str) -> list[tuple[Obligation, int]]: ...
+class FactsDocuments(Protocol):
+    """The facts documents as received, one per (facility, program) (`adapters.programs.ProgramFactsStore`)."""
 
-
-class FactsPort(Protocol):
     def put(self, record: ProgramFactsRecord) -> None: ...
+
     def for_facility(self, facility_id: str) -> list[ProgramFactsRecord]: ...
 
-
-class Objects(Protocol):
-    def open(self, bucket: str, key: str, version_id: str | None) -> IO[bytes]: ...
-
-
-class Uploads(Protocol):
-    def start(self, bucket: str, key: str, version_id: str | None, attributes: dict[str, Any]) -> bool: ...
-    def finish(self, bucket: str, key: str, version_id: str | None, attributes: dict[str, Any]) -> None: ...
-
-
-class Facilities(Protocol):
-    def profile(self, wdid: str) -> dict[str, Any] | None: ...
+    def all_records(self) -> list[ProgramFactsRecord]:
+        """Every stored document: the daily recompute's work list."""
+        ...
 
 
 # ---------------------------------------------------------------------------------------------- the use case
@@ -104,7 +92,7 @@ class ProgramChange:
 class ProgramFactsService:
     """Validates, evaluates and stores one program's facts for one facility (uploads and the API alike)."""
 
-    def __init__(self, *, obligations: ObligationPort, facts: FactsPort, clock: Clock) -> None:
+    def __init__(self, *, obligations: Obligations, facts: FactsDocuments, clock: Clock) -> None:
         self._obligations = obligations
         self._facts = facts
         self._clock = clock
@@ -209,15 +197,11 @@ class RecomputeResult:
                 "invalid": len(self.invalid)}  # fmt: skip
 
 
-class StoredFactsPort(FactsPort, Protocol):
-    def all_records(self) -> list[ProgramFactsRecord]: ...
-
-
 class ProgramRecompute:
     """The daily recompute: every stored facts document evaluated again as of the day (`on`, default today), so
     rolling deadlines advance without a new upload."""
 
-    def __init__(self, *, obligations: ObligationPort, facts: StoredFactsPort, clock: Clock) -> None:
+    def __init__(self, *, obligations: Obligations, facts: FactsDocuments, clock: Clock) -> None:
         self._obligations = obligations
         self._facts = facts
         self._clock = clock
@@ -374,7 +358,7 @@ class ProgramIntake:
     def __init__(
         self,
         *,
-        objects: Objects,
+        objects: UploadObjects,
         uploads: Uploads,
         facilities: Facilities,
         service: ProgramFactsService,

@@ -16,6 +16,7 @@ from typing import IO, Any, Literal, Protocol
 from permitclock.domain.reports import QispRecord
 from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
+from permitclock.services.ports import UploadObjects, Uploads
 from permitclock.workflow.qisp import RegistryParse, parse_registry
 
 QISP_PREFIX = "qisp/"
@@ -24,17 +25,12 @@ MAX_ROW_ERRORS_KEPT = 100
 Outcome = Literal["loaded", "rejected", "duplicate", "ignored"]
 
 
-class Objects(Protocol):
-    def open(self, bucket: str, key: str, version_id: str | None) -> IO[bytes]: ...
-
-
-class Uploads(Protocol):
-    def start(self, bucket: str, key: str, version_id: str | None, attributes: dict[str, Any]) -> bool: ...
-    def finish(self, bucket: str, key: str, version_id: str | None, attributes: dict[str, Any]) -> None: ...
-
-
 class Registry(Protocol):
-    def put_all(self, records: list[QispRecord]) -> int: ...
+    """The QISP registry (`adapters.qisp.QispRegistry`)."""
+
+    def put_all(self, records: list[QispRecord]) -> int:
+        """Create or replace every record; returns how many."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +42,7 @@ class QispIntakeResult:
 
 
 class QispIntake:
-    def __init__(self, objects: Objects, uploads: Uploads, registry: Registry, max_bytes: int) -> None:
+    def __init__(self, objects: UploadObjects, uploads: Uploads, registry: Registry, max_bytes: int) -> None:
         self._objects = objects
         self._uploads = uploads
         self._registry = registry

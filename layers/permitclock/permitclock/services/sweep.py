@@ -21,11 +21,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-from permitclock.adapters.facilities import FacilityDirectory
-from permitclock.adapters.obligations import ObligationStore
-from permitclock.adapters.send_claims import SendClaims
 from permitclock.domain.notices import NoticeRequest, Recipient
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import BadInput
@@ -36,14 +33,11 @@ from permitclock.notices.recipients import Member, as_recipient, notice_recipien
 from permitclock.notices.render import DigestFacts, ReminderFacts
 from permitclock.notices.schedule import ReminderDecision, digest_notice_id, reminder_notice_id, reminder_to_send
 from permitclock.services.calendars import CalendarFeeds, FacilityCache, FeedResult
+from permitclock.services.ports import Claims, Facilities, NoticePublisher, Obligations
 
 logger = logging.getLogger(__name__)
 
 EXTENDABLE_TYPE = "level2_era_technical_report"
-
-
-class NoticeSink(Protocol):
-    def publish(self, notice: NoticeRequest) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -132,10 +126,10 @@ class DeadlineSweep:
 
     def __init__(
         self,
-        obligations: ObligationStore,
-        directory: FacilityDirectory,
-        claims: SendClaims,
-        sink: NoticeSink,
+        obligations: Obligations,
+        directory: Facilities,
+        claims: Claims,
+        publisher: NoticePublisher,
         calendars: CalendarFeeds | None = None,
         *,
         default_policy: ReminderPolicy = DEFAULT_POLICY,
@@ -144,7 +138,7 @@ class DeadlineSweep:
         self._obligations = obligations
         self._directory = directory
         self._claims = claims
-        self._sink = sink
+        self._publisher = publisher
         self._calendars = calendars
         self._default = default_policy
         self._horizon = max(default_policy.horizon_days, horizon_days or 0)
@@ -286,7 +280,7 @@ class DeadlineSweep:
     def _emit(self, notice: NoticeRequest, report: SweepReport, dry_run: bool) -> None:
         report.notices.append(notice)
         if not dry_run:
-            self._sink.publish(notice)
+            self._publisher.publish(notice)
 
 
 def single_to(addressees: list[Any]) -> list[Recipient]:

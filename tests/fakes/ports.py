@@ -1,0 +1,164 @@
+"""Fakes of the shared ports (`permitclock.services.ports`)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import IO, Any
+
+from permitclock.adapters.send_claims import CLAIM_LEASE
+from permitclock.domain.members import Member
+from permitclock.domain.notices import NoticeRequest
+from permitclock.domain.obligations import Obligation
+from permitclock.notices.recipients import Member as NoticeMember
+from permitclock.notices.recipients import recipient_hash
+
+
+class FakeNoticePublisher:
+    """Collects what was published, so a test asserts on what would be sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[NoticeRequest] = []
+
+    def publish(self, notice: NoticeRequest) -> None:
+        self.sent.append(notice)
+
+
+class FakeObligations:
+    """Obligations keyed (wdid, obligation id), each with its calendar SEQUENCE."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], tuple[Obligation, int]] = {}
+
+    def put_new(self, obligation: Obligation) -> bool:
+        key = (obligation.facility_id, obligation.obligation_id)
+        if key in self.items:
+            return False
+        self.items[key] = (obligation, 0)
+        return True
+
+    def get(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None:
+        return self.items.get((wdid, obligation_id))
+
+    def replace(self, obligation: Obligation, *, ics_sequence: int) -> None:
+        self.items[(obligation.facility_id, obligation.obligation_id)] = (obligation, ics_sequence)
+
+    def for_facility_with_sequence(self, wdid: str) -> list[tuple[Obligation, int]]:
+        return [entry for (w, _), entry in sorted(self.items.items()) if w == wdid]
+
+    def for_facility(self, wdid: str) -> list[Obligation]:
+        return [obligation for obligation, _ in self.for_facility_with_sequence(wdid)]
+
+    def due_through(self, last_day: date) -> Iterator[tuple[Obligation, int]]:
+        def due(entry: tuple[Obligation, int]) -> date | None:
+            return entry[0].due or entry[0].window_end
+
+        open_dated = [e for e in self.items.values() if e[0].status != "closed" and due(e) is not None]
+        yield from sorted(
+            (e for e in open_dated if (due(e) or date.max) <= last_day),
+            key=lambda e: (due(e) or date.max, e[0].facility_id, e[0].obligation_id),
+        )
+
+
+class FakeFacilities:
+    """Profiles and members, with each member's notice preferences."""
+
+    def __init__(self) -> None:
+        self.profiles: dict[str, dict[str, Any]] = {}
+        self.members: dict[tuple[str, str], NoticeMember] = {}
+
+    def put_profile(self, wdid: str, name: str, **attributes: Any) -> None:
+        self.profiles[wdid] = {"wdid": wdid, "name": name, **attributes}
+
+    def put_member(self, member: Member, *, digest: bool = False, cc_opt_in: bool = False) -> None:
+        self.members[(member.wdid, member.user_id)] = NoticeMember.from_domain(
+            member, digest=digest, cc_opt_in=cc_opt_in
+        )
+
+    def profile(self, wdid: str) -> dict[str, Any] | None:
+        found = self.profiles.get(wdid)
+        return dict(found) if found is not None else None
+
+    def facility_name(self, wdid: str) -> str:
+        return str((self.profiles.get(wdid) or {}).get("name") or wdid)
+
+    def notice_members(self, wdid: str) -> list[NoticeMember]:
+        return [m for (w, _), m in sorted(self.members.items()) if w == wdid]
+
+    def facilities_of(self, user_id: str) -> list[str]:
+        return sorted({w for (w, u) in self.members if u == user_id})
+
+
+class FakeClaims:
+    """Send claims keyed (notice id, recipient hash), with the lease; the suppression list by address hash."""
+
+    def __init__(self) -> None:
+        self.claims: dict[tuple[str, str], dict[str, Any]] = {}
+        self.suppressed: dict[str, str] = {}
+
+    def claim(self, notice_id: str, address: str, now: datetime) -> bool:
+        key = (notice_id, recipient_hash(address))
+        held = self.claims.get(key)
+        if held is not None and not (held["status"] == "sending" and held["lease_until"] < now):
+            return False
+        self.claims[key] = {"status": "sending", "lease_until": now + CLAIM_LEASE}
+        return True
+
+    def mark(self, notice_id: str, address: str, status: str, detail: str | None) -> None:
+        self.claims[(notice_id, recipient_hash(address))] = {"status": status, "detail": detail or ""}
+
+    def release(self, notice_id: str, address: str) -> None:
+        self.claims.pop((notice_id, recipient_hash(address)), None)
+
+    def status(self, notice_id: str, address: str) -> str | None:
+        held = self.claims.get((notice_id, recipient_hash(address)))
+        return str(held["status"]) if held else None
+
+    def is_suppressed(self, address: str) -> bool:
+        return recipient_hash(address) in self.suppressed
+
+    def suppress(self, address: str, reason: str, at: datetime) -> None:
+        self.suppressed[recipient_hash(address)] = reason
+
+    def lift(self, address: str) -> None:
+        self.suppressed.pop(recipient_hash(address), None)
+
+
+class FakeUploadObjects:
+    """Uploaded objects by (bucket, key, version id), and the error reports written beside them."""
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str, str | None], bytes] = {}
+        self.reports: dict[tuple[str, str], bytes] = {}
+
+    def add(self, bucket: str, key: str, body: bytes, version_id: str | None = None) -> None:
+        self.objects[(bucket, key, version_id)] = body
+
+    def open(self, bucket: str, key: str, version_id: str | None) -> IO[bytes]:
+        return io.BytesIO(self.objects[(bucket, key, version_id)])
+
+    def put_report(self, bucket: str, key: str, body: IO[bytes]) -> None:
+        self.reports[(bucket, key)] = body.read()
+
+
+class FakeUploads:
+    """Upload records by (bucket, key, version id): claimed `processing`, then finished."""
+
+    def __init__(self) -> None:
+        self.records: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def start(self, bucket: str, key: str, version_id: str | None, attributes: dict[str, Any]) -> bool:
+        at = (bucket, key, version_id or "null")
+        held = self.records.get(at)
+        if held is not None and held["status"] != "processing":
+            return False
+        self.records[at] = {"item_type": "upload", "status": "processing", **attributes}
+        return True
+
+    def finish(self, bucket: str, key: str, version_id: str | None, attributes: dict[str, Any]) -> None:
+        self.records[(bucket, key, version_id or "null")].update(attributes)
+
+    def get(self, bucket: str, key: str, version_id: str | None) -> dict[str, Any] | None:
+        found = self.records.get((bucket, key, version_id or "null"))
+        return dict(found) if found is not None else None

@@ -1,0 +1,159 @@
+"""Fakes of the report workflow's store, the notice outbox and the QISP registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from permitclock.domain.members import Member
+from permitclock.domain.notices import NoticeRequest
+from permitclock.domain.obligations import Obligation
+from permitclock.domain.reports import SUBMITTED, QispRecord, Report, ReportBundle, ReportHistoryItem
+from permitclock.domain.uploads import AttachmentRecord
+from permitclock.errors import Conflict
+from permitclock.workflow import qisp
+from permitclock.workflow.reports import ReportChange, apply_obligation_effect
+
+from tests.fakes.pipelines import FakeAttachmentRecords
+from tests.fakes.ports import FakeObligations
+
+
+class FakeQispRegistry:
+    """The registry by certificate number (in `qisp.search_key` form)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, QispRecord] = {}
+
+    def put_all(self, records: Iterable[QispRecord]) -> int:
+        count = 0
+        for record in records:
+            self.records[qisp.search_key(record.certificate_number)] = record
+            count += 1
+        return count
+
+    def get(self, certificate_number: str) -> QispRecord | None:
+        return self.records.get(qisp.search_key(certificate_number))
+
+    def search(self, query: qisp.QispQuery) -> list[QispRecord]:
+        query.criteria()
+        return qisp.search(self.records.values(), query)
+
+
+class FakeReportStore:
+    """Members, reports with their history, and the outbox items commits write; the obligations, attachment
+    records and QISP registry are the fakes of their own ports, shared as the adapters share the table (so what
+    the program facts use case or the attachment pipeline writes shows here)."""
+
+    def __init__(
+        self,
+        obligations: FakeObligations | None = None,
+        registry: FakeQispRegistry | None = None,
+        attachments: FakeAttachmentRecords | None = None,
+    ) -> None:
+        self.obligations = obligations or FakeObligations()
+        self.registry = registry or FakeQispRegistry()
+        self.attachments = attachments or FakeAttachmentRecords()
+        self.members: dict[tuple[str, str], Member] = {}
+        self.reports: dict[tuple[str, str], Report] = {}
+        self.history: dict[tuple[str, str], list[ReportHistoryItem]] = {}
+        self.outbox: dict[str, tuple[datetime, NoticeRequest]] = {}
+
+    # ------------------------------------------------------------------ what other pipelines write
+    def add_report(self, report: Report) -> None:
+        self.reports[(report.wdid, report.report_id)] = report
+
+    def add_attachment(self, wdid: str, report_id: str, record: AttachmentRecord) -> None:
+        """An attachment record of the report, as the attachment pipeline writes it."""
+        key = f"attachments/{wdid}/{report_id}/{record.file_name or record.attachment_id}"
+        self.attachments.put_new(record.model_copy(update={"wdid": wdid, "report_id": report_id, "key": key}))
+
+    def add_obligation(self, obligation: Obligation) -> None:
+        self.obligations.put_new(obligation)
+
+    # ------------------------------------------------------------------ the port
+    def memberships(self, user_id: str) -> list[Member]:
+        return sorted((m for m in self.members.values() if m.user_id == user_id), key=lambda m: m.wdid)
+
+    def get_member(self, wdid: str, user_id: str) -> Member | None:
+        return self.members.get((wdid, user_id))
+
+    def list_members(self, wdid: str) -> list[Member]:
+        return [m for (w, _), m in sorted(self.members.items()) if w == wdid]
+
+    def put_member(self, member: Member) -> None:
+        self.members[(member.wdid, member.user_id)] = member
+
+    def list_reports(self, wdid: str) -> list[Report]:
+        return [r for (w, _), r in sorted(self.reports.items()) if w == wdid]
+
+    def get_report(self, wdid: str, report_id: str) -> ReportBundle | None:
+        report = self.reports.get((wdid, report_id))
+        if report is None:
+            return None
+        return ReportBundle(
+            report=report,
+            history=tuple(sorted(self.history.get((wdid, report_id), ()), key=lambda h: h.seq)),
+            attachments=tuple(r.report_attachment() for r in self.attachments.of_report(wdid, report_id)),
+        )
+
+    def list_obligations(self, wdid: str) -> list[Obligation]:
+        return self.obligations.for_facility(wdid)
+
+    def commit(self, change: ReportChange) -> None:
+        key = (change.report.wdid, change.report.report_id)
+        stored = self.reports.get(key)
+        if stored is None or stored.version != change.expected_version:
+            raise Conflict("the report changed meanwhile: reload and retry", code="concurrent_update")
+        self.reports[key] = change.report
+        self.history.setdefault(key, []).append(change.history)
+        for effect in change.obligation_effects:
+            found = self.obligations.get(change.report.wdid, effect.obligation_id)
+            if found is None:
+                continue
+            before, sequence = found
+            after = apply_obligation_effect(before, effect)
+            self.obligations.replace(after, ics_sequence=sequence + 1 if after.due != before.due else sequence)
+        self.outbox.update((n.notice_id, (change.history.at, n)) for n in change.notices)
+
+    def notices_published(self, notices: Sequence[NoticeRequest]) -> None:
+        for notice in notices:
+            self.outbox.pop(notice.notice_id, None)
+
+    def open_report(self, report: Report) -> str:
+        key = (report.wdid, report.report_id)
+        stored = self.reports.get(key)
+        if stored is None:
+            self.reports[key] = report
+            return "created"
+        missing = [o for o in report.obligation_ids if o not in stored.obligation_ids]
+        if not missing:
+            return "unchanged"
+        if stored.status == SUBMITTED:
+            return "submitted"
+        self.reports[key] = stored.model_copy(
+            update={
+                "parameters": tuple(dict.fromkeys((*stored.parameters, *report.parameters))),
+                "obligation_ids": (*stored.obligation_ids, *missing),
+                "version": stored.version + 1,
+            }
+        )
+        return "added"
+
+    def get_qisp(self, certificate_number: str) -> QispRecord | None:
+        return self.registry.get(certificate_number)
+
+    def search_qisps(self, query: qisp.QispQuery) -> list[QispRecord]:
+        return self.registry.search(query)
+
+
+class FakeNoticeOutbox:
+    """The outbox items a `FakeReportStore`'s commits wrote."""
+
+    def __init__(self, store: FakeReportStore) -> None:
+        self._store = store
+
+    def leftovers(self, created_before: datetime) -> list[NoticeRequest]:
+        return [n for _, (at, n) in sorted(self._store.outbox.items()) if at < created_before]
+
+    def clear(self, notices: Sequence[NoticeRequest]) -> None:
+        self._store.notices_published(notices)

@@ -1,0 +1,83 @@
+"""The notifier over the fakes: each (notice, recipient) sent once, suppressed addresses skipped, throttling
+handed back to the queue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from permitclock.clock import PERMIT_TZ, FixedClock
+from permitclock.domain.members import Member
+from permitclock.domain.notices import NoticeRequest, Recipient
+from permitclock.services.notifier import Notifier, RetryLater
+
+from tests.fakes.pipelines import FakeMailer
+from tests.fakes.ports import FakeClaims, FakeFacilities
+
+WDID = "4 19I000033"
+NOW = datetime(2026, 11, 2, 9, tzinfo=PERMIT_TZ)
+REJECTED = NoticeRequest(
+    notice_id="attachment_rejected:a1",
+    kind="attachment_rejected",
+    wdid=WDID,
+    recipients=[Recipient(email="qisp@x.example", role="uploader")],
+    facts={"report_id": "L2TR-2025-2026", "file_name": "scan.pdf", "errors": [{"code": "not_pdf", "message": "no"}]},
+)
+
+
+def world(*outcomes: str) -> tuple[Notifier, FakeClaims, FakeMailer]:
+    facilities, claims, mailer = FakeFacilities(), FakeClaims(), FakeMailer(*outcomes)
+    facilities.put_profile(WDID, "Harbor Plating Works")
+    facilities.put_member(Member(wdid=WDID, user_id="lrp-1", role="LRP", email="lrp@harbor.example"))
+    facilities.put_member(Member(wdid=WDID, user_id="dep-1", role="DEP", email="dep@harbor.example"))
+    return Notifier(facilities, claims, mailer, FixedClock(NOW)), claims, mailer
+
+
+def test_the_uploader_and_the_signatories_each_get_one_email() -> None:
+    notifier, claims, mailer = world()
+
+    deliveries = notifier.handle(REJECTED)
+
+    assert [d.outcome for d in deliveries] == ["sent", "sent"]
+    assert [to for to, _ in mailer.sent] == ["qisp@x.example", "lrp@harbor.example"]  # no DEP: not a signatory
+    assert b"Harbor Plating Works" in mailer.sent[1][1]
+    assert claims.status(REJECTED.notice_id, "lrp@harbor.example") == "sent"
+
+
+def test_a_redelivered_notice_sends_nothing_new() -> None:
+    notifier, _, mailer = world()
+    notifier.handle(REJECTED)
+
+    again = notifier.handle(REJECTED)
+
+    assert [d.outcome for d in again] == ["already_sent", "already_sent"] and len(mailer.sent) == 2
+
+
+def test_a_suppressed_address_is_skipped() -> None:
+    notifier, claims, mailer = world()
+    claims.suppress("LRP@harbor.example", "bounce:Permanent/General", NOW)
+
+    deliveries = notifier.handle(REJECTED)
+
+    assert [d.outcome for d in deliveries] == ["sent", "suppressed"]
+    assert [to for to, _ in mailer.sent] == ["qisp@x.example"]
+
+
+def test_throttling_past_the_mailers_retries_releases_the_claim_and_goes_back_to_the_queue() -> None:
+    notifier, claims, _ = world("sent", "throttled_exhausted")
+
+    with pytest.raises(RetryLater):
+        notifier.handle(REJECTED)
+    assert claims.status(REJECTED.notice_id, "lrp@harbor.example") is None
+
+    redelivered = notifier.handle(REJECTED)
+    assert [d.outcome for d in redelivered] == ["already_sent", "sent"]
+
+
+def test_a_rejected_send_is_recorded_as_failed_for_good() -> None:
+    notifier, claims, _ = world("rejected:MessageRejected")
+
+    deliveries = notifier.handle(REJECTED)
+
+    assert (deliveries[0].outcome, deliveries[0].detail) == ("failed", "MessageRejected")
+    assert claims.status(REJECTED.notice_id, "qisp@x.example") == "failed"
