@@ -38,11 +38,10 @@ def seed(table: Any) -> dict[str, Any]:
         if n < 2:
             directory.put_member(
                 Member(wdid=wdid, user_id="consultant", role="DAR", email="consultant@stormwater.example",
-                       name="Morgan Consultant"),
-                digest=True,
+                       name="Morgan Consultant", digest=True),
             )  # fmt: skip
     directory.put_member(
-        Member(wdid=FACILITIES[0][0], user_id="qisp-1", role="QISP", email="qisp@stormwater.example"), cc_opt_in=True
+        Member(wdid=FACILITIES[0][0], user_id="qisp-1", role="QISP", email="qisp@stormwater.example", cc_opt_in=True)
     )
     obligations = [
         era_obligation(LEVEL_2_ERA_ACTION_PLAN, FACILITIES[0][0], "Zinc, Total", "2025-2026", {"report_id": "4501"}),

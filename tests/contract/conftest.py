@@ -51,12 +51,13 @@ class Ports:
 
 def fakes() -> Ports:
     obligations, registry, attachments = FakeObligations(), FakeQispRegistry(), FakeAttachmentRecords()
-    reports = FakeReportStore(obligations, registry, attachments)
+    facilities = FakeFacilities()
+    reports = FakeReportStore(obligations, registry, attachments, facilities)
     samples = FakeSamples()
     return Ports(
         kind="fake",
         obligations=obligations,
-        facilities=FakeFacilities(),
+        facilities=facilities,
         claims=FakeClaims(),
         uploads=FakeUploads(),
         reports=reports,

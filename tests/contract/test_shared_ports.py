@@ -64,9 +64,9 @@ def test_the_due_window_holds_open_dated_obligations_up_to_the_day_overdue_inclu
 # ---------------------------------------------------------------------------------------------- Facilities
 def test_profiles_members_and_a_users_facilities(ports: Ports) -> None:
     ports.facilities.put_profile(WDID, "Harbor Plating Works", reminder_policy={"steps": [7]})
-    ports.facilities.put_member(Member(wdid=WDID, user_id="u2", role="DEP", email="dep@x.example"), cc_opt_in=True)
+    ports.facilities.put_member(Member(wdid=WDID, user_id="u2", role="DEP", email="dep@x.example", cc_opt_in=True))
     ports.facilities.put_member(Member(wdid=WDID, user_id="u1", role="LRP", email="lrp@x.example", name="Pat"))
-    ports.facilities.put_member(Member(wdid=OTHER, user_id="u1", role="viewer", email="lrp@x.example"), digest=True)
+    ports.facilities.put_member(Member(wdid=OTHER, user_id="u1", role="viewer", email="lrp@x.example", digest=True))
 
     profile = ports.facilities.profile(WDID)
     assert profile is not None
@@ -74,12 +74,12 @@ def test_profiles_members_and_a_users_facilities(ports: Ports) -> None:
     assert ports.facilities.profile(OTHER) is None
     assert ports.facilities.facility_name(WDID) == "Harbor Plating Works"
     assert ports.facilities.facility_name(OTHER) == OTHER
-    members = ports.facilities.notice_members(WDID)
+    members = ports.facilities.members(WDID)
     assert [(m.user_id, m.role, m.name, m.digest, m.cc_opt_in) for m in members] == [
         ("u1", "LRP", "Pat", False, False),
-        ("u2", "DEP", None, False, True),
+        ("u2", "DEP", "", False, True),
     ]
-    assert [m.digest for m in ports.facilities.notice_members(OTHER)] == [True]
+    assert [m.digest for m in ports.facilities.members(OTHER)] == [True]
     assert ports.facilities.facilities_of("u1") == sorted([WDID, OTHER])
     assert ports.facilities.facilities_of("nobody") == []
 

@@ -11,7 +11,6 @@ from permitclock.adapters.send_claims import CLAIM_LEASE
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
-from permitclock.notices.recipients import Member as NoticeMember
 from permitclock.notices.recipients import recipient_hash
 
 
@@ -62,19 +61,23 @@ class FakeObligations:
 
 
 class FakeFacilities:
-    """Profiles and members, with each member's notice preferences."""
+    """Profiles and members (with their notice preferences), keyed as the table keys them."""
 
     def __init__(self) -> None:
         self.profiles: dict[str, dict[str, Any]] = {}
-        self.members: dict[tuple[str, str], NoticeMember] = {}
+        self.roles: dict[tuple[str, str], Member] = {}
 
     def put_profile(self, wdid: str, name: str, **attributes: Any) -> None:
         self.profiles[wdid] = {"wdid": wdid, "name": name, **attributes}
 
-    def put_member(self, member: Member, *, digest: bool = False, cc_opt_in: bool = False) -> None:
-        self.members[(member.wdid, member.user_id)] = NoticeMember.from_domain(
-            member, digest=digest, cc_opt_in=cc_opt_in
-        )
+    def put_member(self, member: Member) -> None:
+        self.roles[(member.wdid, member.user_id)] = member
+
+    def get_member(self, wdid: str, user_id: str) -> Member | None:
+        return self.roles.get((wdid, user_id))
+
+    def memberships(self, user_id: str) -> list[Member]:
+        return [m for (_, u), m in sorted(self.roles.items()) if u == user_id]
 
     def profile(self, wdid: str) -> dict[str, Any] | None:
         found = self.profiles.get(wdid)
@@ -83,11 +86,11 @@ class FakeFacilities:
     def facility_name(self, wdid: str) -> str:
         return str((self.profiles.get(wdid) or {}).get("name") or wdid)
 
-    def notice_members(self, wdid: str) -> list[NoticeMember]:
-        return [m for (w, _), m in sorted(self.members.items()) if w == wdid]
+    def members(self, wdid: str) -> list[Member]:
+        return [m for (w, _), m in sorted(self.roles.items()) if w == wdid]
 
     def facilities_of(self, user_id: str) -> list[str]:
-        return sorted({w for (w, u) in self.members if u == user_id})
+        return sorted({m.wdid for m in self.memberships(user_id)})
 
 
 class FakeClaims:

@@ -15,7 +15,7 @@ from permitclock.workflow import qisp
 from permitclock.workflow.reports import ReportChange, apply_obligation_effect
 
 from tests.fakes.pipelines import FakeAttachmentRecords
-from tests.fakes.ports import FakeObligations
+from tests.fakes.ports import FakeFacilities, FakeObligations
 
 
 class FakeQispRegistry:
@@ -40,20 +40,21 @@ class FakeQispRegistry:
 
 
 class FakeReportStore:
-    """Members, reports with their history, and the outbox items commits write; the obligations, attachment
-    records and QISP registry are the fakes of their own ports, shared as the adapters share the table (so what
-    the program facts use case or the attachment pipeline writes shows here)."""
+    """Reports with their history, and the outbox items commits write; members, obligations, attachment records
+    and the QISP registry are the fakes of their own ports, shared as the adapters share the table (so what the
+    program facts use case or the attachment pipeline writes shows here)."""
 
     def __init__(
         self,
         obligations: FakeObligations | None = None,
         registry: FakeQispRegistry | None = None,
         attachments: FakeAttachmentRecords | None = None,
+        facilities: FakeFacilities | None = None,
     ) -> None:
+        self.facilities = facilities or FakeFacilities()
         self.obligations = obligations or FakeObligations()
         self.registry = registry or FakeQispRegistry()
         self.attachments = attachments or FakeAttachmentRecords()
-        self.members: dict[tuple[str, str], Member] = {}
         self.reports: dict[tuple[str, str], Report] = {}
         self.history: dict[tuple[str, str], list[ReportHistoryItem]] = {}
         self.outbox: dict[str, tuple[datetime, NoticeRequest]] = {}
@@ -72,16 +73,16 @@ class FakeReportStore:
 
     # ------------------------------------------------------------------ the port
     def memberships(self, user_id: str) -> list[Member]:
-        return sorted((m for m in self.members.values() if m.user_id == user_id), key=lambda m: m.wdid)
+        return self.facilities.memberships(user_id)
 
     def get_member(self, wdid: str, user_id: str) -> Member | None:
-        return self.members.get((wdid, user_id))
+        return self.facilities.get_member(wdid, user_id)
 
     def list_members(self, wdid: str) -> list[Member]:
-        return [m for (w, _), m in sorted(self.members.items()) if w == wdid]
+        return self.facilities.members(wdid)
 
     def put_member(self, member: Member) -> None:
-        self.members[(member.wdid, member.user_id)] = member
+        self.facilities.put_member(member)
 
     def list_reports(self, wdid: str) -> list[Report]:
         return [r for (w, _), r in sorted(self.reports.items()) if w == wdid]

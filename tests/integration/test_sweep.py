@@ -136,7 +136,7 @@ def test_digest_readers_get_one_grouped_digest_and_no_single_reminders(local: St
         [("4 19I000033", "Harbor Plating Works"), ("5 33I000001", "Delta Foundry"), ("8 30I000777", "Inland Cast")]
     ):
         _seed_facility(local, wdid, name, lrp=f"lrp{n}@site.example")
-        directory.put_member(Member(wdid=wdid, user_id="consultant", role="DAR", email=consultant), digest=True)
+        directory.put_member(Member(wdid=wdid, user_id="consultant", role="DAR", email=consultant, digest=True))
     store = ObligationStore(local.table)
     overdue = _dated(
         era_obligation(LEVEL_1_ERA_REPORT, "4 19I000033", "Zinc, Total", "2024-2025", {}), today - timedelta(days=7)
@@ -356,7 +356,7 @@ def test_a_burst_of_notices_is_delivered_in_full(local: Stack) -> None:
 
 def test_an_opted_in_qisp_gets_a_copy_that_says_so(local: Stack, harbor: Obligation) -> None:
     FacilityDirectory(local.table).put_member(
-        Member(wdid=WDID, user_id="qisp-1", role="QISP", email="qisp@consulting.example"), cc_opt_in=True
+        Member(wdid=WDID, user_id="qisp-1", role="QISP", email="qisp@consulting.example", cc_opt_in=True)
     )
 
     sweep(local, DUE - timedelta(days=7))

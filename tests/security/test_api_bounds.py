@@ -78,7 +78,7 @@ def test_oversize_base64_body_gets_413(api: Api) -> None:  # noqa: F811
 def test_oversize_path_segment_gets_400(api: Api) -> None:  # noqa: F811
     code, _ = api.call("PUT", f"/facilities/{WDID}/members/{'u' * 300}", body={"role": "DEP"})
     assert code == 400
-    assert all(len(m.user_id) < 300 for m in api.store.members.values())
+    assert all(len(m.user_id) < 300 for m in api.store.facilities.roles.values())
 
 
 def _with_claims(claims: Any) -> dict[str, Any]:

@@ -122,7 +122,7 @@ def test_another_facilitys_ids_are_not_found(api: Api, action: Action) -> None:
     before = (
         dict(api.store.reports),
         {k: list(v) for k, v in api.store.history.items()},
-        dict(api.store.members),
+        dict(api.store.facilities.roles),
     )
     status, body = api.call(call.method, call.path, as_user=STRANGER, body=call.body)
     assert (status, body["code"]) == (404, "not_found")
@@ -135,7 +135,7 @@ def test_another_facilitys_ids_are_not_found(api: Api, action: Action) -> None:
     assert before == (
         dict(api.store.reports),
         {k: list(v) for k, v in api.store.history.items()},
-        dict(api.store.members),
+        dict(api.store.facilities.roles),
     )
     assert api.publisher.sent == []
 

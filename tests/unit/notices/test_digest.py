@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from permitclock.domain.members import Member
 from permitclock.notices.digest import DigestEntry, build_digests, group_entries, urgency
-from permitclock.notices.recipients import Member
 
 from .conftest import make_obligation
 
@@ -49,10 +49,10 @@ def test_empty_groups_are_left_out() -> None:
 
 
 def test_one_digest_per_person_across_facilities_only_when_something_fires() -> None:
-    ann_a = Member(user_id="ann", email="ann@example.com", role="LRP", digest=True)
-    ann_b = Member(user_id="ann", email="ann@example.com", role="DAR", digest=True)
-    bob = Member(user_id="bob", email="bob@example.com", role="LRP", digest=True)
-    cy = Member(user_id="cy", email="cy@example.com", role="LRP", digest=False)
+    ann_a = Member(wdid="4 19I000033", user_id="ann", email="ann@example.com", role="LRP", digest=True)
+    ann_b = Member(wdid="4 19I000033", user_id="ann", email="ann@example.com", role="DAR", digest=True)
+    bob = Member(wdid="4 19I000033", user_id="bob", email="bob@example.com", role="LRP", digest=True)
+    cy = Member(wdid="4 19I000033", user_id="cy", email="cy@example.com", role="LRP", digest=False)
     items = [
         (ann_a, entry(date(2027, 1, 1), step_id="before-7")),
         (ann_b, entry(date(2027, 2, 1), wdid="4 19I000002", name="Beta Works")),

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from permitclock.domain.members import Member
 from permitclock.domain.notices import Recipient
 from permitclock.notices.recipients import (
-    Member,
     as_recipient,
     merge_recipients,
     notice_recipients,
@@ -13,11 +13,12 @@ from permitclock.notices.recipients import (
     split_for_digest,
 )
 
-LRP = Member(user_id="u-lrp", email="lrp@example.com", role="LRP")
-DAR = Member(user_id="u-dar", email="dar@example.com", role="dar", digest=True)
-QISP_IN = Member(user_id="u-qisp", email="qisp@example.com", role="QISP", cc_opt_in=True)
-QISP_OUT = Member(user_id="u-qisp2", email="qisp2@example.com", role="QISP")
-DEP_IN = Member(user_id="u-dep", email="dep@example.com", role="DEP", cc_opt_in=True)
+WDID = "4 19I000033"
+LRP = Member(wdid=WDID, user_id="u-lrp", email="lrp@example.com", role="LRP")
+DAR = Member(wdid=WDID, user_id="u-dar", email="dar@example.com", role="DAR", digest=True)
+QISP_IN = Member(wdid=WDID, user_id="u-qisp", email="qisp@example.com", role="QISP", cc_opt_in=True)
+QISP_OUT = Member(wdid=WDID, user_id="u-qisp2", email="qisp2@example.com", role="QISP")
+DEP_IN = Member(wdid=WDID, user_id="u-dep", email="dep@example.com", role="DEP", cc_opt_in=True)
 
 
 def ids(addressees: list) -> list[tuple[str, str]]:
@@ -35,7 +36,7 @@ def test_copies_limited_to_people_on_the_report() -> None:
 
 
 def test_one_email_per_address_signatory_wins() -> None:
-    same_person_as_dep = Member(user_id="u-lrp", email="LRP@Example.com ", role="DEP", cc_opt_in=True)
+    same_person_as_dep = Member(wdid=WDID, user_id="u-lrp", email="LRP@Example.com ", role="DEP", cc_opt_in=True)
     got = notice_recipients([same_person_as_dep, LRP])
     assert ids(got) == [("u-lrp", "signatory")]
     assert got[0].member.role == "LRP"

@@ -67,8 +67,7 @@ def test_a_dry_run_builds_the_notices_and_publishes_nothing(world: World) -> Non
 
 
 def test_a_digest_reader_gets_one_digest_instead_of_the_reminder(world: World) -> None:
-    dar = Member(wdid=WDID, user_id="dar-1", role="DAR", email="dar@harbor.example")
-    world.facilities.put_member(dar, digest=True)
+    world.facilities.put_member(Member(wdid=WDID, user_id="dar-1", role="DAR", email="dar@harbor.example", digest=True))
 
     world.sweep.run(DUE - timedelta(days=7))
 

@@ -36,3 +36,14 @@ def test_eauthorization_only_for_signatories_and_no_cross_facility() -> None:
         assign_member(member("LRP"), TEAM, member("DEP", eauth=True))
     with pytest.raises(NotFound):
         assign_member(member("LRP"), TEAM, member("DEP", wdid="OTHER"))
+
+
+def test_a_reassigned_person_keeps_their_notice_preferences() -> None:
+    digest_reader = member("DEP").model_copy(update={"digest": True, "cc_opt_in": True})
+    team = [member("LRP"), member("DAR"), digest_reader]
+    promoted = member("DEP").model_copy(update={"role": "DAR", "eauthorization_on_file": True})
+
+    assigned = assign_member(member("LRP"), team, promoted)
+
+    assert (assigned.role, assigned.digest, assigned.cc_opt_in) == ("DAR", True, True)
+    assert "digest" not in assigned.model_dump()  # never part of the API's answer

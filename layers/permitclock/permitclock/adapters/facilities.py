@@ -1,4 +1,7 @@
-"""Facility profiles and their members in the state table (`FAC#{wdid}` / `PROFILE`, `MEMBER#{user_id}`)."""
+"""Facility profiles and their members in the state table (`FAC#{wdid}` / `PROFILE`, `MEMBER#{user_id}`).
+
+The one reader and writer of member items: the report workflow's store and the notices both go through here.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +11,37 @@ from boto3.dynamodb.conditions import Key
 
 from permitclock.adapters.table import query_all
 from permitclock.domain.members import Member
-from permitclock.notices.recipients import Member as NoticeMember
+
+MEMBERS_INDEX = "gsi1-by-facility"
+
+
+def member_key(wdid: str, user_id: str) -> dict[str, str]:
+    return {"pk": f"FAC#{wdid}", "sk": f"MEMBER#{user_id}"}
+
+
+def member_item(member: Member) -> dict[str, Any]:
+    """The member item, its notice preferences and its GSI1 entry `USER#{user_id}` / `FAC#{wdid}`."""
+    return {
+        **member_key(member.wdid, member.user_id),
+        "gsi1pk": f"USER#{member.user_id}",
+        "gsi1sk": f"FAC#{member.wdid}",
+        **member.model_dump(),
+        "digest": member.digest,
+        "cc_opt_in": member.cc_opt_in,
+    }
+
+
+def member_from_item(item: dict[str, Any]) -> Member:
+    return Member.model_validate({k: v for k, v in item.items() if k in Member.model_fields})
 
 
 class FacilityDirectory:
-    """Reads and writes facility profiles and member roles; each read is one request."""
+    """Reads and writes facility profiles and member roles; each read is one request (paged past 1 MB)."""
 
     def __init__(self, table: Any) -> None:
         self._table = table
 
+    # ------------------------------------------------------------------ profiles
     def profile(self, wdid: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": f"FAC#{wdid}", "sk": "PROFILE"}).get("Item")
         return dict(item) if item else None
@@ -39,36 +64,25 @@ class FacilityDirectory:
             }
         )
 
-    def put_member(self, member: Member, *, digest: bool = False, cc_opt_in: bool = False) -> None:
-        """Grant a role; GSI1 `USER#{user_id}` lists the user's facilities."""
-        self._table.put_item(
-            Item={
-                "pk": f"FAC#{member.wdid}",
-                "sk": f"MEMBER#{member.user_id}",
-                "gsi1pk": f"USER#{member.user_id}",
-                "gsi1sk": f"FAC#{member.wdid}",
-                **member.model_dump(),
-                "digest": digest,
-                "cc_opt_in": cc_opt_in,
-            }
-        )
+    # ------------------------------------------------------------------ members
+    def put_member(self, member: Member) -> None:
+        """Grant a role (with the person's notice preferences); GSI1 `USER#{user_id}` lists their facilities."""
+        self._table.put_item(Item=member_item(member))
+
+    def get_member(self, wdid: str, user_id: str) -> Member | None:
+        item = self._table.get_item(Key=member_key(wdid, user_id), ConsistentRead=True).get("Item")
+        return member_from_item(item) if item else None
+
+    def members(self, wdid: str) -> list[Member]:
+        """Everyone with a role at the facility, by user id (one consistent Query)."""
+        condition = Key("pk").eq(f"FAC#{wdid}") & Key("sk").begins_with("MEMBER#")
+        return [member_from_item(i) for i in query_all(self._table, condition, consistent=True)]
+
+    def memberships(self, user_id: str) -> list[Member]:
+        """A user's roles in every facility, by WDID (GSI1 `USER#{user_id}`)."""
+        condition = Key("gsi1pk").eq(f"USER#{user_id}")
+        return [member_from_item(i) for i in query_all(self._table, condition, index=MEMBERS_INDEX)]
 
     def facilities_of(self, user_id: str) -> list[str]:
-        """The WDIDs where a user holds a role (GSI1 `USER#{user_id}`; one query per page)."""
-        condition = Key("gsi1pk").eq(f"USER#{user_id}") & Key("gsi1sk").begins_with("FAC#")
-        items = query_all(self._table, condition, index="gsi1-by-facility")
-        return sorted({str(i["gsi1sk"]).removeprefix("FAC#") for i in items})
-
-    def notice_members(self, wdid: str) -> list[NoticeMember]:
-        """Everyone with a role at the facility, with their notice preferences."""
-        items = self._table.query(
-            KeyConditionExpression=Key("pk").eq(f"FAC#{wdid}") & Key("sk").begins_with("MEMBER#")
-        )["Items"]
-        return [
-            NoticeMember.from_domain(
-                Member.model_validate(item),
-                digest=bool(item.get("digest", False)),
-                cc_opt_in=bool(item.get("cc_opt_in", False)),
-            )
-            for item in items
-        ]
+        """The WDIDs where a user holds a role, sorted."""
+        return sorted({m.wdid for m in self.memberships(user_id)})

@@ -40,7 +40,6 @@ from permitclock.workflow.qisp import QispQuery
 from permitclock.workflow.reports import ReportChange, apply_obligation_effect
 
 REPORTS_INDEX = "gsi1-by-facility"
-MEMBERS_INDEX = "gsi1-by-facility"
 HIST = "#HIST#"
 ATT = "#ATT#"
 _GSI2_KEYS = ("gsi2pk", "gsi2sk")
@@ -104,10 +103,6 @@ def _attachment_from_item(item: dict[str, Any]) -> ReportAttachment:
     return AttachmentRecord.model_validate(plain(item)).report_attachment()
 
 
-def _member_from_item(item: dict[str, Any]) -> Member:
-    return Member.model_validate({k: v for k, v in item.items() if k in Member.model_fields})
-
-
 class DynamoDbReportStore:
     """`ReportStore` on the state table. Every list or detail read is one Query (paged only past 1 MB); every
     command is one TransactWriteItems (plus one consistent BatchGetItem when it moves or closes obligations)."""
@@ -120,29 +115,18 @@ class DynamoDbReportStore:
         self._obligations = ObligationStore(table)
         self._qisps = QispRegistry(table)
 
-    # ------------------------------------------------------------------ members
+    # ------------------------------------------------------------------ members (`FacilityDirectory` owns them)
     def memberships(self, user_id: str) -> list[Member]:
-        condition = Key("gsi1pk").eq(f"USER#{user_id}")
-        return [_member_from_item(i) for i in query_all(self._table, condition, index=MEMBERS_INDEX)]
+        return self._members.memberships(user_id)
 
     def get_member(self, wdid: str, user_id: str) -> Member | None:
-        item = self._table.get_item(Key={"pk": f"FAC#{wdid}", "sk": f"MEMBER#{user_id}"}, ConsistentRead=True)
-        return _member_from_item(item["Item"]) if "Item" in item else None
+        return self._members.get_member(wdid, user_id)
 
     def list_members(self, wdid: str) -> list[Member]:
-        condition = Key("pk").eq(f"FAC#{wdid}") & Key("sk").begins_with("MEMBER#")
-        return [_member_from_item(i) for i in query_all(self._table, condition, consistent=True)]
+        return self._members.members(wdid)
 
     def put_member(self, member: Member) -> None:
-        """Through `FacilityDirectory.put_member` (one member writer), keeping the member's notice preferences."""
-        existing = self._table.get_item(
-            Key={"pk": f"FAC#{member.wdid}", "sk": f"MEMBER#{member.user_id}"},
-            ProjectionExpression="digest, cc_opt_in",
-            ConsistentRead=True,
-        ).get("Item", {})
-        self._members.put_member(
-            member, digest=bool(existing.get("digest", False)), cc_opt_in=bool(existing.get("cc_opt_in", False))
-        )
+        self._members.put_member(member)
 
     # ------------------------------------------------------------------ reports
     def list_reports(self, wdid: str) -> list[Report]:

@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 Role = Literal["LRP", "DAR", "DEP", "QISP", "viewer"]
 ROLES: tuple[Role, ...] = get_args(Role)
 SIGNATORY_ROLES: frozenset[Role] = frozenset({"LRP", "DAR"})
+"""Who signs for the facility: they certify, sign an eAuthorization, and always receive its notices."""
+COPY_ROLES: frozenset[Role] = frozenset({"QISP", "DEP"})
+"""Who may opt in (`cc_opt_in`) to a copy of the facility's notices."""
 
 
 class Member(BaseModel):
@@ -29,3 +32,7 @@ class Member(BaseModel):
     name: str = ""
     title: str = ""
     eauthorization_on_file: bool = False
+    # The person's notice preferences: a daily digest instead of single reminders; a QISP's or DEP's copy of the
+    # facility's notices. Stored on the item, kept when a role is reassigned, never part of the API's answers.
+    digest: bool = Field(default=False, exclude=True)
+    cc_opt_in: bool = Field(default=False, exclude=True)

@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from permitclock.domain.members import Member
 from permitclock.domain.obligations import Obligation
 from permitclock.notices.guide import guide_for
-from permitclock.notices.recipients import Member
 from permitclock.notices.schedule import digest_notice_id
 
 Urgency = Literal["overdue", "due within 7 days", "later"]
@@ -131,6 +131,6 @@ def build_digests(
             continue
         m = people[user_id]
         out.append(
-            Digest(user_id=user_id, email=m.email, name=m.name, day=today, groups=group_entries(mine, today))
+            Digest(user_id=user_id, email=m.email, name=m.name or None, day=today, groups=group_entries(mine, today))
         )
     return out

@@ -11,50 +11,12 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
-
-from permitclock.domain.members import Member as DomainMember
+from permitclock.domain.members import COPY_ROLES, SIGNATORY_ROLES, Member
 from permitclock.domain.notices import Recipient
 
-SIGNATORY_ROLES = frozenset({"LRP", "DAR"})
-COPY_ROLES = frozenset({"QISP", "DEP"})
 _ROLE_ORDER = {"LRP": 0, "DAR": 1, "QISP": 2, "DEP": 3}
 
 AddressReason = Literal["signatory", "copy"]
-
-
-class Member(BaseModel):
-    """A person's role at one facility (the `MEMBER#{user_id}` item), with their notice preferences."""
-
-    model_config = ConfigDict(frozen=True)
-
-    user_id: str
-    email: str
-    role: str
-    name: str | None = None
-    digest: bool = False
-    cc_opt_in: bool = False
-
-    @field_validator("role")
-    @classmethod
-    def _upper(cls, role: str) -> str:
-        return role.strip().upper()
-
-    @classmethod
-    def from_domain(cls, member: DomainMember, *, digest: bool = False, cc_opt_in: bool = False) -> Member:
-        """From the `MEMBER#` item's model plus the notice preferences stored beside it."""
-        return cls(
-            user_id=member.user_id,
-            email=member.email,
-            role=member.role,
-            name=member.name or None,
-            digest=digest,
-            cc_opt_in=cc_opt_in,
-        )
-
-    @property
-    def address_key(self) -> str:
-        return normalize_address(self.email)
 
 
 @dataclass(frozen=True)
@@ -100,7 +62,7 @@ def notice_recipients(
             reason = "copy"
         else:
             continue
-        key = m.address_key
+        key = normalize_address(m.email)
         held = chosen.get(key)
         if (
             held is None

@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from permitclock.clock import Clock
+from permitclock.domain.members import Member
 from permitclock.domain.obligations import Obligation
 from permitclock.notices.ics import CalendarEntry, facility_feed, person_feed
-from permitclock.notices.recipients import Member
 from permitclock.services.ports import Facilities, Obligations
 
 FACILITY_PREFIX = "calendars/facility/"
@@ -70,7 +70,7 @@ class FacilityCache:
 
     def members(self, wdid: str) -> list[Member]:
         if wdid not in self._members:
-            self._members[wdid] = self.directory.notice_members(wdid)
+            self._members[wdid] = self.directory.members(wdid)
         return self._members[wdid]
 
     def obligations_of(self, wdid: str) -> list[tuple[Obligation, int]]:

@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from permitclock.clock import Clock
+from permitclock.domain.members import COPY_ROLES
 from permitclock.domain.notices import NoticeRequest, Recipient
 from permitclock.domain.obligations import Obligation
 from permitclock.notices.ics import CalendarEntry, deadline_ics
 from permitclock.notices.mime import build_message, to_bytes
-from permitclock.notices.recipients import COPY_ROLES, as_recipient, merge_recipients, recipient_hash, signatories
+from permitclock.notices.recipients import as_recipient, merge_recipients, recipient_hash, signatories
 from permitclock.notices.render import render_request
 from permitclock.services.ports import Claims, Facilities
 
@@ -73,7 +74,7 @@ class Notifier:
 
     def recipients(self, request: NoticeRequest) -> list[Recipient]:
         extra = (
-            [as_recipient(a) for a in signatories(self._directory.notice_members(request.wdid))]
+            [as_recipient(a) for a in signatories(self._directory.members(request.wdid))]
             if request.include_facility_signatories
             else []
         )

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import IO, Any, Protocol
 
+from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
-from permitclock.notices.recipients import Member
 
 
 class NoticePublisher(Protocol):
@@ -51,8 +51,8 @@ class Facilities(Protocol):
         """The profile's name, else the WDID."""
         ...
 
-    def notice_members(self, wdid: str) -> list[Member]:
-        """Everyone with a role at the facility, with their notice preferences."""
+    def members(self, wdid: str) -> list[Member]:
+        """Everyone with a role at the facility (with their notice preferences), by user id."""
         ...
 
     def facilities_of(self, user_id: str) -> list[str]:

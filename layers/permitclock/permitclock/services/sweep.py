@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest, Recipient
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import BadInput
 from permitclock.notices.digest import DigestEntry, build_digests
 from permitclock.notices.guide import type_key
 from permitclock.notices.policy import DEFAULT_POLICY, ReminderPolicy, policy_for_facility
-from permitclock.notices.recipients import Member, as_recipient, notice_recipients, split_for_digest
+from permitclock.notices.recipients import as_recipient, notice_recipients, split_for_digest
 from permitclock.notices.render import DigestFacts, ReminderFacts
 from permitclock.notices.schedule import ReminderDecision, digest_notice_id, reminder_notice_id, reminder_to_send
 from permitclock.services.calendars import CalendarFeeds, FacilityCache, FeedResult

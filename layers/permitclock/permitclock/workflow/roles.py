@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from permitclock.domain.members import ROLES, Member, Role
+from permitclock.domain.members import ROLES, SIGNATORY_ROLES, Member, Role
 from permitclock.errors import NotAllowed
 
 
@@ -27,7 +27,7 @@ class Action(StrEnum):
 
 _EVERYONE: frozenset[Role] = frozenset(ROLES)
 _PREPARERS: frozenset[Role] = frozenset({"LRP", "DAR", "DEP", "QISP"})
-_SIGNATORIES: frozenset[Role] = frozenset({"LRP", "DAR"})
+_SIGNATORIES: frozenset[Role] = SIGNATORY_ROLES
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Any user with access to the report may view it and run the completion check (step 9).
