@@ -7,9 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from permitclock.domain.demonstrations import DemonstrationLabel
 from permitclock.domain.members import Role
 from permitclock.domain.obligations import Obligation
-from permitclock.domain.reports import Demonstration, QispRecord, Report, ReportAttachment, ReportHistoryItem
+from permitclock.domain.reports import QispRecord, Report, ReportAttachment, ReportHistoryItem
 from permitclock.workflow.completion import CompletionProblem
 from permitclock.workflow.reports import SubmissionFacts
 
@@ -27,7 +28,7 @@ class MemberAssignment(_Request):
 
 
 class DemonstrationsBody(_Request):
-    demonstrations: dict[str, list[Demonstration]] = Field(
+    demonstrations: dict[str, list[DemonstrationLabel]] = Field(
         description="per parameter, the demonstrations chosen (replaces the whole selection)"
     )
 

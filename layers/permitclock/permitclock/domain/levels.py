@@ -14,21 +14,12 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from permitclock.domain.demonstrations import Demonstration
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.samples import Sample
 
 Level = Literal["Baseline", "Level 1", "Level 2"]
 NdPolicy = Literal["zero", "exclude"]
-Demonstration = Literal[
-    "industrial_activity_eliminates",
-    "industrial_activity",
-    "non_industrial",
-    "natural_background",
-]
-"""Level 2 ERA Technical Report demonstration for a parameter: an Industrial Activity BMP Demonstration that
-states the BMPs are expected to eliminate future exceedances (the only way back to Baseline), one that does
-not, a Non-Industrial Pollutant Source Demonstration, or a Natural Background Pollutant Source Demonstration.
-"""
 
 M = TypeVar("M", bound=BaseModel)
 _set = object.__setattr__

@@ -9,6 +9,7 @@ from typing import Final, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from permitclock.domain.attachments import AttachmentFileType
+from permitclock.domain.demonstrations import DemonstrationLabel
 from permitclock.domain.members import Role
 
 ReportType = Literal["Level 1 ERA Report", "Level 2 ERA Action Plan", "Level 2 ERA Technical Report"]
@@ -19,14 +20,6 @@ ReportStatus = Literal["Future", "Not Submitted - certification required", "Subm
 FUTURE: Final = "Future"
 AWAITING_CERTIFICATION: Final = "Not Submitted - certification required"
 SUBMITTED: Final = "Submitted"
-
-Demonstration = Literal[
-    "Industrial Activity BMP Demonstration (Part 2.a.iii)",
-    "Industrial Activity BMP Demonstration (Part 2.a.iv)",
-    "Non-Industrial Pollutant Source Demonstration",
-    "Natural Background Pollutant Source Demonstration",
-]
-DEMONSTRATIONS: tuple[Demonstration, ...] = get_args(Demonstration)
 
 AttachmentStatus = Literal["accepted", "rejected", "deleted"]
 
@@ -115,7 +108,7 @@ class Report(BaseModel):
     parameters: tuple[str, ...]
     status: ReportStatus = FUTURE
     due: date
-    demonstrations: dict[str, tuple[Demonstration, ...]] = Field(default_factory=dict)
+    demonstrations: dict[str, tuple[DemonstrationLabel, ...]] = Field(default_factory=dict)
     qisp: QispRecord | None = None
     certification: Certification | None = None
     extensions: tuple[Extension, ...] = ()

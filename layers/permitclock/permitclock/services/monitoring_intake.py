@@ -24,7 +24,7 @@ from typing import IO, Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from permitclock.clock import Clock, today
-from permitclock.domain.levels import Demonstration
+from permitclock.domain.demonstrations import Demonstration
 from permitclock.domain.samples import RejectedRow, Sample, WriteCounts
 from permitclock.domain.uploads import WDID_PATTERN
 from permitclock.errors import BadInput, DomainError

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from permitclock.clock import Clock, today
+from permitclock.domain.demonstrations import DemonstrationLabel
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
@@ -23,7 +24,6 @@ from permitclock.domain.reports import (
     SUBMITTED,
     TECHNICAL_REPORT,
     Certification,
-    Demonstration,
     QispRecord,
     Report,
     ReportAttachment,
@@ -58,7 +58,7 @@ class SubmissionFacts(BaseModel):
     reporting_year: str
     submitted_on: date
     certification_id: str
-    demonstrations: dict[str, tuple[Demonstration, ...]]
+    demonstrations: dict[str, tuple[DemonstrationLabel, ...]]
     update_id: str | None = None
 
 
@@ -132,7 +132,7 @@ def require_in_facility(report: Report, actor: Member) -> None:
 def set_demonstrations(
     report: Report,
     actor: Member,
-    demonstrations: Mapping[str, Iterable[Demonstration]],
+    demonstrations: Mapping[str, Iterable[DemonstrationLabel]],
     clock: Clock,
 ) -> ReportChange:
     """Replace the demonstrations chosen per parameter (SMARTS Level 2 ERA Technical Report guide, step 5).
