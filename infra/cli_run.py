@@ -19,9 +19,11 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from permitclock.adapters.table import plain
 from permitclock.cli.levels import iso_date
 
 from infra.session import LocalSession, local_stack
@@ -127,7 +129,7 @@ def _upload_record(session: LocalSession, key: str) -> dict[str, Any]:
 
     items = session.table.query(KeyConditionExpression=Key("pk").eq(f"UPLOAD#{session.stack.bucket}/{key}"))["Items"]
     fields = ("key", "status", "layout", "rows_read", "stored", "already_stored", "rejected", "warnings", "error")
-    return {f: _plain(items[-1].get(f)) for f in fields} if items else {"key": key, "status": "not processed"}
+    return {f: plain(items[-1].get(f)) for f in fields} if items else {"key": key, "status": "not processed"}
 
 
 def _sample_wdids(table: Any) -> list[str]:
@@ -143,10 +145,10 @@ def _sample_wdids(table: Any) -> list[str]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _plain(value: Any) -> Any:
-    if hasattr(value, "as_integer_ratio") and not isinstance(value, bool | int | float):
-        return int(value) if value == int(value) else str(value)
-    return value
+def _json_number(value: Any) -> Any:
+    """A table number for `json.dumps`: an integral one as an int, any other as its exact digits."""
+    number = plain(value)
+    return str(number) if isinstance(number, Decimal) else number
 
 
 def run_job(session: LocalSession, job: Job, on: date, *, dry_run: bool) -> dict[str, Any]:
@@ -173,7 +175,7 @@ def _run(args: argparse.Namespace) -> int:
             out.update(job.prepare(session))
         out["runs"] = [run_job(session, job, on, dry_run=args.dry_run) for on in sorted(args.on)]
     failed = any(run.get("failed_attempts") for run in out["runs"])
-    sys.stdout.write(json.dumps(out, indent=2, default=_plain) + "\n")
+    sys.stdout.write(json.dumps(out, indent=2, default=_json_number) + "\n")
     return 1 if failed else 0
 
 

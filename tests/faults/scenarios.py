@@ -376,7 +376,7 @@ def monitoring_lost_race(local: Stack) -> str:
             raced.append(True)
             event = ObjectEvent(kind="created", event_name="ObjectCreated:Put", bucket=bucket, key=key,
                                 version_id=version_id)  # fmt: skip
-            assert intake().handle(event).outcome == "processed"
+            assert intake().handle(event).outcome == "accepted"
         return original(self, bucket, key, version_id, attrs)
 
     with mock.patch.object(UploadRecords, "start", racing_start):

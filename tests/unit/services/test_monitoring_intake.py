@@ -53,7 +53,7 @@ def test_good_rows_become_samples_and_bad_rows_an_error_report_by_line(world: Wo
     # WHEN it is uploaded under monitoring/
     result = world.intake.handle(world.upload("monitoring/r1.txt", body))
     # THEN the two results are stored, the bad one is reported with its line, the record has the counts
-    assert (result.outcome, result.rows_read, result.stored, result.rejected) == ("processed", 3, 2, 1)
+    assert (result.outcome, result.rows_read, result.stored, result.rejected) == ("accepted", 3, 2, 1)
     assert len(world.samples.samples) == 2
     report = world.objects.reports[(BUCKET, "monitoring/r1.txt.errors.csv")].decode()
     assert report.splitlines()[0] == "line,reason,kept" and report.splitlines()[1].startswith("3,")
@@ -82,7 +82,7 @@ def test_a_re_upload_under_another_name_stores_nothing_twice(world: World) -> No
 def test_a_file_that_is_not_a_smarts_download_fails_with_one_line(world: World) -> None:
     result = world.intake.handle(world.upload("monitoring/notes.txt", b"name,value\nzinc,1\n"))
 
-    assert (result.outcome, result.rejected) == ("failed", 1)
+    assert (result.outcome, result.rejected) == ("rejected", 1)
     assert (BUCKET, "monitoring/notes.txt.errors.csv") in world.objects.reports
 
 

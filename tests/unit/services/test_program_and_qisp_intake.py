@@ -116,7 +116,7 @@ def test_the_registry_loads_good_rows_and_keeps_the_bad_ones_by_line() -> None:
 
     result = intake.handle(event("qisp/2026.csv"))
 
-    assert (result.outcome, result.loaded, result.rejected_rows) == ("loaded", 1, 1)
+    assert (result.outcome, result.loaded, result.rejected_rows) == ("accepted", 1, 1)
     assert registry.get("f09876") is not None
     record = uploads.get("b", "qisp/2026.csv", "v1")
     assert record is not None and [(e["line"], e["code"]) for e in record["row_errors"]] == [(3, "missing_value")]

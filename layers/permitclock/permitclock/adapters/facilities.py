@@ -9,7 +9,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from permitclock.adapters.table import query_all
+from permitclock.adapters.table import plain, query_all
 from permitclock.domain.members import Member
 
 MEMBERS_INDEX = "gsi1-by-facility"
@@ -44,7 +44,7 @@ class FacilityDirectory:
     # ------------------------------------------------------------------ profiles
     def profile(self, wdid: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": f"FAC#{wdid}", "sk": "PROFILE"}).get("Item")
-        return dict(item) if item else None
+        return plain(item) if item else None
 
     def facility_name(self, wdid: str) -> str:
         profile = self.profile(wdid) or {}

@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from permitclock.adapters.obligations import obligation_item
 from permitclock.adapters.samples import sample_from_item
-from permitclock.adapters.table import query_pages
+from permitclock.adapters.table import plain, query_pages
 from permitclock.domain.levels import Assignment, FacilityYear, ParameterStatus, WriteOutcome
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import Conflict
@@ -291,7 +291,7 @@ class RunSummaryStore:
 
     def get(self, run_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": RUN_PK, "sk": run_id}, ConsistentRead=True).get("Item")
-        return dict(item) if item else None
+        return plain(item) if item else None
 
 
 class LevelWorkQueue:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC
-from decimal import Decimal
 from typing import Any, Literal
 
 from boto3.dynamodb.conditions import Key
@@ -22,7 +21,7 @@ from permitclock.adapters.notice_outbox import NoticeOutbox, outbox_item
 from permitclock.adapters.obligations import ObligationStore, obligation_item, obligation_key
 from permitclock.adapters.obligations import from_item as obligation_from_item
 from permitclock.adapters.qisp import QispRegistry
-from permitclock.adapters.table import query_all
+from permitclock.adapters.table import plain, query_all
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
@@ -76,17 +75,6 @@ def history_item(item: ReportHistoryItem) -> dict[str, Any]:
         "sk": history_sk(item),
         "item_type": "report_history",
     }
-
-
-def plain(value: Any) -> Any:
-    """Table values as the models expect them: DynamoDB numbers come back as Decimal (integral ones -> int)."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else value
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | set):
-        return [plain(v) for v in value]
-    return value
 
 
 def report_from_item(item: dict[str, Any]) -> Report:

@@ -1,9 +1,22 @@
-"""Paging through DynamoDB queries: every adapter's multi-page read goes through here."""
+"""Table plumbing every adapter shares: paging through queries, and table values as Python values."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
+
+
+def plain(value: Any) -> Any:
+    """A table value as the models and callers expect it: DynamoDB gives every number back as `Decimal` (an
+    integral one becomes `int`, any other stays an exact `Decimal`) and sets as sets (they become lists)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else value
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list | set | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def query_pages(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:

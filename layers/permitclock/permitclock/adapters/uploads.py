@@ -8,6 +8,8 @@ from typing import IO, Any
 
 from botocore.exceptions import ClientError
 
+from permitclock.adapters.table import plain
+
 
 class _BodyStream(io.RawIOBase):
     """A botocore StreamingBody as a raw binary stream, so it can be buffered and decoded line by line."""
@@ -55,7 +57,7 @@ class UploadRecords:
 
     def get(self, bucket: str, key: str, version_id: str | None) -> dict[str, Any] | None:
         item = self._table.get_item(Key=self.key(bucket, key, version_id), ConsistentRead=True).get("Item")
-        return dict(item) if item else None
+        return plain(item) if item else None
 
     def start(self, bucket: str, key: str, version_id: str | None, attributes: dict[str, Any]) -> bool:
         """Claim the upload for processing; False when a finished record exists (a redelivered event)."""

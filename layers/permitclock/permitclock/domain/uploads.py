@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Literal
 from urllib.parse import unquote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -19,6 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from permitclock.domain.attachments import AttachmentFileType, Finding
 from permitclock.domain.reports import AttachmentStatus, ReportAttachment
 from permitclock.errors import BadInput
+
+UploadOutcome = Literal["accepted", "rejected", "duplicate", "ignored", "deleted", "gone"]
+"""What an intake did with one object event, whatever the prefix: `accepted` (taken: stored, perhaps with bad
+rows listed), `rejected` (refused as a whole, with its reasons), `duplicate` (a redelivered event: nothing new),
+`ignored` (not this intake's object), `deleted` (a delete marked the records), `gone` (the version no longer
+exists). The upload records keep their documented statuses (docs/uploads.md: monitoring `processed` or
+`failed`, QISP registry `loaded` or `rejected`, program facts `accepted` or `rejected`)."""
 
 ATTACHMENTS_PREFIX = "attachments/"
 QUARANTINE_PREFIX = "quarantine/"

@@ -250,16 +250,15 @@ class LevelWorker:
 
 
 def summary_view(item: dict[str, Any]) -> dict[str, Any]:
-    """The run summary as JSON-friendly figures: counters as ints, changes grouped by kind."""
+    """The run summary's figures (as `RunSummaries.get` gives them), changes grouped by kind, every counter."""
     out: dict[str, Any] = {"changes": {}}
     for key, value in sorted(item.items()):
         if key in ("pk", "sk", "item_type"):
             continue
-        number = int(value) if hasattr(value, "as_integer_ratio") and not isinstance(value, bool) else value
         if key.startswith("change_"):
-            out["changes"][key.removeprefix("change_")] = number
+            out["changes"][key.removeprefix("change_")] = value
         else:
-            out[key] = number
+            out[key] = value
     for counter in ("facilities_evaluated", "already_done", "assignments", "obligations_opened", "failed_attempts"):
         out.setdefault(counter, 0)
     return out

@@ -21,6 +21,7 @@ from permitclock.domain.uploads import (
     AttachmentMetadata,
     AttachmentRecord,
     ObjectHead,
+    UploadOutcome,
     attachment_id,
     parse_attachment_key,
     parse_attachment_metadata,
@@ -28,8 +29,6 @@ from permitclock.domain.uploads import (
 from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
 from permitclock.services.ports import NoticePublisher
-
-Outcome = Literal["accepted", "rejected", "duplicate", "deleted", "gone"]
 
 
 class Documents(Protocol):
@@ -62,7 +61,7 @@ class Records(Protocol):
 
 @dataclass(frozen=True)
 class IntakeResult:
-    outcome: Outcome
+    outcome: UploadOutcome
     attachment_id: str | None = None
     codes: tuple[str, ...] = ()
 

@@ -19,14 +19,14 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any, Literal, Protocol
+from typing import IO, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from permitclock.clock import Clock, today
 from permitclock.domain.demonstrations import Demonstration
 from permitclock.domain.samples import RejectedRow, Sample, WriteCounts
-from permitclock.domain.uploads import WDID_PATTERN
+from permitclock.domain.uploads import WDID_PATTERN, UploadOutcome
 from permitclock.errors import BadInput, DomainError
 from permitclock.events import ObjectEvent
 from permitclock.intake.smarts import SmartsReader
@@ -36,9 +36,10 @@ from permitclock.services.ports import UploadObjects, Uploads
 MONITORING_PREFIX = "monitoring/"
 FACTS_PREFIX = "monitoring/facts/"
 ERRORS_SUFFIX = ".errors.csv"
+RECORD_STATUS = {"accepted": "processed", "rejected": "failed"}
+"""The upload record's documented status of each outcome (docs/uploads.md)."""
 WRITE_BATCH = 500
 
-Outcome = Literal["processed", "failed", "ignored", "duplicate"]
 
 
 class Samples(Protocol):
@@ -59,7 +60,7 @@ class StatusFacts(Protocol):
 
 @dataclass
 class IntakeResult:
-    outcome: Outcome
+    outcome: UploadOutcome
     kind: str = ""
     rows_read: int = 0
     stored: int = 0
@@ -136,7 +137,7 @@ class MonitoringIntake:
 
     # ------------------------------------------------------------------ SMARTS downloads
     def _smarts(self, event: ObjectEvent) -> IntakeResult:
-        result = IntakeResult(outcome="processed", kind="smarts")
+        result = IntakeResult(outcome="accepted", kind="smarts")
         stream = self._objects.open(event.bucket, event.key, event.version_id)
         with tempfile.SpooledTemporaryFile(max_size=8 << 20) as raw_report:
             report = io.TextIOWrapper(raw_report, encoding="utf-8", newline="")
@@ -147,7 +148,7 @@ class MonitoringIntake:
                 reader = SmartsReader(stream, as_of=today(self._clock), name=event.key)
             except DomainError as err:
                 stream.close()
-                result.outcome = "failed"
+                result.outcome = "rejected"
                 result.error = err.message
                 result.rejected = 1
                 writer.writerow([0, err.message, "false"])
@@ -166,7 +167,7 @@ class MonitoringIntake:
             event.key,
             event.version_id,
             {
-                "status": "failed" if result.outcome == "failed" else "processed",
+                "status": RECORD_STATUS[result.outcome],
                 "layout": layout,
                 "rows_read": result.rows_read,
                 "stored": result.stored,
@@ -212,7 +213,7 @@ class MonitoringIntake:
 
     # ------------------------------------------------------------------ facts
     def _facts(self, event: ObjectEvent) -> IntakeResult:
-        result = IntakeResult(outcome="processed", kind="facts")
+        result = IntakeResult(outcome="accepted", kind="facts")
         problems: list[tuple[int, str]] = []
         stream = self._objects.open(event.bucket, event.key, event.version_id)
         try:
@@ -220,7 +221,7 @@ class MonitoringIntake:
         except (ValueError, ValidationError):
             entries = []
             problems.append((0, 'not a facts file: expected JSON {"facts": [{"wdid", "parameter", ...}]}'))
-            result.outcome = "failed"
+            result.outcome = "rejected"
             result.error = problems[0][1]
         finally:
             stream.close()
@@ -242,7 +243,7 @@ class MonitoringIntake:
             event.key,
             event.version_id,
             {
-                "status": "failed" if result.outcome == "failed" else "processed",
+                "status": RECORD_STATUS[result.outcome],
                 "layout": "facts_json",
                 "rows_read": result.rows_read,
                 "stored": result.stored,

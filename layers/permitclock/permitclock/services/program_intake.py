@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -37,6 +37,7 @@ from permitclock.clock import Clock, FixedClock, today
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.program_facts import ProgramFactsRecord
 from permitclock.domain.programs import ILClosureFacts
+from permitclock.domain.uploads import UploadOutcome
 from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
 from permitclock.notices.ics import next_sequence
@@ -49,8 +50,6 @@ FACILITY_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}")
 FACILITY_FIELDS: dict[str, str] = {"tx_115": "plant_id", "pa_cbts": "project_id", "ma_srf": "entity_id"}
 """The top-level field naming the facility, for programs other than 35 Ill. Adm. Code 725.243 (`facility.id`)."""
 CLOSED_REASON = "no longer produced by the program facts"
-
-Outcome = Literal["accepted", "rejected", "duplicate", "ignored"]
 
 
 # ---------------------------------------------------------------------------------------------- ports
@@ -346,7 +345,7 @@ def parse_program_key(key: str) -> ProgramKey:
 
 @dataclass
 class ProgramIntakeResult:
-    outcome: Outcome
+    outcome: UploadOutcome
     program: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     code: str | None = None

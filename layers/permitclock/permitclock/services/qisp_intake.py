@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import IO, Any, Literal, Protocol
+from typing import IO, Any, Protocol
 
 from permitclock.domain.reports import QispRecord
+from permitclock.domain.uploads import UploadOutcome
 from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
 from permitclock.services.ports import UploadObjects, Uploads
@@ -21,8 +22,6 @@ from permitclock.workflow.qisp import RegistryParse, parse_registry
 
 QISP_PREFIX = "qisp/"
 MAX_ROW_ERRORS_KEPT = 100
-
-Outcome = Literal["loaded", "rejected", "duplicate", "ignored"]
 
 
 class Registry(Protocol):
@@ -35,7 +34,7 @@ class Registry(Protocol):
 
 @dataclass(frozen=True)
 class QispIntakeResult:
-    outcome: Outcome
+    outcome: UploadOutcome
     loaded: int = 0
     rejected_rows: int = 0
     codes: tuple[str, ...] = ()
@@ -71,7 +70,7 @@ class QispIntake:
             {"status": "loaded", "loaded": loaded, "rejected_rows": len(parsed.errors), "row_errors": row_errors},
         )
         return QispIntakeResult(
-            outcome="loaded",
+            outcome="accepted",
             loaded=loaded,
             rejected_rows=len(parsed.errors),
             codes=tuple(dict.fromkeys(e.code for e in parsed.errors)),

@@ -202,7 +202,7 @@ class DeadlineSweep:
     def _policy(self, wdid: str, cache: FacilityCache, report: SweepReport) -> ReminderPolicy:
         overrides = (cache.profile(wdid) or {}).get("reminder_policy")
         try:
-            return policy_for_facility(_plain(overrides), self._default)
+            return policy_for_facility(overrides, self._default)
         except BadInput:
             # A broken override must not silence the facility's reminders: the default applies, and it is reported.
             report.bad_policies.append(wdid)
@@ -291,16 +291,3 @@ def single_to(addressees: list[Any]) -> list[Recipient]:
 def _report_id(obligation: Obligation) -> str | None:
     value = obligation.facts.get("report_id")
     return str(value) if value else None
-
-
-def _plain(value: Any) -> Any:
-    """DynamoDB gives numbers as Decimal and lists as lists: the policy model wants ints and tuples."""
-    from decimal import Decimal
-
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return tuple(_plain(v) for v in value)
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
