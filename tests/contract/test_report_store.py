@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from permitclock.clock import PERMIT_TZ, FixedClock
 from permitclock.domain.members import Member
-from permitclock.domain.notices import NoticeRequest
+from permitclock.domain.notices import NoticeRequest, SentForCertificationFacts
 from permitclock.domain.reports import QispRecord
 from permitclock.domain.uploads import AttachmentRecord
 from permitclock.errors import Conflict
@@ -100,7 +100,9 @@ def test_a_commits_notices_wait_in_the_outbox_until_published(ports: Ports) -> N
     report_id = opened(ports)
     bundle = ports.reports.get_report(WDID, report_id)
     assert bundle is not None
-    notice = NoticeRequest(notice_id="n-1", kind="report_sent_for_certification", wdid=WDID)
+    notice = NoticeRequest(
+        notice_id="n-1", kind="report_sent_for_certification", wdid=WDID, facts=SentForCertificationFacts(report_id="r")
+    )
     base = set_demonstrations(bundle.report, DEP, {PARAMS[0]: [BMP]}, CLOCK)
     ports.reports.commit(ReportChange.model_validate({**dict(base), "notices": (notice,)}))
     at = base.history.at

@@ -84,7 +84,7 @@ def test_bad_file_is_quarantined_recorded_and_notified(local: Stack, png: bytes)
     assert notice["wdid"] == WDID
     assert notice["recipients"][0]["email"] == METADATA["uploaded-by"]
     assert notice["include_facility_signatories"] is True
-    assert notice["facts"]["errors"][0]["code"] == "wrong_file_type"
+    assert notice["facts"]["reasons"][0]["code"] == "wrong_file_type"
 
 
 def test_duplicate_delivery_creates_nothing_new(local: Stack, png: bytes) -> None:

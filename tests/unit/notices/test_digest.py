@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from permitclock.domain.members import Member
-from permitclock.notices.digest import DigestEntry, build_digests, group_entries, urgency
+from permitclock.domain.notices import DigestEntry
+from permitclock.notices.digest import build_digests, digest_entry, group_entries, urgency
 
 from .conftest import make_obligation
 
@@ -20,7 +21,7 @@ def entry(
     subject: str = "TSS",
     step_id: str | None = None,
 ) -> DigestEntry:
-    return DigestEntry.from_obligation(
+    return digest_entry(
         make_obligation(due, facility_id=wdid, subject=subject), facility_name=name, step_id=step_id
     )
 

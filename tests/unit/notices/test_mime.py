@@ -7,9 +7,10 @@ from datetime import UTC, date, datetime
 from email import policy
 
 from icalendar import Calendar
+from permitclock.domain.notices import ReminderFacts
 from permitclock.notices.ics import CalendarEntry, deadline_ics
 from permitclock.notices.mime import build_message, to_bytes
-from permitclock.notices.render import ReminderFacts, RenderedEmail, render_notice
+from permitclock.notices.render import RenderedEmail, render_notice
 
 from .conftest import make_obligation
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from permitclock.domain.notices import NoticeRequest
 from permitclock.errors import BadInput
-from permitclock.notices.digest import DigestEntry, group_entries
+from permitclock.notices.digest import digest_entry, group_entries
 from permitclock.notices.guide import guide_for, type_key
 from permitclock.notices.render import (
     DISCLAIMER,
@@ -38,17 +38,17 @@ def reminder(name: str = "Acme Plating", today: date = TODAY, **kw: object) -> R
 
 def digest_facts() -> DigestFacts:
     entries = [
-        DigestEntry.from_obligation(
+        digest_entry(
             make_obligation(date(2026, 11, 1), type="Level 2 ERA Action Plan", subject="Copper, Total"),
             facility_name="Alpha Yard",
             step_id="overdue-31",
         ),
-        DigestEntry.from_obligation(
+        digest_entry(
             make_obligation(date(2026, 12, 8), subject="Zinc, Total (Recoverable)"),
             facility_name="Beta Works",
             step_id=None,
         ),
-        DigestEntry.from_obligation(
+        digest_entry(
             make_obligation(date(2027, 7, 15), type="Annual Report", subject="facility", period="2026-2027"),
             facility_name="Gamma Foundry",
             step_id=None,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from permitclock.clock import PERMIT_TZ, FixedClock
-from permitclock.domain.notices import NoticeRequest
+from permitclock.domain.notices import NoticeRequest, SentForCertificationFacts
 from permitclock.services.bounces import BounceHandler, lift_suppression
 from permitclock.services.notice_relay import GRACE, NoticeRelay
 
@@ -44,8 +44,11 @@ def test_lifting_says_whether_the_address_was_suppressed() -> None:
 
 def test_the_relay_publishes_and_clears_only_notices_older_than_the_grace_period() -> None:
     store, publisher = FakeReportStore(), FakeNoticePublisher()
-    old = NoticeRequest(notice_id="old", kind="report_sent_for_certification", wdid="w")
-    young = NoticeRequest(notice_id="young", kind="report_sent_for_certification", wdid="w")
+    facts = SentForCertificationFacts(report_id="r")
+    old, young = (
+        NoticeRequest(notice_id=n, kind="report_sent_for_certification", wdid="w", facts=facts)
+        for n in ("old", "young")
+    )
     store.outbox = {"old": (NOW - GRACE - timedelta(seconds=1), old), "young": (NOW - timedelta(seconds=30), young)}
     relay = NoticeRelay(outbox=FakeNoticeOutbox(store), publisher=publisher, clock=FixedClock(NOW))
 

@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 from permitclock.clock import FixedClock
+from permitclock.domain.notices import SentForCertificationFacts
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import BadInput, Conflict, NotAllowed, NotFound
 from permitclock.workflow.reports import (
@@ -37,7 +38,9 @@ def test_dep_sends_a_complete_report_to_the_certifiers(clock: FixedClock) -> Non
     assert h.at == clock.now()
     (notice,) = change.notices
     assert notice.kind == "report_sent_for_certification" and notice.wdid == WDID
-    assert notice.include_facility_signatories and notice.facts["report_id"] == "961116"
+    assert notice.include_facility_signatories and notice.facts == SentForCertificationFacts(
+        report_id="961116", report_type="Level 2 ERA Technical Report", reporting_year="2025-2026", due=date(2027, 1, 1)
+    )
 
 
 def test_sending_an_incomplete_report_is_refused_with_the_problem_codes(clock: FixedClock) -> None:

@@ -1,10 +1,18 @@
-"""What travels on the notices queue: a request to tell people something, rendered and sent by the notifier."""
+"""What travels on the notices queue: a request to tell people something, rendered and sent by the notifier.
+
+Each `NoticeKind` has its facts model; `NoticeRequest.facts` is the one of its kind (chosen by `kind`, so the
+JSON on the queue and in the outbox carries no type tag of its own). `wdid` and `facility_name` are the
+notifier's to fill when a producer leaves them empty (it knows the facility's current name).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
+
+from permitclock.domain.obligations import Obligation
 
 NoticeKind = Literal[
     "attachment_rejected",
@@ -12,6 +20,143 @@ NoticeKind = Literal[
     "deadline_reminder",
     "daily_digest",
 ]
+Urgency = Literal["overdue", "due within 7 days", "later"]
+URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
+
+
+class ReminderFacts(BaseModel):
+    """A deadline reminder for one obligation, as seen on `today`; `obligation` and `ics_sequence` give the
+    email its calendar entry."""
+
+    model_config = ConfigDict(frozen=True)
+
+    obligation_id: str
+    program: str = "igp"
+    obligation_type: str
+    wdid: str
+    facility_name: str
+    parameter: str
+    due: date
+    today: date
+    step_id: str
+    section: str = ""
+    period: str = ""
+    report_id: str | None = None
+    next_step: str | None = Field(
+        default=None, description="overrides the guide's next step for this obligation type"
+    )
+    obligation: Obligation | None = None
+    ics_sequence: int = 0
+
+    @classmethod
+    def from_obligation(
+        cls,
+        obligation: Obligation,
+        *,
+        facility_name: str,
+        today: date,
+        step_id: str,
+        report_id: str | None = None,
+        ics_sequence: int = 0,
+    ) -> ReminderFacts:
+        due = obligation.due or obligation.window_end
+        if due is None:
+            raise ValueError("a reminder needs a dated obligation")
+        return cls(
+            obligation_id=obligation.obligation_id,
+            program=obligation.program,
+            obligation_type=obligation.type,
+            wdid=obligation.facility_id,
+            facility_name=facility_name,
+            parameter=obligation.subject,
+            due=due,
+            today=today,
+            step_id=step_id,
+            section=obligation.section,
+            period=obligation.period,
+            report_id=report_id,
+            obligation=obligation,
+            ics_sequence=ics_sequence,
+        )
+
+
+class DigestEntry(BaseModel):
+    """One open obligation in a digest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    obligation_id: str
+    wdid: str
+    facility_name: str
+    obligation_type: str
+    label: str
+    parameter: str
+    due: date
+    step_id: str | None = None
+    report_id: str | None = None
+
+
+class DigestGroup(BaseModel):
+    urgency: Urgency
+    entries: list[DigestEntry]
+
+
+class DigestFacts(BaseModel):
+    """One person's daily digest (see `notices.digest.build_digests`)."""
+
+    day: date
+    recipient_name: str | None = None
+    groups: list[DigestGroup]
+
+
+class RejectionReason(BaseModel):
+    code: str
+    message: str
+
+
+class AttachmentRejectedFacts(BaseModel):
+    """An uploaded attachment the validator rejected, with its reasons (also read as `errors`) and where the
+    file went (kept for the record, never shown in the email)."""
+
+    wdid: str = ""
+    facility_name: str = ""
+    report_id: str
+    file_name: str
+    file_type: str | None = None
+    reasons: list[RejectionReason] = Field(default_factory=list, validation_alias=AliasChoices("reasons", "errors"))
+    quarantine_key: str | None = None
+    date_attached: datetime | None = None
+
+
+class SentForCertificationFacts(BaseModel):
+    """A report sent to the LRP/DARs for certification after a passing completion check."""
+
+    wdid: str = ""
+    facility_name: str = ""
+    report_id: str
+    report_name: str | None = None
+    report_type: str | None = None
+    reporting_year: str | None = None
+    due: date | None = None
+    sent_by: str | None = Field(default=None, description="the sender's name (not an address)")
+    sent_on: date | None = None
+    parameters: list[str] = Field(default_factory=list)
+
+    @property
+    def display_name(self) -> str:
+        if self.report_name:
+            return self.report_name
+        name = self.report_type or "Report"
+        return f"{name} for {self.reporting_year}" if self.reporting_year else name
+
+
+NoticeFacts = ReminderFacts | DigestFacts | AttachmentRejectedFacts | SentForCertificationFacts
+FACTS_OF: dict[str, type[NoticeFacts]] = {
+    "deadline_reminder": ReminderFacts,
+    "daily_digest": DigestFacts,
+    "attachment_rejected": AttachmentRejectedFacts,
+    "report_sent_for_certification": SentForCertificationFacts,
+}
 
 
 class Recipient(BaseModel):
@@ -35,4 +180,16 @@ class NoticeRequest(BaseModel):
     include_facility_signatories: bool = Field(
         True, description="also send to the facility's LRP and DARs, looked up by the notifier"
     )
-    facts: dict[str, Any] = Field(default_factory=dict)
+    facts: NoticeFacts
+
+    @model_validator(mode="before")
+    @classmethod
+    def _facts_of_the_kind(cls, data: Any) -> Any:
+        """The facts are read with the model of the request's kind (a discriminated union keyed on `kind`)."""
+        if isinstance(data, dict) and data.get("kind") in FACTS_OF:
+            model = FACTS_OF[data["kind"]]
+            facts = data.get("facts", {})
+            if not isinstance(facts, model):
+                raw = facts.model_dump() if isinstance(facts, BaseModel) else facts
+                data = {**data, "facts": model.model_validate(raw)}
+        return data

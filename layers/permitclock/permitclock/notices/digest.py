@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from permitclock.domain.members import Member
+from permitclock.domain.notices import URGENCIES, DigestEntry, DigestGroup, Urgency
 from permitclock.domain.obligations import Obligation
 from permitclock.notices.guide import guide_for
 from permitclock.notices.schedule import digest_notice_id
 
-Urgency = Literal["overdue", "due within 7 days", "later"]
-URGENCIES: tuple[Urgency, ...] = ("overdue", "due within 7 days", "later")
 SOON_DAYS = 7
 
 
@@ -31,44 +29,24 @@ def urgency(due: date, today: date) -> Urgency:
     return "due within 7 days" if left <= SOON_DAYS else "later"
 
 
-class DigestEntry(BaseModel):
-    """One open obligation in a digest (JSON-safe: it travels in `NoticeRequest.facts`)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    obligation_id: str
-    wdid: str
-    facility_name: str
-    obligation_type: str
-    label: str
-    parameter: str
-    due: date
-    step_id: str | None = None
-    report_id: str | None = None
-
-    @classmethod
-    def from_obligation(
-        cls, obligation: Obligation, *, facility_name: str, step_id: str | None, report_id: str | None = None
-    ) -> DigestEntry:
-        due = obligation.due or obligation.window_end
-        if due is None:
-            raise ValueError("a digest entry needs a dated obligation")
-        return cls(
-            obligation_id=obligation.obligation_id,
-            wdid=obligation.facility_id,
-            facility_name=facility_name,
-            obligation_type=obligation.type,
-            label=guide_for(obligation.type).label,
-            parameter=obligation.subject,
-            due=due,
-            step_id=step_id,
-            report_id=report_id,
-        )
-
-
-class DigestGroup(BaseModel):
-    urgency: Urgency
-    entries: list[DigestEntry]
+def digest_entry(
+    obligation: Obligation, *, facility_name: str, step_id: str | None, report_id: str | None = None
+) -> DigestEntry:
+    """One open obligation as a digest lists it (labelled as the guide names its type)."""
+    due = obligation.due or obligation.window_end
+    if due is None:
+        raise ValueError("a digest entry needs a dated obligation")
+    return DigestEntry(
+        obligation_id=obligation.obligation_id,
+        wdid=obligation.facility_id,
+        facility_name=facility_name,
+        obligation_type=obligation.type,
+        label=guide_for(obligation.type).label,
+        parameter=obligation.subject,
+        due=due,
+        step_id=step_id,
+        report_id=report_id,
+    )
 
 
 class Digest(BaseModel):

@@ -1,8 +1,8 @@
 """Email rendering: Jinja2 templates (HTML autoescaped, plain text beside it) for each notice kind.
 
-The facts of each kind are a pydantic model: the producer builds it (or a dict of its JSON form travels in
-`NoticeRequest.facts`) and the notifier calls `render_notice(kind, facts, ...)`. Subjects are built here, one
-line, never from a template.
+The facts of each kind are a pydantic model (`domain.notices.FACTS_OF`): the producer builds it into its
+`NoticeRequest` and the notifier calls `render_request(request, ...)`. Subjects are built here, one line,
+never from a template.
 """
 
 from __future__ import annotations
@@ -16,12 +16,18 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
-from permitclock.domain.notices import NoticeKind, NoticeRequest
-from permitclock.domain.obligations import Obligation
+from permitclock.domain.notices import (
+    FACTS_OF,
+    AttachmentRejectedFacts,
+    DigestFacts,
+    NoticeKind,
+    NoticeRequest,
+    ReminderFacts,
+    SentForCertificationFacts,
+)
 from permitclock.errors import BadInput
-from permitclock.notices.digest import DigestGroup
 from permitclock.notices.guide import guide_for
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -31,112 +37,6 @@ DISCLAIMER = (
     "Board or a Regional Water Board. Emails from SMARTS are not formal notice either: the Discharger "
     "remains responsible for tracking its Exceedance Response Actions and submitting them on time."
 )
-
-
-class ReminderFacts(BaseModel):
-    """A deadline reminder for one obligation, as seen on `today`."""
-
-    model_config = ConfigDict(frozen=True)
-
-    obligation_id: str
-    program: str = "igp"
-    obligation_type: str
-    wdid: str
-    facility_name: str
-    parameter: str
-    due: date
-    today: date
-    step_id: str
-    section: str = ""
-    period: str = ""
-    report_id: str | None = None
-    next_step: str | None = Field(
-        default=None, description="overrides the guide's next step for this obligation type"
-    )
-
-    @classmethod
-    def from_obligation(
-        cls,
-        obligation: Obligation,
-        *,
-        facility_name: str,
-        today: date,
-        step_id: str,
-        report_id: str | None = None,
-    ) -> ReminderFacts:
-        due = obligation.due or obligation.window_end
-        if due is None:
-            raise ValueError("a reminder needs a dated obligation")
-        return cls(
-            obligation_id=obligation.obligation_id,
-            program=obligation.program,
-            obligation_type=obligation.type,
-            wdid=obligation.facility_id,
-            facility_name=facility_name,
-            parameter=obligation.subject,
-            due=due,
-            today=today,
-            step_id=step_id,
-            section=obligation.section,
-            period=obligation.period,
-            report_id=report_id,
-        )
-
-
-class DigestFacts(BaseModel):
-    """One person's daily digest (see `notices.digest.build_digests`)."""
-
-    day: date
-    recipient_name: str | None = None
-    groups: list[DigestGroup]
-
-
-class RejectionReason(BaseModel):
-    code: str
-    message: str
-
-
-class AttachmentRejectedFacts(BaseModel):
-    """An uploaded attachment the validator rejected (`reasons` also read from the intake's `errors`)."""
-
-    wdid: str
-    facility_name: str
-    report_id: str
-    file_name: str
-    file_type: str | None = None
-    reasons: list[RejectionReason] = Field(
-        default_factory=list, validation_alias=AliasChoices("reasons", "errors")
-    )
-
-
-class SentForCertificationFacts(BaseModel):
-    """A report sent to the LRP/DARs for certification after a passing completion check."""
-
-    wdid: str
-    facility_name: str
-    report_id: str
-    report_name: str | None = None
-    report_type: str | None = None
-    reporting_year: str | None = None
-    due: date | None = None
-    sent_by: str | None = Field(default=None, description="the sender's name (not an address)")
-    sent_on: date | None = None
-    parameters: list[str] = Field(default_factory=list)
-
-    @property
-    def display_name(self) -> str:
-        if self.report_name:
-            return self.report_name
-        name = self.report_type or "Report"
-        return f"{name} for {self.reporting_year}" if self.reporting_year else name
-
-
-FACTS_MODELS: dict[str, type[BaseModel]] = {
-    "deadline_reminder": ReminderFacts,
-    "daily_digest": DigestFacts,
-    "attachment_rejected": AttachmentRejectedFacts,
-    "report_sent_for_certification": SentForCertificationFacts,
-}
 
 
 @dataclass(frozen=True)
@@ -191,7 +91,7 @@ def _environment() -> Environment:
 def parse_facts(kind: NoticeKind | str, facts: Mapping[str, Any] | BaseModel) -> BaseModel:
     """Validate a notice's facts for its kind; raises `BadInput` (code `bad_notice_facts`) naming the
     field."""
-    model = FACTS_MODELS.get(kind)
+    model = FACTS_OF.get(kind)
     if model is None:
         raise BadInput(f"unknown notice kind {kind!r}", code="bad_notice_kind")
     if isinstance(facts, model):
@@ -241,8 +141,13 @@ def render_request(
     copy: bool = False,
     app_url: str | None = None,
 ) -> RenderedEmail:
-    """Render a queued `NoticeRequest`: its facts plus the facility's WDID (from the request) and name."""
-    facts = {"wdid": request.wdid, "facility_name": facility_name, **request.facts}
+    """Render a queued `NoticeRequest`: its facts, with the request's WDID and the facility's name where the
+    producer left them empty (a digest spans facilities: it names each in its entries)."""
+    facts = request.facts
+    if not isinstance(facts, DigestFacts):
+        facts = facts.model_copy(
+            update={"wdid": facts.wdid or request.wdid, "facility_name": facts.facility_name or facility_name}
+        )
     return render_notice(request.kind, facts, role=role, copy=copy, app_url=app_url)
 
 
@@ -295,6 +200,6 @@ def _subject(facts: BaseModel) -> str:
             f"Ready for your certification: {one_line(facts.display_name, 80)} ({facts.report_id}), "
             f"{one_line(facts.facility_name, 60)} ({facts.wdid})"
         )
-    else:  # pragma: no cover - FACTS_MODELS is closed
+    else:  # pragma: no cover - FACTS_OF is closed
         raise TypeError(type(facts).__name__)
     return one_line(f"{SUBJECT_PREFIX} {text}", 250)

@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 from permitclock.attachments.validate import validate_attachment
 from permitclock.clock import Clock
 from permitclock.domain.attachments import Finding, FindingCode, ValidationLimits, Verdict
-from permitclock.domain.notices import NoticeRequest, Recipient
+from permitclock.domain.notices import AttachmentRejectedFacts, NoticeRequest, Recipient, RejectionReason
 from permitclock.domain.uploads import (
     AttachmentKey,
     AttachmentMetadata,
@@ -218,14 +218,14 @@ def _rejection_notice(record: AttachmentRecord, key: AttachmentKey) -> NoticeReq
         wdid=key.wdid,
         recipients=[Recipient(email=uploader, role="uploader")] if uploader else [],
         include_facility_signatories=True,
-        facts={
-            "report_id": key.report_id,
-            "file_name": key.file_name,
-            "file_type": record.file_type.value if record.file_type else None,
-            "errors": [e.model_dump(mode="json") for e in record.errors],
-            "quarantine_key": record.quarantine_key,
-            "date_attached": record.date_attached.isoformat(),
-        },
+        facts=AttachmentRejectedFacts(
+            report_id=key.report_id,
+            file_name=key.file_name,
+            file_type=record.file_type.value if record.file_type else None,
+            reasons=[RejectionReason(code=e.code.value, message=e.message) for e in record.errors],
+            quarantine_key=record.quarantine_key,
+            date_attached=record.date_attached,
+        ),
     )
 
 

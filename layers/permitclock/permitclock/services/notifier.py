@@ -14,8 +14,7 @@ from typing import Literal, Protocol
 
 from permitclock.clock import Clock
 from permitclock.domain.members import COPY_ROLES
-from permitclock.domain.notices import NoticeRequest, Recipient
-from permitclock.domain.obligations import Obligation
+from permitclock.domain.notices import NoticeRequest, Recipient, ReminderFacts
 from permitclock.notices.ics import CalendarEntry, deadline_ics
 from permitclock.notices.mime import build_message, to_bytes
 from permitclock.notices.recipients import as_recipient, merge_recipients, recipient_hash, signatories
@@ -124,12 +123,8 @@ class Notifier:
 
 def _calendar_entry(request: NoticeRequest, facility_name: str, now: datetime) -> bytes | None:
     """The deadline's .ics for a reminder whose facts carry its obligation."""
-    obligation = request.facts.get("obligation")
-    if request.kind != "deadline_reminder" or not obligation:
+    facts = request.facts
+    if not isinstance(facts, ReminderFacts) or facts.obligation is None:
         return None
-    entry = CalendarEntry(
-        obligation=Obligation.model_validate(obligation),
-        facility_name=facility_name,
-        sequence=int(request.facts.get("ics_sequence", 0)),
-    )
+    entry = CalendarEntry(obligation=facts.obligation, facility_name=facility_name, sequence=facts.ics_sequence)
     return deadline_ics(entry, stamp=now)

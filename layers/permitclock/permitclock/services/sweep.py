@@ -24,14 +24,13 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from permitclock.domain.members import Member
-from permitclock.domain.notices import NoticeRequest, Recipient
+from permitclock.domain.notices import DigestEntry, DigestFacts, NoticeRequest, Recipient, ReminderFacts
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import BadInput
-from permitclock.notices.digest import DigestEntry, build_digests
+from permitclock.notices.digest import build_digests, digest_entry
 from permitclock.notices.guide import type_key
 from permitclock.notices.policy import DEFAULT_POLICY, ReminderPolicy, policy_for_facility
 from permitclock.notices.recipients import as_recipient, notice_recipients, split_for_digest
-from permitclock.notices.render import DigestFacts, ReminderFacts
 from permitclock.notices.schedule import ReminderDecision, digest_notice_id, reminder_notice_id, reminder_to_send
 from permitclock.services.calendars import CalendarFeeds, FacilityCache, FeedResult
 from permitclock.services.ports import Claims, Facilities, NoticePublisher, Obligations
@@ -168,9 +167,7 @@ class DeadlineSweep:
                     continue
                 decision = reminder_to_send(due, today, policy, closed=obligation.status == "closed")
                 for addressee in digest:
-                    entry = DigestEntry.from_obligation(
-                        obligation, facility_name=name, step_id=None, report_id=_report_id(obligation)
-                    )
+                    entry = digest_entry(obligation, facility_name=name, step_id=None, report_id=_report_id(obligation))
                     digest_items.append((addressee.member, entry, decision))
                 if decision is None:
                     continue
@@ -224,9 +221,8 @@ class DeadlineSweep:
             today=today,
             step_id=decision.step_id,
             report_id=_report_id(obligation),
-        ).model_dump(mode="json")
-        facts["obligation"] = obligation.model_dump(mode="json")
-        facts["ics_sequence"] = sequence
+            ics_sequence=sequence,
+        )
         return NoticeRequest(
             notice_id=reminder_notice_id(obligation.obligation_id, due, decision.step_id),
             kind="deadline_reminder",
@@ -271,9 +267,7 @@ class DeadlineSweep:
                     wdid=first.wdid,
                     recipients=[Recipient(email=digest.email, user_id=digest.user_id, role=member.role)],
                     include_facility_signatories=False,
-                    facts=DigestFacts(day=today, recipient_name=digest.name, groups=digest.groups).model_dump(
-                        mode="json"
-                    ),
+                    facts=DigestFacts(day=today, recipient_name=digest.name, groups=digest.groups),
                 )
             )
         return notices

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from permitclock.clock import Clock, today
 from permitclock.domain.demonstrations import DemonstrationLabel
 from permitclock.domain.members import Member
-from permitclock.domain.notices import NoticeRequest
+from permitclock.domain.notices import NoticeRequest, SentForCertificationFacts
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import (
     AWAITING_CERTIFICATION,
@@ -195,12 +195,12 @@ def send_to_certifier(
         kind="report_sent_for_certification",
         wdid=report.wdid,
         include_facility_signatories=True,
-        facts={
-            "report_id": report.report_id,
-            "report_type": report.report_type,
-            "reporting_year": report.reporting_year,
-            "due": report.due.isoformat(),
-        },
+        facts=SentForCertificationFacts(
+            report_id=report.report_id,
+            report_type=report.report_type,
+            reporting_year=report.reporting_year,
+            due=report.due,
+        ),
     )
     return ReportChange(report=new, expected_version=report.version, history=item, notices=(notice,))
 
