@@ -7,8 +7,7 @@ queue nothing), or use `{"job": "calendars", "wdids": [...]}` to rewrite some fa
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,8 +15,8 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
 from permitclock.clock import today
+from permitclock.services.sweep import SweepRequest
 from permitclock.settings import SweepSettings
-from pydantic import BaseModel, Field
 
 logger = Logger()
 tracer = Tracer()
@@ -26,19 +25,12 @@ settings = SweepSettings()  # type: ignore[call-arg]  # filled from the environm
 wiring = bootstrap.Wiring(lambda runtime: bootstrap.deadline_sweep(settings, runtime))
 
 
-class SweepInput(BaseModel):
-    job: Literal["sweep", "calendars"] = "sweep"
-    on: date | None = None
-    dry_run: bool = False
-    wdids: list[str] = Field(default_factory=list)
-
-
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    job = parse(event=event, model=SweepInput)
+    job = parse(event=event, model=SweepRequest)
     sweep = wiring.service
     if job.job == "calendars":
         result = sweep.refresh_calendars(job.wdids)

@@ -49,7 +49,7 @@ def test_the_runners_clock_is_every_functions_clock(local: Stack) -> None:
 
     summary = runner.invoke("DeadlineSweepFunction", {"job": "sweep"})
     planned = runner.invoke("AnnualPlannerFunction", {"job": "annual", "dry_run": True})
-    bounce = json.loads((ROOT / "events" / "ses" / "bounce_permanent_sns.json").read_text())
+    bounce = json.loads((ROOT / "events" / "bounce_handler" / "bounce_permanent_sns.json").read_text())
     runner.invoke("BounceHandlerFunction", bounce)
 
     assert summary["day"] == CHOSEN.isoformat()

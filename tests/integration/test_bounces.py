@@ -17,19 +17,19 @@ from permitclock.domain.members import Member
 from permitclock.notices.recipients import recipient_hash
 from permitclock.rules.igp.obligations import LEVEL_1_ERA_REPORT, era_obligation
 
-from infra.outbox import sent_emails
+from infra.sent_mail import sent_emails
 from tests.integration.conftest import Stack
 
 pytestmark = pytest.mark.stack
 
-EVENTS = Path(__file__).resolve().parents[2] / "events" / "ses"
+EVENTS = Path(__file__).resolve().parents[2] / "events" / "bounce_handler"
 WDID = "4 19I000033"
 DUE = date(2027, 1, 1)
 SCHEDULE = "DeadlineSweepFunctionDailySweep"
 
 
 def sns_event(name: str, **replace: Any) -> dict[str, Any]:
-    """A sample SNS event from events/ses/, its SES message optionally edited."""
+    """A sample SNS event from events/bounce_handler/, its SES message optionally edited."""
     event = json.loads((EVENTS / name).read_text())
     if replace:
         message = json.loads(event["Records"][0]["Sns"]["Message"])

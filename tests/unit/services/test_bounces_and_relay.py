@@ -14,7 +14,7 @@ from permitclock.services.notice_relay import GRACE, NoticeRelay
 from tests.fakes.ports import FakeClaims, FakeNoticePublisher
 from tests.fakes.reports import FakeNoticeOutbox, FakeReportStore
 
-EVENTS = Path(__file__).resolve().parents[3] / "events" / "ses"
+EVENTS = Path(__file__).resolve().parents[3] / "events" / "bounce_handler"
 NOW = datetime(2026, 11, 2, 9, tzinfo=PERMIT_TZ)
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
+from pydantic import BaseModel, Field
+
 from permitclock.domain.members import Member
 from permitclock.domain.notices import DigestEntry, DigestFacts, NoticeRequest, Recipient, ReminderFacts
 from permitclock.domain.obligations import Obligation
@@ -38,6 +40,15 @@ from permitclock.services.ports import Claims, Facilities, NoticePublisher, Obli
 logger = logging.getLogger(__name__)
 
 EXTENDABLE_TYPE = "level2_era_technical_report"
+
+
+class SweepRequest(BaseModel):
+    """The schedule's input (`{"job": "sweep"}`), a local run's `on` and `dry_run`, or a calendars job."""
+
+    job: Literal["sweep", "calendars"] = "sweep"
+    on: date | None = None
+    dry_run: bool = False
+    wdids: list[str] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,89 @@
+"""Every file in events/ is a real-shaped event of one function's trigger, read here the way its handler reads
+it; every function of the template has at least one (powertools' habit: an `_event.json` beside each example)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import SnsModel, SqsModel
+from permitclock.domain.notices import NoticeRequest
+from permitclock.events import ObjectEvent, object_events
+from permitclock.rules.programs import parse_program_facts
+from permitclock.services.annual_run import RunRequest, WorkMessage
+from permitclock.services.bounces import SesNotification
+from permitclock.services.sweep import SweepRequest
+
+from infra.local_stack import load_template
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+UPLOAD_SAMPLES = {"programs/il_725_243_example.json"}
+"""Not events: documents users upload (the program facts example the docs quote)."""
+
+
+def functions() -> dict[str, dict[str, Any]]:
+    """The template's functions by their code folder (`functions/<folder>`), which is their events/ folder."""
+    resources = load_template()["Resources"].values()
+    return {
+        Path(r["Properties"]["CodeUri"]).name: r["Properties"]
+        for r in resources
+        if r["Type"] == "AWS::Serverless::Function"
+    }
+
+
+def event_files() -> list[str]:
+    names = (str(p.relative_to(EVENTS)) for p in EVENTS.rglob("*.json"))
+    return sorted(n for n in names if n not in UPLOAD_SAMPLES)
+
+
+def objects(event: dict[str, Any]) -> list[ObjectEvent]:
+    return [o for record in parse(event=event, model=SqsModel).Records for o in object_events(record.body)]
+
+
+def test_every_event_belongs_to_a_function_and_every_function_has_one() -> None:
+    folders = {name.split("/")[0] for name in event_files()}
+    assert folders == set(functions())  # the api/ events are answered in tests/unit/api/test_api_events.py
+
+
+@pytest.mark.parametrize("name", [n for n in event_files() if not n.startswith("api/")])
+def test_each_event_reads_as_its_handler_reads_it(name: str) -> None:
+    event = json.loads((EVENTS / name).read_text())
+    folder = name.split("/")[0]
+    schedule = [e for e in functions()[folder].get("Events", {}).values() if e["Type"] == "ScheduleV2"]
+    if schedule:  # the schedule's own Input, or that with a local run's date
+        assert json.loads(schedule[0]["Properties"]["Input"]).items() <= event.items()
+    readers = {
+        "annual_planner": lambda: RunRequest.model_validate(event).job == "annual",
+        "deadline_sweep": lambda: parse(event=event, model=SweepRequest).job == "sweep",
+        "notice_outbox_relay": lambda: event == {"job": "notice-outbox-relay"},
+        "program_recompute": lambda: event == {"job": "program-recompute"},
+        "level_worker": lambda: all(
+            WorkMessage.model_validate_json(r.body).wdids for r in parse(event=event, model=SqsModel).Records
+        ),
+        "notifier": lambda: all(
+            NoticeRequest.model_validate_json(r.body).facts for r in parse(event=event, model=SqsModel).Records
+        ),
+        "bounce_handler": lambda: all(
+            SesNotification.model_validate(json.loads(r.Sns.Message)).kind in ("bounce", "complaint")
+            for r in parse(event=event, model=SnsModel).Records
+        ),
+        "attachment_validator": lambda: [o.key.split("/")[0] for o in objects(event)] == ["attachments"],
+        "monitoring_intake": lambda: [o.key.split("/")[0] for o in objects(event)] == ["monitoring"],
+        "program_intake": lambda: [o.key.split("/")[0] for o in objects(event)] == ["programs"],
+        "qisp_intake": lambda: [o.key.split("/")[0] for o in objects(event)] == ["qisp"],
+    }
+    assert readers[folder]()
+
+
+def test_object_keys_arrive_url_encoded_and_are_decoded_once() -> None:
+    [upload] = objects(json.loads((EVENTS / "attachment_validator/sqs_object_created.json").read_text()))
+    assert upload.key == "attachments/5S34I025848/L2TR-2025-2026/Technical Report 2026.pdf"
+    assert (upload.kind, upload.version_id) == ("created", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY")
+
+
+def test_the_program_facts_example_is_valid_725_243_facts() -> None:
+    facts = parse_program_facts("il_725_243", json.loads((EVENTS / "programs/il_725_243_example.json").read_text()))
+    assert facts.facility.id == "ILD000123456"  # type: ignore[attr-defined]
