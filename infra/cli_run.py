@@ -64,16 +64,16 @@ def _sweep_prepare(session: Any) -> dict[str, Any]:
 
 
 def _sweep_report(session: Any, fired: dict[str, Any]) -> dict[str, Any]:
-    """The sweep's summary, with every email the notifier sent written to the outbox (.eml and .html)."""
-    from infra.outbox import sent_emails, write_outbox
+    """The sweep's summary, with every email the notifier sent written to the mail folder (.eml and .html)."""
+    from infra.sent_mail import sent_emails, write_mail_folder
 
-    outbox = Path(session.outbox)
-    for stale in [*outbox.glob("[0-9][0-9][0-9][0-9].eml"), *outbox.glob("[0-9][0-9][0-9][0-9].html")]:
+    folder = Path(session.mail_folder)
+    for stale in [*folder.glob("[0-9][0-9][0-9][0-9].eml"), *folder.glob("[0-9][0-9][0-9][0-9].html")]:
         stale.unlink()
-    written = write_outbox(outbox)
+    written = write_mail_folder(folder)
     emails = [{"to": list(e.to), "subject": e.subject} for e in sent_emails()]
-    _progress(f"sweep: {len(emails)} email(s) written to {outbox}/ (.eml and .html)")
-    return {**fired, "emails": emails, "outbox": str(outbox), "files": len(written)}
+    _progress(f"sweep: {len(emails)} email(s) written to {folder}/ (.eml and .html)")
+    return {**fired, "emails": emails, "outbox": str(folder), "files": len(written)}
 
 
 JOBS: dict[str, Job] = {
@@ -170,7 +170,7 @@ def _run(args: argparse.Namespace) -> int:
     job = JOBS[args.job]
     with local_stack() as session:
         out: dict[str, Any] = load_inputs(session, args)
-        session.outbox = args.outbox
+        session.mail_folder = args.outbox
         if job.prepare is not None:
             out.update(job.prepare(session))
         out["runs"] = [run_job(session, job, on, dry_run=args.dry_run) for on in sorted(args.on)]
@@ -195,6 +195,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--facilities", action="store_true", help="register every WDID found in the monitoring data as a facility"
     )
-    parser.add_argument("--outbox", type=Path, default=Path("out/outbox"), help="sweep: where emails are written")
+    parser.add_argument(
+        "--outbox", type=Path, default=Path("out/outbox"), help="sweep: the mail folder the emails are written to"
+    )
     parser.add_argument("--facts", nargs="+", metavar="FILE", help="return-to-Baseline facts JSON files to upload")
     parser.set_defaults(func=_run)

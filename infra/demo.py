@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as resources:
         with contextlib.redirect_stderr(io.StringIO()):  # provisioning's own chatter
             session = resources.enter_context(local_stack())
-        session.outbox = args.outbox
+        session.mail_folder = args.outbox
         _story(session)
     return 0
 
@@ -148,7 +148,7 @@ def _sweep(session: Any) -> None:
     step("December 25, 2025: the daily deadline sweep (reminders with a calendar entry)")
     summary = run_job(session, JOBS["sweep"], date(2025, 12, 25), dry_run=False)
     step(f"Every email sent, also written to {summary['outbox']}/ (.eml for a mail app, .html for a browser)")
-    from infra.outbox import sent_emails
+    from infra.sent_mail import sent_emails
 
     for sent in sent_emails():
         attached = ", ".join(sent.attachment_names()) or "no attachment"

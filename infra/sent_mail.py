@@ -1,4 +1,5 @@
-"""What the local stack's SES "sent": moto keeps every message; this reads them back for tests and the demo."""
+"""The local stack's sent mail: moto keeps every message SES accepted; this reads them back for tests and the demo,
+and writes them to a mail folder (`out/outbox/` by default, the `--outbox` option of `permitclock run sweep`)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def sent_emails() -> list[SentEmail]:
     return out
 
 
-def write_outbox(folder: Path) -> list[Path]:
+def write_mail_folder(folder: Path) -> list[Path]:
     """Write each sent email as `.eml` and its HTML part as `.html`, for a person to open."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []

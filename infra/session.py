@@ -25,7 +25,8 @@ class LocalSession:
     runner: Any
     s3: Any
     table: Any
-    outbox: Path = Path("out/outbox")
+    mail_folder: Path = Path("out/outbox")
+    """Where the emails SES sent are written (`--outbox`)."""
 
 
 @contextmanager

@@ -30,8 +30,8 @@ from permitclock.events import ObjectEvent
 from permitclock.rules.igp.obligations import LEVEL_1_ERA_REPORT
 
 from infra.local_stack import REGION, LocalStack, provision
-from infra.outbox import sent_emails
 from infra.runner import LocalRunner
+from infra.sent_mail import sent_emails
 from tests.faults.inject import ALWAYS, Fault, HandlerKilled, inject, kill_after, kill_before, mentions
 from tests.integration.conftest import Stack
 from tests.integration.test_annual_run import CLEAN, LEVEL_1, SCHEDULE, WORKER, ZINC, _facility_state, _load

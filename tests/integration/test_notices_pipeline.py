@@ -10,7 +10,7 @@ from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.adapters.send_claims import SendClaims
 from permitclock.domain.members import Member
 
-from infra.outbox import sent_emails
+from infra.sent_mail import sent_emails
 from tests.integration.conftest import Stack
 
 WDID = "4 19I000033"

@@ -17,7 +17,7 @@ from permitclock.clock import SystemClock, today
 from permitclock.domain.members import Member
 from permitclock.services.program_intake import CLOSED_REASON
 
-from infra.outbox import sent_emails
+from infra.sent_mail import sent_emails
 from tests.integration.conftest import Stack
 from tests.integration.test_api import call
 

@@ -26,7 +26,7 @@ from permitclock.rules.igp.obligations import (
 )
 
 from infra.local_stack import REGION
-from infra.outbox import SentEmail, sent_emails
+from infra.sent_mail import SentEmail, sent_emails
 from tests.integration.conftest import Stack
 
 pytestmark = pytest.mark.stack

@@ -16,7 +16,7 @@ import pytest
 from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.domain.members import Member
 
-from infra.outbox import sent_emails
+from infra.sent_mail import sent_emails
 from tests.integration.conftest import Stack, local  # noqa: F401  (the local-stack fixture)
 
 pytestmark = pytest.mark.stack

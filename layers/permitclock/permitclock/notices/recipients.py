@@ -26,10 +26,6 @@ class Addressee:
     member: Member
     reason: AddressReason
 
-    @property
-    def is_copy(self) -> bool:
-        return self.reason == "copy"
-
 
 def normalize_address(email: str) -> str:
     """The form used for hashing and de-duplication: trimmed and lower-cased."""

@@ -140,10 +140,3 @@ def conversion_factor(units: str, nal_units: str) -> Decimal:
         return _MASS_PER_LITRE[key]
     raise UnitError(f"unit {units!r} cannot be converted to {nal_units}")
 
-
-def to_nal_units(value: Decimal, units: str, nal: NAL) -> Decimal:
-    """`value` in `units` expressed exactly in the NAL's unit (scaleb keeps it an exact decimal)."""
-    factor = conversion_factor(units, nal.units)
-    if factor == 1:
-        return value
-    return value * factor

@@ -34,11 +34,6 @@ def label_for_start(start: int) -> str:
     return f"{start}-{start + 1}"
 
 
-def year_end(label: str) -> date:
-    """June 30, the last day of the reporting year."""
-    return date(start_year(label) + 1, 6, 30)
-
-
 @cache
 def assignment_date(label: str) -> date:
     """July 1 after the reporting year: the day SMARTS assigns the Level it decides (era-rules "Level
