@@ -445,15 +445,9 @@ def api_request(draw: st.DrawFn) -> dict[str, Any]:
 
 def check_api(request: dict[str, Any]) -> None:
     """Any request against the in-memory API gets a 2xx/4xx answer; errors are `{code, message}`."""
-    from permitclock.api.routes import create_app
-    from permitclock.api.store import Dependencies
-    from permitclock.clock import FixedClock
+    from tests.unit.api.conftest import make_api
 
-    from tests.fakes.ports import FakeNoticePublisher
-    from tests.unit.api.conftest import TODAY, seeded_store
-
-    deps = Dependencies(store=seeded_store(), publisher=FakeNoticePublisher(), clock=FixedClock.on(TODAY))
-    response = create_app(lambda: deps).resolve(request, {})
+    response = make_api().app.resolve(request, {})
     status = int(response["statusCode"])
     assert status < 500, response
     if status >= 400 and response.get("body"):

@@ -4,12 +4,16 @@ history, obligations and the run summary; reruns, duplicates, crashes and dry ru
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
+import boto3
 import pytest
 from permitclock.adapters.facilities import FacilityDirectory
+from permitclock.bootstrap import Aws
 from permitclock.services.annual_run import LevelWorker
 
+from infra.local_stack import REGION
 from tests.integration.conftest import Stack
 from tests.unit.igp.igp_helpers import RAW_HEADER, raw_row
 
@@ -129,17 +133,16 @@ def test_crash_between_parts_of_a_split_transaction_completes_the_rest(
 
     _load(local, wdids=[CLEAN])  # pH + zinc: two parameter parts of 2 items, then the facility part
     monkeypatch.setattr(levels, "MAX_TRANSACTION_ITEMS", 2)
-    original = levels.LevelStore._transact
     parts: list[int] = []
 
-    def die_after_first_part(self: levels.LevelStore, chunk: Any) -> Any:
-        parts.append(len(chunk))
-        outcome = original(self, chunk)
+    def die_after_first_part(**_: Any) -> None:  # botocore's after-call: the part is committed
+        parts.append(1)
         if len(parts) == 1:
             raise RuntimeError("crashed after the first part committed")
-        return outcome
 
-    monkeypatch.setattr(levels.LevelStore, "_transact", die_after_first_part)
+    dynamodb = boto3.resource("dynamodb", region_name=REGION)
+    dynamodb.meta.client.meta.events.register("after-call.dynamodb.TransactWriteItems", die_after_first_part)
+    local.runner.use("LevelWorkerFunction", replace(local.runner.runtime, aws=Aws(region=REGION, dynamodb=dynamodb)))
 
     summary = _run(local)
 

@@ -30,7 +30,7 @@ from permitclock.adapters.reports import DynamoDbReportStore
 from permitclock.adapters.samples import SampleStore
 from permitclock.adapters.send_claims import SendClaims
 from permitclock.adapters.uploads import UploadObjects, UploadRecords
-from permitclock.api.store import Dependencies
+from permitclock.api.dependencies import ApiDependencies
 from permitclock.clock import Clock, SystemClock
 from permitclock.services.annual_run import AnnualPlanner, LevelWorker
 from permitclock.services.attachment_intake import AttachmentIntake, limits_from
@@ -41,6 +41,7 @@ from permitclock.services.notice_relay import NoticeRelay
 from permitclock.services.notifier import Notifier
 from permitclock.services.program_intake import ProgramFactsService, ProgramIntake, ProgramRecompute
 from permitclock.services.qisp_intake import QispIntake
+from permitclock.services.report_workflow import ReportWorkflow
 from permitclock.services.sweep import DeadlineSweep
 from permitclock.settings import (
     AnnualPlannerSettings,
@@ -266,11 +267,11 @@ def notice_relay(settings: StackSettings, runtime: Runtime) -> NoticeRelay:
     )
 
 
-def api(settings: StackSettings, runtime: Runtime) -> Dependencies:
+def api(settings: StackSettings, runtime: Runtime) -> ApiDependencies:
     """What the HTTP API's routes need (`api.routes.create_app`)."""
-    return Dependencies(
-        store=DynamoDbReportStore(runtime.aws.table(settings.table_name)),
-        publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
-        clock=runtime.clock,
-        programs=program_facts(settings, runtime),
+    workflow = ReportWorkflow(
+        DynamoDbReportStore(runtime.aws.table(settings.table_name)),
+        SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
+        runtime.clock,
     )
+    return ApiDependencies(workflow=workflow, programs=program_facts(settings, runtime))

@@ -10,14 +10,15 @@ from urllib.parse import urlencode
 
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from permitclock.api.dependencies import ApiDependencies
 from permitclock.api.routes import create_app
-from permitclock.api.store import Dependencies
-from permitclock.clock import PERMIT_TZ, FixedClock
+from permitclock.clock import PERMIT_TZ, Clock, FixedClock
 from permitclock.domain.members import ROLES, Member
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report
 from permitclock.domain.uploads import AttachmentRecord
 from permitclock.services.program_intake import ProgramFactsService
+from permitclock.services.report_workflow import ReportWorkflow
 
 from tests.fakes.pipelines import FakeFactsDocuments
 from tests.fakes.ports import FakeNoticePublisher
@@ -166,10 +167,18 @@ def seeded_store() -> FakeReportStore:
     return store
 
 
+def make_api(
+    store: FakeReportStore | None = None, publisher: FakeNoticePublisher | None = None, clock: Clock | None = None
+) -> Api:
+    """The resolver over the fakes: the seeded store, a publisher that records, the clock on TODAY."""
+    store, publisher, clock = store or seeded_store(), publisher or FakeNoticePublisher(), clock or FixedClock.on(TODAY)
+    deps = ApiDependencies(
+        workflow=ReportWorkflow(store, publisher, clock),
+        programs=ProgramFactsService(obligations=store.obligations, facts=FakeFactsDocuments(), clock=clock),
+    )
+    return Api(app=create_app(lambda: deps), store=store, publisher=publisher)
+
+
 @pytest.fixture
 def api() -> Api:
-    store, publisher = seeded_store(), FakeNoticePublisher()
-    clock = FixedClock.on(TODAY)
-    programs = ProgramFactsService(obligations=store.obligations, facts=FakeFactsDocuments(), clock=clock)
-    deps = Dependencies(store=store, publisher=publisher, clock=clock, programs=programs)
-    return Api(app=create_app(lambda: deps), store=store, publisher=publisher)
+    return make_api()

@@ -7,13 +7,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from permitclock.api.routes import create_app
-from permitclock.api.store import Dependencies
-from permitclock.clock import FixedClock
 
-from tests.fakes.ports import FakeNoticePublisher
-
-from .conftest import OTHER_WDID, REPORT_ID, TODAY, WDID, event, seeded_store
+from .conftest import OTHER_WDID, REPORT_ID, WDID, event, make_api
 
 SEGMENTS = st.one_of(
     st.sampled_from([WDID, OTHER_WDID, REPORT_ID, "x", "%2F", "..", "961116-U1"]),
@@ -86,8 +81,7 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests())
 def test_no_request_gets_a_server_error(request: dict[str, Any]) -> None:
-    deps = Dependencies(store=seeded_store(), publisher=FakeNoticePublisher(), clock=FixedClock.on(TODAY))
-    response = create_app(lambda: deps).resolve(request, {})
+    response = make_api().app.resolve(request, {})
     assert response["statusCode"] < 500
     if response["statusCode"] >= 400:
         assert set(json.loads(response["body"])) == {"code", "message"}

@@ -7,14 +7,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from permitclock.api.routes import create_app
-from permitclock.api.store import Dependencies
 from permitclock.clock import PERMIT_TZ, FixedClock
 from permitclock.domain.reports import Certification, ReportUpdate
 from permitclock.errors import Conflict
 from permitclock.workflow.extensions import request_extension
 
-from .conftest import REPORT_ID, REVISED, TODAY, WDID, Api, complete, report
+from .conftest import REPORT_ID, REVISED, TODAY, WDID, Api, complete, make_api, report
 
 BASE = f"/facilities/{WDID}/reports/{REPORT_ID}"
 CERTIFY = {"certification_accepted": True, "certifier_title": "x"}
@@ -146,8 +144,7 @@ def test_a_stale_version_is_a_conflict(api: Api) -> None:
 
 
 def _api_at(api: Api, instant: datetime) -> Api:
-    deps = Dependencies(store=api.store, publisher=api.publisher, clock=FixedClock(instant))
-    return Api(app=create_app(lambda: deps), store=api.store, publisher=api.publisher)
+    return make_api(api.store, api.publisher, FixedClock(instant))
 
 
 def test_extension_on_the_due_date_is_allowed(api: Api) -> None:

@@ -1,0 +1,16 @@
+"""What the API's routes need, built once per container (`bootstrap.api`) or by a test with fakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from permitclock.services.program_intake import ProgramFactsService
+from permitclock.services.report_workflow import ReportWorkflow
+
+
+@dataclass(frozen=True)
+class ApiDependencies:
+    workflow: ReportWorkflow
+    """Reports, members and the QISP registry: the report routes' use cases."""
+    programs: ProgramFactsService
+    """The program facts routes' use case (shared with uploads and the daily recompute)."""

@@ -1,0 +1,38 @@
+"""Routes of a caller's facilities: the list, a facility's obligations, its members' roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from permitclock.domain.members import Member
+
+from .dependencies import ApiDependencies
+from .identity import caller
+from .models import Facility, FacilityList, MemberAssignment, ObligationList
+
+logger = Logger(child=True)
+
+
+def router(dependencies: Callable[[], ApiDependencies]) -> Router:
+    routes = Router()
+
+    @routes.get("/facilities")
+    def list_facilities() -> FacilityList:
+        memberships = dependencies().workflow.facilities(caller(routes))
+        return FacilityList(facilities=[Facility(wdid=m.wdid, role=m.role) for m in memberships])
+
+    @routes.get("/facilities/<wdid>/obligations")
+    def list_obligations(wdid: str) -> ObligationList:
+        return ObligationList(obligations=dependencies().workflow.obligations(caller(routes), wdid))
+
+    @routes.put("/facilities/<wdid>/members/<user_id>")
+    def put_member(wdid: str, user_id: str, body: MemberAssignment) -> Member:
+        member = Member(wdid=wdid, user_id=user_id, **body.model_dump())
+        assigned = dependencies().workflow.assign(caller(routes), member)
+        logger.info("member assigned", wdid=wdid, user_id=user_id, role=assigned.role)
+        return assigned
+
+    return routes

@@ -1,0 +1,127 @@
+"""Routes of a facility's ERA reports: the list and detail, and the workflow's commands on one report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from permitclock.services.report_workflow import Command, Committed
+from permitclock.workflow import extensions, reports
+
+from .dependencies import ApiDependencies
+from .identity import caller
+from .models import (
+    CertificationBody,
+    CompletionResult,
+    DemonstrationsBody,
+    QispSelection,
+    RegionalBoardExtensionBody,
+    ReportChanged,
+    ReportDetail,
+    ReportList,
+    UpdateBody,
+)
+
+logger = Logger(child=True)
+REPORT = "/facilities/<wdid>/reports/<report_id>"
+
+
+def changed(wdid: str, committed: Committed) -> ReportChanged:
+    """The answer to a command, logged (ids, action and statuses: never names or addresses)."""
+    change = committed.change
+    if not committed.published:
+        logger.warning("notices left in the outbox for the relay", notices=len(change.notices))
+    logger.info(
+        "report changed",
+        wdid=wdid,
+        report_id=change.report.report_id,
+        action=change.history.action,
+        to_status=change.history.to_status,
+        version=change.report.version,
+    )
+    return ReportChanged(report=change.report, history=change.history, submission=change.submission)
+
+
+def router(dependencies: Callable[[], ApiDependencies]) -> Router:
+    routes = Router()
+
+    def run(wdid: str, report_id: str, command: Command) -> ReportChanged:
+        return changed(wdid, dependencies().workflow.run(caller(routes), wdid, report_id, command))
+
+    @routes.get("/facilities/<wdid>/reports")
+    def list_reports(wdid: str) -> ReportList:
+        return ReportList(reports=dependencies().workflow.reports(caller(routes), wdid))
+
+    @routes.get(REPORT)
+    def get_report(wdid: str, report_id: str) -> ReportDetail:
+        bundle = dependencies().workflow.report(caller(routes), wdid, report_id)
+        return ReportDetail(report=bundle.report, history=list(bundle.history), attachments=list(bundle.attachments))
+
+    @routes.post(f"{REPORT}/completion-check")
+    def post_completion_check(wdid: str, report_id: str) -> CompletionResult:
+        problems = dependencies().workflow.completion(caller(routes), wdid, report_id)
+        return CompletionResult(complete=not problems, problems=list(problems))
+
+    @routes.put(f"{REPORT}/demonstrations")
+    def put_demonstrations(wdid: str, report_id: str, body: DemonstrationsBody) -> ReportChanged:
+        return run(wdid, report_id, lambda r, m, _, clock: reports.set_demonstrations(r, m, body.demonstrations, clock))
+
+    @routes.put(f"{REPORT}/qisp")
+    def put_qisp(wdid: str, report_id: str, body: QispSelection) -> ReportChanged:
+        workflow = dependencies().workflow
+        return changed(wdid, workflow.select_qisp(caller(routes), wdid, report_id, body.certificate_number))
+
+    @routes.post(f"{REPORT}/send-to-certifier")
+    def post_send_to_certifier(wdid: str, report_id: str) -> ReportChanged:
+        return run(wdid, report_id, reports.send_to_certifier)
+
+    @routes.post(f"{REPORT}/certify")
+    def post_certify(wdid: str, report_id: str, body: CertificationBody) -> ReportChanged:
+        return run(
+            wdid,
+            report_id,
+            lambda r, m, a, clock: reports.certify(
+                r, m, a, certification_accepted=body.certification_accepted, certifier_title=body.certifier_title,
+                clock=clock,
+            ),
+        )  # fmt: skip
+
+    @routes.post(f"{REPORT}/updates")
+    def post_update(wdid: str, report_id: str, body: UpdateBody) -> ReportChanged:
+        return run(
+            wdid,
+            report_id,
+            lambda r, m, a, clock: reports.prepare_update(
+                r, m, a, reason=body.reason, attachment_id=body.attachment_id, clock=clock
+            ),
+        )
+
+    @routes.post(f"{REPORT}/updates/<update_id>/certify")
+    def post_certify_update(wdid: str, report_id: str, update_id: str, body: CertificationBody) -> ReportChanged:
+        return run(
+            wdid,
+            report_id,
+            lambda r, m, _, clock: reports.certify_update(
+                r, m, update_id, certification_accepted=body.certification_accepted,
+                certifier_title=body.certifier_title, clock=clock,
+            ),
+        )  # fmt: skip
+
+    @routes.post(f"{REPORT}/extension")
+    def post_extension(wdid: str, report_id: str) -> ReportChanged:
+        return run(wdid, report_id, lambda r, m, _, clock: extensions.request_extension(r, m, clock))
+
+    @routes.post(f"{REPORT}/regional-board-extension")
+    def post_regional_board_extension(wdid: str, report_id: str, body: RegionalBoardExtensionBody) -> ReportChanged:
+        return run(
+            wdid,
+            report_id,
+            lambda r, m, a, clock: extensions.record_regional_board_extension(
+                r, m, a, approval_letter_attachment_id=body.approval_letter_attachment_id, new_due=body.new_due,
+                clock=clock,
+            ),
+        )  # fmt: skip
+
+    return routes

@@ -1,0 +1,187 @@
+"""The report workflow behind the HTTP API: every read scoped to the caller's facilities, every command as one
+use case: load the report, decide (`permitclock.workflow`), commit (one transaction, its notices in the
+outbox), publish the notices.
+
+The caller is who the identity provider says (`Caller`, from the JWT); their membership of the facility is
+looked up per request, and another facility's ids give `NotFound`, never `NotAllowed`, so existence never
+leaks. Requests and decisions are in docs/workflow.md; the store's request plan in docs/data-model.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from permitclock.clock import Clock
+from permitclock.domain.members import Member
+from permitclock.domain.notices import NoticeRequest
+from permitclock.domain.obligations import Obligation
+from permitclock.domain.reports import QispRecord, Report, ReportAttachment, ReportBundle
+from permitclock.errors import BadInput, NotFound
+from permitclock.services.ports import NoticePublisher
+from permitclock.workflow import reports
+from permitclock.workflow.completion import CompletionProblem, completion_check
+from permitclock.workflow.members import assign_member
+from permitclock.workflow.qisp import QispQuery
+from permitclock.workflow.reports import ReportChange
+from permitclock.workflow.roles import Action, require
+
+Command = Callable[[Report, Member, tuple[ReportAttachment, ...], Clock], ReportChange]
+"""A workflow decision on one loaded report by one member at the clock's time (`workflow.reports`,
+`workflow.extensions`)."""
+
+
+class ReportStore(Protocol):
+    """Facility-scoped persistence of members, reports and obligations, and the QISP registry
+    (`adapters.reports.DynamoDbReportStore`). Each list or detail call is one request on the facility's
+    partition `FAC#{wdid}`; each commit one `TransactWriteItems`."""
+
+    def memberships(self, user_id: str) -> list[Member]:
+        """A user's roles in every facility, by WDID."""
+        ...
+
+    def get_member(self, wdid: str, user_id: str) -> Member | None: ...
+
+    def list_members(self, wdid: str) -> list[Member]: ...
+
+    def put_member(self, member: Member) -> None: ...
+
+    def list_reports(self, wdid: str) -> list[Report]:
+        """The facility's reports by id (an index of report items only: no history or attachment read)."""
+        ...
+
+    def get_report(self, wdid: str, report_id: str) -> ReportBundle | None:
+        """The report, its history (oldest first) and its attachments in one read; None without the report."""
+        ...
+
+    def list_obligations(self, wdid: str) -> list[Obligation]: ...
+
+    def commit(self, change: ReportChange) -> None:
+        """The report if still at `change.expected_version`, its history item (write once), each affected
+        obligation (a moved due date bumps its calendar SEQUENCE) and each notice as an outbox item, in one
+        transaction; any failed condition is `Conflict(code="concurrent_update")`."""
+        ...
+
+    def notices_published(self, notices: Sequence[NoticeRequest]) -> None:
+        """Clear the outbox items of notices that reached the notices queue."""
+        ...
+
+    def get_qisp(self, certificate_number: str) -> QispRecord | None: ...
+
+    def search_qisps(self, query: QispQuery) -> list[QispRecord]:
+        """One request chosen by the most selective criterion; the other criteria filter its hits."""
+        ...
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who the request is from: the identity provider's subject, and the name it gives (shown in history)."""
+
+    user_id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A committed change, and whether its notices reached the queue (else the relay sends them)."""
+
+    change: ReportChange
+    published: bool
+
+
+class ReportWorkflow:
+    """The use cases behind the report, member and QISP routes."""
+
+    def __init__(self, store: ReportStore, publisher: NoticePublisher, clock: Clock) -> None:
+        self._store = store
+        self._publisher = publisher
+        self.clock = clock
+
+    # ------------------------------------------------------------------ who
+    def facilities(self, caller: Caller) -> list[Member]:
+        return self._store.memberships(caller.user_id)
+
+    def member(self, caller: Caller, wdid: str, action: Action | None = None) -> Member:
+        """The caller's membership of `wdid`, named as the identity provider names them (`NotFound` if none),
+        allowed `action` (`NotAllowed` otherwise)."""
+        member = self._store.get_member(wdid, caller.user_id)
+        if member is None:
+            raise NotFound(f"facility {wdid} not found")
+        if caller.name:
+            member = member.model_copy(update={"name": caller.name})
+        if action is not None:
+            require(member, action)
+        return member
+
+    def assign(self, caller: Caller, assigned: Member) -> Member:
+        """Give `assigned` their role at the facility (the LRP decides; the facility keeps an LRP)."""
+        actor = self.member(caller, assigned.wdid)
+        member = assign_member(actor, self._store.list_members(assigned.wdid), assigned)
+        self._store.put_member(member)
+        return member
+
+    # ------------------------------------------------------------------ reads
+    def reports(self, caller: Caller, wdid: str) -> list[Report]:
+        self.member(caller, wdid, Action.VIEW)
+        return self._store.list_reports(wdid)
+
+    def obligations(self, caller: Caller, wdid: str) -> list[Obligation]:
+        self.member(caller, wdid, Action.VIEW)
+        return self._store.list_obligations(wdid)
+
+    def report(self, caller: Caller, wdid: str, report_id: str) -> ReportBundle:
+        self.member(caller, wdid, Action.VIEW)
+        return self._load(wdid, report_id)
+
+    def completion(self, caller: Caller, wdid: str, report_id: str) -> tuple[CompletionProblem, ...]:
+        self.member(caller, wdid, Action.COMPLETION_CHECK)
+        bundle = self._load(wdid, report_id)
+        return completion_check(bundle.report, bundle.attachments)
+
+    def search_qisps(self, query: QispQuery) -> list[QispRecord]:
+        query.criteria()  # BadInput without any criterion
+        return self._store.search_qisps(query)
+
+    # ------------------------------------------------------------------ commands
+    def run(self, caller: Caller, wdid: str, report_id: str, command: Command) -> Committed:
+        """Load, decide, commit, publish. The notices are in the outbox from the commit on: a failed publish
+        is not the caller's error (the change is made), the relay sends them (`services.notice_relay`)."""
+        member = self.member(caller, wdid)
+        bundle = self._load(wdid, report_id)
+        change = command(bundle.report, member, bundle.attachments, self.clock)
+        self._store.commit(change)
+        return Committed(change, self._publish(change.notices))
+
+    def select_qisp(self, caller: Caller, wdid: str, report_id: str, certificate_number: str) -> Committed:
+        """Set the report's QISP to a registry entry, found by certificate number."""
+
+        def command(report: Report, member: Member, _: tuple[ReportAttachment, ...], clock: Clock) -> ReportChange:
+            require(member, Action.SET_QISP)
+            record = self._store.get_qisp(certificate_number)
+            if record is None:
+                raise BadInput(
+                    f"certificate {certificate_number} is not in the QISP registry",
+                    code="qisp_not_in_registry",
+                    field="certificate_number",
+                )
+            return reports.set_qisp(report, member, record, clock)
+
+        return self.run(caller, wdid, report_id, command)
+
+    def _load(self, wdid: str, report_id: str) -> ReportBundle:
+        bundle = self._store.get_report(wdid, report_id)
+        if bundle is None:
+            raise NotFound(f"report {report_id} not found")
+        return bundle
+
+    def _publish(self, notices: Sequence[NoticeRequest]) -> bool:
+        if not notices:
+            return True
+        try:
+            for notice in notices:
+                self._publisher.publish(notice)
+        except Exception:  # any failure: the outbox item is the durable copy
+            return False
+        self._store.notices_published(notices)
+        return True
