@@ -1,4 +1,4 @@
-"""The DynamoDB `ReportStore` (permitclock.api.store): members, ERA reports, their history and attachments,
+"""The DynamoDB `ReportStore` (`services.report_workflow`): members, ERA reports, their history and attachments,
 obligations and the QISP registry on the state table. Request plan in docs/data-model.md and docs/workflow.md.
 
 Report items carry a sparse GSI1 entry `REPORTS#{wdid}` / `{report id}`: listing a facility's reports is one
