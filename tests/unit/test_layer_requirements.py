@@ -92,7 +92,7 @@ def test_the_development_environment_runs_the_locked_runtime_dependencies() -> N
     )
 
 
-@pytest.mark.parametrize("tool", ["uv"])
+@pytest.mark.parametrize("tool", ["uv", "sam"])
 def test_each_tool_lock_pins_what_its_input_names(tool: str) -> None:
     wanted = pins((ROOT / f"tools/{tool}.in").read_text())
     locked = pins((ROOT / f"tools/{tool}.txt").read_text())
