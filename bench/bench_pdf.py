@@ -1,13 +1,16 @@
-"""Attachment validator benchmark: throughput, child peak memory, fork vs spawn cost, and `qpdf --check`.
+"""Attachment validator benchmark: throughput, child peak memory, fork vs spawn cost, `qpdf --check`, and the
+end-to-end `permitclock check-pdf` time per file (process start included), quiet and with busy loops.
 
-Run: `.venv/bin/python bench/bench_pdf.py [--corpus DIR] [--repeat N]`. Prints a table, then one JSON line
-with every figure (the last line, for `make bench`). Nothing here is asserted; see bench/README.md.
+Run: `.venv/bin/python bench/bench_pdf.py [--corpus DIR] [--repeat N] [--busy N] [--no-cli]`. Prints a table,
+then one JSON line with every figure (the last line, for `make bench`). Nothing here is asserted; see
+bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -18,6 +21,9 @@ from pathlib import Path
 
 from permitclock.attachments import check_pdf_bytes, validate_attachment
 from permitclock.domain.attachments import AttachmentFileType
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.security.hostile_files import hostile_cases
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared/data/pdfs"  # ../shared beside the checkout
 BUDGET_S = 10.0
@@ -96,6 +102,51 @@ def per_call_overhead(start_method: str, calls: int) -> float:
     return (time.perf_counter() - start) / calls
 
 
+def cli_runs(files: list[tuple[Path, str]]) -> list[tuple[float, str]]:
+    """(seconds, verdict codes) of one `permitclock check-pdf --file-type TYPE FILE` process per file."""
+    script = Path(sys.executable).with_name("permitclock")
+    runs = []
+    for path, file_type in files:
+        start = time.perf_counter()
+        done = subprocess.run(
+            [script, "check-pdf", "--file-type", file_type, str(path)], capture_output=True, text=True, check=False
+        )
+        took = time.perf_counter() - start
+        line = json.loads(done.stdout) if done.stdout.strip() else {"errors": [{"code": f"exit {done.returncode}"}]}
+        runs.append((took, ",".join(e["code"] for e in line["errors"]) or "ok"))
+    return runs
+
+
+def busy_loops(count: int) -> list[subprocess.Popen[bytes]]:
+    """`count` processes spinning on a core each: the "other work running" of the 10 s promise."""
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+
+
+def cli_figures(files: list[tuple[Path, str]], busy: int, figures: dict[str, float | int | str | None]) -> None:
+    quiet = cli_runs(files)
+    loops = busy_loops(busy)
+    try:
+        time.sleep(1.0)
+        load_before = os.getloadavg()[0]
+        loaded = cli_runs(files)
+        load_after = os.getloadavg()[0]
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+    figures["cli_files"] = len(files)
+    for name, runs in (("quiet", quiet), ("loaded", loaded)):
+        times = sorted(t for t, _ in runs)
+        figures[f"cli_{name}_p50_s"] = round(times[len(times) // 2], 2)
+        figures[f"cli_{name}_p100_s"] = round(times[-1], 2)
+        figures[f"cli_{name}_over_10s"] = sum(t >= 10.0 for t in times)
+        slowest = max(range(len(runs)), key=lambda i: runs[i][0])
+        figures[f"cli_{name}_slowest_file"] = files[slowest][0].name
+    figures["cli_busy_loops"] = busy
+    figures["cli_load_during"] = f"{load_before:.1f} -> {load_after:.1f}"
+    figures["cli_verdicts_changed_under_load"] = sum(q[1] != lo[1] for q, lo in zip(quiet, loaded, strict=True))
+
+
 def child_peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # KiB on Linux
 
@@ -104,6 +155,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--repeat", type=int, default=3, help="runs per file, best kept (default: 3)")
+    parser.add_argument("--busy", type=int, default=2, help="busy loops during the loaded CLI run (default: 2)")
+    parser.add_argument("--no-cli", action="store_true", help="skip the end-to-end CLI runs")
     args = parser.parse_args()
     figures: dict[str, float | int | str | None] = {"repeat": args.repeat}
 
@@ -128,6 +181,18 @@ def main() -> int:
             figures[f"{name}_slowest_file_s"] = round(max(validator[name]), 3)
         for method in ("fork", "spawn"):
             figures[f"overhead_{method}_ms"] = round(per_call_overhead(method, 10) * 1000, 1)
+
+        if not args.no_cli:
+            hostile_dir = Path(tmp) / "hostile"
+            hostile_dir.mkdir()
+            cli_files = [
+                (path, AttachmentFileType.LEVEL_2_ERA_TECHNICAL_REPORT.value) for path in sets.get("corpus", [])
+            ]
+            for case in hostile_cases():
+                path = hostile_dir / f"{case.name}.bin"
+                path.write_bytes(case.data)
+                cli_files.append((path, case.file_type.value))
+            cli_figures(cli_files, args.busy, figures)
 
         qpdf = shutil.which("qpdf")
         figures["qpdf"] = qpdf

@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, seed, settings
 
 from tests.fuzz.properties import PROPERTIES, Property
 
-WEIGHTS = {"pdf_check": 4.0, "validate_attachment": 2.0, "api": 1.5}
+WEIGHTS = {"pdf_check": 4.0, "validate_attachment": 2.0, "injected_active_content": 3.0, "api": 1.5}
 OUT = Path("out")
 
 

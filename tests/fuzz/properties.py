@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 import io
 import json
+import re
 import time
 import unicodedata
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -159,6 +161,67 @@ def check_sniff(data: bytes) -> None:
     """Content sniffing never raises on any bytes and is PDF exactly when `%PDF-` starts in the first 1024."""
     fmt = detect_format(data)
     assert (fmt == "pdf") == (b"%PDF-" in data[: 1024 + 4])
+
+
+# ---------------------------------------------------------------------------------------------- oracle
+ACCEPTED_CORPUS = ("normal/", "scanned/", "active/libreoffice-form", "active/libre-office-link", "active/annotated")
+"""Corpus files the validator accepts: the bases active content is injected into."""
+INJECTED_NAMES = ["JavaScript", "JS", "Launch", "SubmitForm", "ImportData", "OnInstantiate", "AA", "EmbeddedFile",
+                  "EmbeddedFiles", "RichMedia", "XFA", "GoToE"]  # fmt: skip
+
+
+@functools.cache
+def accepted_pdfs() -> tuple[tuple[str, bytes], ...]:
+    return tuple((name, data) for name, data in pdf_corpus() if name.startswith(ACCEPTED_CORPUS))
+
+
+@st.composite
+def spelled(draw: st.DrawFn, name: str) -> bytes:
+    """`/name` with some of its characters hex-escaped (`/J#53`)."""
+    chars = [f"#{ord(c):02{draw(st.sampled_from('xX'))}}" if draw(st.booleans()) else c for c in name]
+    return ("/" + "".join(chars)).encode()
+
+
+@st.composite
+def injected_pdf(draw: st.DrawFn) -> tuple[str, bytes]:
+    """An accepted corpus file with active content put in: a new object, an incremental update, an object
+    stream, hex-escaped names, broken tokens next to the action, or a key added to an existing dictionary."""
+    base, data = draw(st.sampled_from(accepted_pdfs()))
+    name = draw(st.sampled_from(INJECTED_NAMES))
+    key = draw(spelled(name))
+    action = b"<< /S " + draw(spelled("JavaScript")) + b" " + key + b" (app.alert\\(1\\)) >>"
+    broken = draw(st.sampled_from([b"", b")", b"<4G>", b"(", b">", b"#", b"<< " * 3, b"]"]))
+    body = draw(st.sampled_from([action, b"<< " + broken + action[3:], action[:-2] + broken + b">>"]))
+    number = draw(st.integers(1, 99_999))
+    obj = b"%d %d obj\n%s\nendobj\n" % (number, draw(st.sampled_from([0, 0, 1, 65535])), body)
+    how = draw(st.sampled_from(["new-object", "incremental", "object-stream", "existing-dict"]))
+    if how == "new-object":
+        boundaries = [m.end() for m in re.finditer(rb"endobj\s*", data)] or [len(data)]
+        at = draw(st.sampled_from(boundaries))
+        out = data[:at] + obj + data[at:]
+    elif how == "incremental":
+        out = data + b"\n" + obj + b"xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size %d /Prev %d >>\n" % (
+            number + 1, max(data.rfind(b"xref"), 0)) + b"startxref\n%d\n%%%%EOF\n" % len(data)  # fmt: skip
+    elif how == "object-stream":
+        inner = b"%d 0 " % number + body
+        packed = zlib.compress(inner)
+        header = b"<< /Type /ObjStm /N 1 /First %d /Length %d /Filter /FlateDecode >>" % (
+            len(b"%d 0 " % number), len(packed))  # fmt: skip
+        out = data + b"\n%d 0 obj\n%s\nstream\n%s\nendstream\nendobj\n" % (number + 1, header, packed)
+    else:
+        opens = [m.end() for m in re.finditer(rb"\d+ \d+ obj\s*<<", data)] or [len(data)]
+        at = draw(st.sampled_from(opens))
+        out = data[:at] + b" " + key + b" " + body + b" " + data[at:]
+    return f"{base} {how} {name}", out
+
+
+def check_injected_rejected(case: tuple[str, bytes]) -> None:
+    """The oracle: active content put into an accepted file is always rejected as `active_content`."""
+    _, data = case
+    verdict = validate_attachment(data, AttachmentFileType.LEVEL_2_ERA_TECHNICAL_REPORT, LIMITS)
+    codes = [f.code.value for f in verdict.errors]
+    assert not verdict.ok, "active content accepted"
+    assert "active_content" in codes or codes == ["resource_limit"], codes
 
 
 # ---------------------------------------------------------------------------------------------- SMARTS
@@ -469,6 +532,7 @@ PROPERTIES: dict[str, Property] = {
             ci_examples=25,
             needs=PDF_DIR,
         ),
+        Property("injected_active_content", injected_pdf(), check_injected_rejected, ci_examples=30, needs=PDF_DIR),
         Property("sniff", RAW_BYTES, check_sniff, ci_examples=300),
         Property("smarts", smarts_file(), check_smarts, ci_examples=120),
         Property("program_json", program_payload(), check_program, ci_examples=150),

@@ -21,6 +21,9 @@ stream length, XMP size, no external `jbig2dec`) and these steps:
    scan of every object in the bytes (`rawscan`), which no xref trick, generation number or broken token can
    steer. A go-to `/OpenAction`, links and plain forms are fine. SubmitForm counts: it sends form data to a
    web address.
+5. **A second reader** (`crosscheck`): a file still accepted is opened with qpdf (pikepdf) too, and
+   rejected when qpdf finds active content, cannot open it, or counts other pages or other catalog
+   actions than pypdf.
 
 Every exception is caught (the maintainers leave that to the caller: `TypeError`, `AttributeError` and
 `UnicodeDecodeError` escape pypdf besides its own errors); findings name the exception class at most, never
@@ -38,9 +41,9 @@ from typing import NamedTuple, TypeVar, cast
 from pypdf import Configuration, PdfReader, apply_configuration
 from pypdf._encryption import AlgV4, AlgV5
 from pypdf.errors import FileNotDecryptedError, LimitReachedError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, PdfObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, NullObject, PdfObject
 
-from permitclock.attachments import rawscan
+from permitclock.attachments import crosscheck, rawscan
 from permitclock.attachments.active import ACTIVE_NAMES, describe
 from permitclock.attachments.sandbox import Isolated, Stopped
 from permitclock.domain.attachments import Finding, FindingCode, ValidationLimits
@@ -114,6 +117,11 @@ def inspect_pdf(job: tuple[bytes, ValidationLimits]) -> PdfCheck:
             found = parsed.active | {ACTIVE_NAMES[name] for name in rawscan.scan(data, limits, parsed.decrypt)}
         except Exception as exc:  # a file the parse already refused keeps that reason alone
             return check if check.errors else check._replace(errors=[_exception_finding(exc)])
+    if not found and not check.errors and check.pages:
+        qpdf_found, disagreement = crosscheck.cross_check(data, limits, check.pages, parsed.catalog)
+        found |= qpdf_found
+        if disagreement is not None:
+            check = check._replace(errors=[disagreement])
     if not found:
         return check
     active = Finding(
@@ -124,11 +132,12 @@ def inspect_pdf(job: tuple[bytes, ValidationLimits]) -> PdfCheck:
 
 
 class _Parsed(NamedTuple):
-    """pypdf's reading: its verdict without active content, the active content it found, and, for an
-    encrypted file that opened, how to decrypt a stream."""
+    """pypdf's reading: its verdict without active content, the active content it found, the catalog's
+    `crosscheck.ACTION_ENTRIES` it holds and, for an encrypted file that opened, how to decrypt a stream."""
 
     check: PdfCheck
     active: set[str]
+    catalog: frozenset[str] = frozenset()
     decrypt: rawscan.Decrypt | None = None
 
 
@@ -185,17 +194,25 @@ def _inspect(data: bytes, limits: ValidationLimits, *, strict: bool) -> _Parsed:
     pages = len(reader.pages)
     if pages == 0:
         no_pages = Finding(code=FindingCode.MALFORMED, message="The PDF has no pages.")
-        return _Parsed(PdfCheck(0, [no_pages], warnings_found), set(), decrypt)
+        return _Parsed(PdfCheck(0, [no_pages], warnings_found), set(), decrypt=decrypt)
     if pages > limits.max_pages:
         too_many = Finding(
             code=FindingCode.TOO_MANY_PAGES,
             message=f"The PDF has {pages} pages; at most {limits.max_pages} are accepted. Split it into parts.",
         )
-        return _Parsed(PdfCheck(pages, [too_many], warnings_found), set(), decrypt)
+        return _Parsed(PdfCheck(pages, [too_many], warnings_found), set(), decrypt=decrypt)
     active = _active_content(reader, limits.max_walked_objects)
     if not _has_text(reader, min(pages, limits.text_probe_pages)):
         warnings_found.append(NO_TEXT_LAYER)
-    return _Parsed(PdfCheck(pages, [], warnings_found), active, decrypt)
+    return _Parsed(PdfCheck(pages, [], warnings_found), active, _catalog_entries(reader), decrypt)
+
+
+def _catalog_entries(reader: PdfReader) -> frozenset[str]:
+    """The catalog's `crosscheck.ACTION_ENTRIES` whose value is not null (as qpdf counts them)."""
+    root = reader.trailer.raw_get("/Root").get_object()
+    if not isinstance(root, DictionaryObject):
+        return frozenset()
+    return frozenset(key for key in crosscheck.ACTION_ENTRIES if key in root and not isinstance(root[key], NullObject))
 
 
 def _stream_decrypter(reader: PdfReader) -> rawscan.Decrypt:
