@@ -23,6 +23,7 @@ REPORT = AttachmentFileType.LEVEL_2_ERA_TECHNICAL_REPORT
 SUPPORTING = AttachmentFileType.SUPPORTING_DOCUMENTATION
 
 JS_ACTION = b"<< /Type /Action /S /JavaScript /JS (app.alert\\(1\\)) >>"
+URI_ACTION = b"<< /Type /Action /S /URI /URI (https://example.org/) >>"
 TEXT = b"BT /F1 12 Tf 72 720 Td (Level 2 ERA Technical Report) Tj ET"
 PAGE = (
     b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >>%s >>"
@@ -86,8 +87,9 @@ def report(catalog_extra: bytes = b"", page_extra: bytes = b"", more: list[tuple
     return objects_pdf(objects, **options)  # type: ignore[arg-type]
 
 
-def incremental_update(base: bytes, objects: list[tuple[int, bytes]]) -> bytes:
-    """`base` plus an incremental update that rewrites `objects` (number, body), with its own xref and /Prev."""
+def incremental_update(base: bytes, objects: list[tuple[int, bytes]], freed: tuple[int, ...] = ()) -> bytes:
+    """`base` plus an incremental update that rewrites `objects` (number, body) and deletes the `freed`
+    numbers, with its own xref and /Prev."""
     prev = int(base.rsplit(b"startxref", 1)[1].split()[0])
     out = bytearray(base)
     offsets = {}
@@ -96,9 +98,10 @@ def incremental_update(base: bytes, objects: list[tuple[int, bytes]]) -> bytes:
         out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
     start = len(out)
     out += b"xref\n"
-    for number in sorted(offsets):
-        out += b"%d 1\n%010d 00000 n \n" % (number, offsets[number])
-    size = max(6, *offsets) + 1
+    for number in sorted([*offsets, *freed]):
+        entry = b"0000000000 00001 f" if number in freed else b"%010d 00000 n" % offsets[number]
+        out += b"%d 1\n%s \n" % (number, entry)
+    size = max(6, *offsets, *freed) + 1
     out += b"trailer\n<< /Size %d /Root 1 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (size, prev, start)
     return bytes(out)
 
@@ -245,6 +248,29 @@ def _pdf_cases() -> list[Case]:
             REPORT,
             ("active_content",),
         ),
+        # The two readers see different catalog actions (a web address opened on opening, not active
+        # content by itself): pypdf keeps the first of two /OpenAction keys, qpdf the last; pypdf still reads
+        # an object the last update deleted; pypdf finds the generation-3 object a generation-0 reference
+        # names, qpdf finds nothing.
+        Case(
+            "duplicated-open-action-key",
+            report(b" /OpenAction [3 0 R /Fit] /OpenAction 6 0 R", more=[(6, 0, URI_ACTION)]),
+            REPORT,
+            ("malformed",),
+        ),
+        Case(
+            "update-deletes-the-open-action",
+            incremental_update(report(open_action, more=[(6, 0, URI_ACTION)]), [], freed=(6,)),
+            REPORT,
+            ("malformed",),
+        ),
+        Case(
+            "wrong-generation-web-address-action",
+            report(open_action, more=[(6, 3, URI_ACTION)], xref={6: 5}),
+            REPORT,
+            ("malformed",),
+        ),
+        Case("web-address-open-action", report(open_action, more=[(6, 0, URI_ACTION)]), REPORT, ()),
         # Benign look-alikes: the scan must not turn these away.
         Case(
             "uri-link-with-js-in-its-address",

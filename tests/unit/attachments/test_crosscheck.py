@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from permitclock.attachments.crosscheck import cross_check
+from permitclock.attachments.crosscheck import catalog_actions, cross_check
 from permitclock.attachments.sandbox import Isolated
 from permitclock.domain.attachments import Finding, ValidationLimits
 
 from tests.security.hostile_files import pikepdf_report
 
-ACTION = frozenset({"/OpenAction"})
+ACTION = frozenset({"/OpenAction /JavaScript"})
 
 
 def judged(job: tuple[bytes, int, frozenset[str]]) -> tuple[set[str], Finding | None]:
@@ -32,6 +32,20 @@ def test_disagreement_on_pages_or_catalog_actions_is_malformed() -> None:
     clean = pikepdf_report(javascript=False)
     assert run(clean, 2, frozenset()) == (set(), "malformed")
     assert run(clean, 1, ACTION) == (set(), "malformed")  # pypdf saw an open action qpdf does not
+    # the same entry, another action: pypdf read a go-to where qpdf reads JavaScript
+    assert run(pikepdf_report(javascript=True), 1, frozenset({"/OpenAction destination"}))[1] == "malformed"
+
+
+def test_catalog_actions_name_the_open_action_type_and_the_name_trees() -> None:
+    entries = {
+        "/Type": "/Catalog",
+        "/OpenAction": {"/S": "/URI", "/URI": "https://example.org/"},
+        "/Names": {"/Dests": {}, "/EmbeddedFiles": {}},
+        "/AcroForm": {"/Fields": []},
+        "/Outlines": {},
+    }
+    assert catalog_actions(entries) == {"/OpenAction /URI", "/Names /Dests /EmbeddedFiles", "/AcroForm"}
+    assert catalog_actions({"/OpenAction": None}) == {"/OpenAction destination"}  # an array: a destination
 
 
 def test_a_file_qpdf_cannot_open_is_malformed() -> None:

@@ -1,17 +1,19 @@
 """A second, independent reading of a PDF pypdf accepted: qpdf's (through pikepdf), compared with pypdf's.
 
 pypdf (Python) and qpdf (C++) were written apart, so a file built to make one of them see something else than
-the other shows up as a disagreement. In the sandbox child, with qpdf's limits set for that process only
-(nesting, parser errors, decode memory; no stream is decoded here), qpdf opens the file as viewers do
+the other shows up as a disagreement. In the sandbox child, with qpdf's decode-memory limits set for that
+process only (its nesting and parser-error limits stay at qpdf's defaults), qpdf opens the file as viewers do
 (repairing what it can), counts the pages and walks every dictionary and array reachable from the catalog
 for the names of `active.ACTIVE_NAMES`. `cross_check` then rejects the file when:
 
 * qpdf finds active content (`active_content`, named beside pypdf's and the raw scan's findings);
-* qpdf cannot open it, counts a different number of pages, or disagrees with pypdf about which of the
-  catalog's action entries (`ACTION_ENTRIES`: the open action, automatic actions, the form, the name trees,
-  a portfolio) exist (`malformed`: what a reviewer's viewer does is not what was checked). The other catalog
-  entries (outline, page labels, metadata) are not compared: they run nothing, and readers legitimately
-  differ on them (hostile/qpdf-append-xref-loop.pdf: pypdf still reads the outline its last update deleted).
+* qpdf cannot open it, counts a different number of pages, or disagrees with pypdf about the catalog's
+  action entries (`catalog_actions`: which of the open action, automatic actions, form, name trees and
+  portfolio exist, the open action's type, the name trees held): `malformed`, since what a reviewer's viewer
+  does is then not what was checked (a duplicated `/OpenAction` key: pypdf keeps the first, a go-to; qpdf
+  the last, a web address). The other catalog entries (outline, page labels, metadata) are not compared:
+  they run nothing, and readers legitimately differ on them (hostile/qpdf-append-xref-loop.pdf: pypdf still
+  reads the outline its last update deleted).
 * its walk passes `max_walked_objects` (`resource_limit`).
 
 Only a file that would otherwise be accepted is cross-checked: qpdf can add reasons to reject, never remove one.
@@ -19,8 +21,9 @@ Only a file that would otherwise be accepted is cross-checked: qpdf can add reas
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from io import BytesIO
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pikepdf
 
@@ -28,14 +31,11 @@ from permitclock.attachments.active import ACTIVE_NAMES
 from permitclock.domain.attachments import Finding, FindingCode, ValidationLimits
 
 ACTION_ENTRIES = frozenset({"/OpenAction", "/AA", "/AcroForm", "/Names", "/Collection"})
-"""Catalog entries whose presence both readers must agree on."""
-
-QPDF_NESTING = 100
-"""Deepest nesting of arrays and dictionaries qpdf parses (pypdf's object walk is iterative, so unbounded)."""
+"""Catalog entries both readers must agree on."""
 
 
 class QpdfView(NamedTuple):
-    """What qpdf read: page count, the catalog's `ACTION_ENTRIES` present, active-content descriptions."""
+    """What qpdf read: page count, `catalog_actions` of its catalog, active-content descriptions."""
 
     pages: int
     catalog: frozenset[str]
@@ -57,7 +57,7 @@ def cross_check(
     data: bytes, limits: ValidationLimits, pages: int, catalog: frozenset[str]
 ) -> tuple[set[str], Finding | None]:
     """qpdf's active-content descriptions for `data`, and the finding that rejects it (None when qpdf agrees
-    with pypdf's `pages` and `catalog`, the `ACTION_ENTRIES` pypdf found). Never raises."""
+    with pypdf's `pages` and `catalog`, the `catalog_actions` of pypdf's catalog). Never raises."""
     try:
         view = qpdf_view(data, limits)
     except (_WalkLimit, MemoryError):
@@ -75,7 +75,6 @@ def qpdf_view(data: bytes, limits: ValidationLimits) -> QpdfView:
     """qpdf's reading of `data`; raises whatever pikepdf raises for a file it cannot open."""
     decode = limits.decode_max_output_bytes
     pikepdf.settings.set_qpdf_limits(
-        parser_max_nesting=QPDF_NESTING,
         flate_max_memory=decode,
         run_length_max_memory=decode,
         png_max_memory=decode,
@@ -86,8 +85,29 @@ def qpdf_view(data: bytes, limits: ValidationLimits) -> QpdfView:
         root = pdf.trailer.get("/Root")
         if not isinstance(root, pikepdf.Dictionary):
             raise pikepdf.PdfError("no catalog")
-        catalog = frozenset(str(key) for key in root.keys()) & ACTION_ENTRIES  # noqa: SIM118
+        values = {str(key): root.get(key) for key in root.keys()}  # noqa: SIM118  # a null reads as None
+        catalog = catalog_actions(
+            {key: value if isinstance(value, pikepdf.Dictionary) else None for key, value in values.items()
+             if value is not None}
+        )  # fmt: skip
         return QpdfView(len(pdf.pages), catalog, _active(root, limits.max_walked_objects))
+
+
+def catalog_actions(entries: Mapping[str, Any]) -> frozenset[str]:
+    """The catalog's action entries, from its non-null `entries` (name -> the value if it is a dictionary,
+    as pypdf or pikepdf resolves it, else None): each of `ACTION_ENTRIES` present, the open action with its
+    type (`/OpenAction /URI`, or a destination), the name trees with the names they hold
+    (`/Names /Dests /JavaScript`)."""
+    described = set()
+    for key in ACTION_ENTRIES & entries.keys():
+        value = entries[key]
+        if key == "/OpenAction":
+            described.add(f"{key} {value['/S'] if value is not None and '/S' in value else 'destination'}")
+        elif key == "/Names" and value is not None:
+            described.add(" ".join([key, *sorted(str(name) for name in value.keys())]))  # noqa: SIM118
+        else:
+            described.add(key)
+    return frozenset(described)
 
 
 def _disagreement(view: QpdfView, pages: int, catalog: frozenset[str]) -> Finding | None:
@@ -97,7 +117,7 @@ def _disagreement(view: QpdfView, pages: int, catalog: frozenset[str]) -> Findin
     if view.pages != pages:
         what = f"how many pages it has ({pages} or {view.pages})"
     else:
-        what = "which actions its catalog holds (" + ", ".join(sorted(view.catalog ^ catalog)) + ")"
+        what = "the actions of its catalog (" + "; ".join(sorted(view.catalog ^ catalog)) + ")"
     return Finding(
         code=FindingCode.MALFORMED,
         message=f"Two PDF readers disagree about {what}, so what a reviewer sees may not be what was checked. "

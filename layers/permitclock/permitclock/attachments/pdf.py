@@ -133,7 +133,7 @@ def inspect_pdf(job: tuple[bytes, ValidationLimits]) -> PdfCheck:
 
 class _Parsed(NamedTuple):
     """pypdf's reading: its verdict without active content, the active content it found, the catalog's
-    `crosscheck.ACTION_ENTRIES` it holds and, for an encrypted file that opened, how to decrypt a stream."""
+    `crosscheck.catalog_actions` and, for an encrypted file that opened, how to decrypt a stream."""
 
     check: PdfCheck
     active: set[str]
@@ -208,11 +208,15 @@ def _inspect(data: bytes, limits: ValidationLimits, *, strict: bool) -> _Parsed:
 
 
 def _catalog_entries(reader: PdfReader) -> frozenset[str]:
-    """The catalog's `crosscheck.ACTION_ENTRIES` whose value is not null (as qpdf counts them)."""
+    """`crosscheck.catalog_actions` of pypdf's catalog (null entries left out, as qpdf leaves them out)."""
     root = reader.trailer.raw_get("/Root").get_object()
     if not isinstance(root, DictionaryObject):
         return frozenset()
-    return frozenset(key for key in crosscheck.ACTION_ENTRIES if key in root and not isinstance(root[key], NullObject))
+    values = {str(key): root[key] for key in root}
+    return crosscheck.catalog_actions(
+        {key: value if isinstance(value, DictionaryObject) else None for key, value in values.items()
+         if not isinstance(value, NullObject)}
+    )  # fmt: skip
 
 
 def _stream_decrypter(reader: PdfReader) -> rawscan.Decrypt:
