@@ -2,10 +2,10 @@
 
 moto's CloudFormation creates the buckets, tables, queues (with redrive), roles, functions and event-source
 mappings of the translated template, but silently ignores a bucket's `NotificationConfiguration` and
-`VersioningConfiguration` and skips `AWS::SQS::QueuePolicy`, `AWS::Scheduler::Schedule` and
-`AWS::ApiGatewayV2::*` (../shared/reference/local-stack-notes.md). This module applies the bucket properties
-itself, from the same translated template, and exposes schedules and HTTP routes as routing data for the
-local runner, so nothing the local stack does can drift from template.yaml.
+`VersioningConfiguration` and skips `AWS::SQS::QueuePolicy`, `AWS::Scheduler::Schedule`,
+`AWS::CloudWatch::Alarm` and `AWS::ApiGatewayV2::*` (../shared/reference/local-stack-notes.md). This module
+applies the bucket properties and the alarms itself, from the same translated template, and exposes schedules
+and HTTP routes as routing data for the local runner, so nothing the local stack does can drift from template.yaml.
 
 Call `provision()` inside an active `moto.mock_aws()`.
 """
@@ -224,6 +224,17 @@ def _apply_bucket_properties(cfn: dict[str, Any], physical: dict[str, str]) -> N
             )
 
 
+def _apply_alarms(cfn: dict[str, Any], physical: dict[str, str]) -> None:
+    """Create the AWS::CloudWatch::Alarm resources moto's CloudFormation skips, named `{stack}-{logical id}`."""
+    cloudwatch = _client("cloudwatch")
+    for logical, resource in cfn["Resources"].items():
+        if resource["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        props = _resolve(resource["Properties"], physical, cfn)
+        cloudwatch.put_metric_alarm(AlarmName=f"{STACK_NAME}-{logical}", **props)
+        physical[logical] = f"{STACK_NAME}-{logical}"
+
+
 def _functions(cfn: dict[str, Any], physical: dict[str, str], sam: dict[str, Any]) -> dict[str, FunctionSpec]:
     lam = _client("lambda")
     specs: dict[str, FunctionSpec] = {}
@@ -328,6 +339,7 @@ def provision(parameters: dict[str, str] | None = None) -> LocalStack:
         if r.get("LogicalResourceId") and r.get("PhysicalResourceId")
     }
     _apply_bucket_properties(cfn, physical)
+    _apply_alarms(cfn, physical)
     _client("ses").verify_email_identity(EmailAddress=NOTICE_FROM_ADDRESS)
     stack = LocalStack(cfn_template=cfn, physical=physical)
     stack.functions = _functions(cfn, physical, sam)

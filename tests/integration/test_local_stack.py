@@ -80,3 +80,20 @@ def test_every_sqs_event_of_a_function_is_polled_with_its_batch_settings(local: 
     assert actual == expected
     moto_mappings = boto3.client("lambda", region_name=REGION).list_event_source_mappings()["EventSourceMappings"]
     assert {m["EventSourceArn"] for m in moto_mappings} == {m.queue_arn for m in local.stack.mappings}
+
+
+def test_alarms_and_log_groups_are_the_templates(local: Stack) -> None:
+    """moto's CloudFormation skips the alarms (the local stack creates them); log groups it creates itself."""
+    alarms = _resources("AWS::CloudWatch::Alarm")
+    described = boto3.client("cloudwatch", region_name=REGION).describe_alarms(MaxRecords=100)["MetricAlarms"]
+    by_name = {a["AlarmName"]: a for a in described}
+    assert set(by_name) == {local.stack.physical[logical] for logical in alarms}
+    queues = {url.rsplit("/", 1)[-1] for logical, url in local.stack.physical.items() if logical.endswith("DLQ")}
+    watched = {d["Value"] for a in described for d in a["Dimensions"] if d["Name"] == "QueueName"}
+    assert watched == queues  # every dead-letter queue of the stack, by its physical name
+    assert all(a["AlarmActions"] == [local.stack.physical["AlarmTopic"]] for a in described)
+
+    groups = boto3.client("logs", region_name=REGION).describe_log_groups()["logGroups"]
+    functions = {spec.name for spec in local.stack.functions.values()}
+    assert {g["logGroupName"].removeprefix("/aws/lambda/") for g in groups} >= functions
+    assert {g["retentionInDays"] for g in groups} == {load_template()["Parameters"]["LogRetentionDays"]["Default"]}

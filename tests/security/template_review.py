@@ -352,16 +352,6 @@ def check_tables(cfn: Template) -> list[str]:
     return problems
 
 
-def check_topics(cfn: Template) -> list[str]:
-    """Every SNS topic encrypted with KMS. Advisory, not in `ALL_CHECKS`: SES can publish only to a topic whose
-    key is a customer managed key with a policy for ses.amazonaws.com (see docs/reliability.md)."""
-    return [
-        f"{logical}: no KmsMasterKeyId"
-        for logical, topic in _of_type(cfn, "AWS::SNS::Topic").items()
-        if not topic.get("Properties", {}).get("KmsMasterKeyId")
-    ]
-
-
 def check_http_apis(cfn: Template) -> list[str]:
     """Every HTTP API route (SAM puts them in the API's OpenAPI body) requires a JWT authorizer."""
     problems = []

@@ -58,15 +58,6 @@ def test_sends_raw_mime_through_moto(aws: None) -> None:
     assert [p.get_content_type() for p in received.walk()][-2:] == ["text/plain", "text/html"]
 
 
-def test_unverified_sender_is_rejected_not_raised(aws: None) -> None:
-    client = boto3.client("sesv2", region_name=REGION)
-    sleeps: list[float] = []
-    result = SesMailer(lambda: client, SENDER, sleep=sleeps.append).send(raw_message(), TO)
-    assert (result.status, result.error_code, result.attempts) == ("rejected", "MessageRejected", 1)
-    assert sleeps == []
-    assert ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages == []
-
-
 def stubbed() -> tuple[Any, Stubber]:
     client = boto3.client("sesv2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x")
     return client, Stubber(client)
@@ -133,22 +124,25 @@ def test_throttling_that_never_ends_is_exhausted_not_raised() -> None:
 
 
 @pytest.mark.parametrize(
-    "code",
+    ("code", "message", "status"),
     [
-        "MessageRejected",
-        "MailFromDomainNotVerifiedException",
-        "AccountSuspendedException",
-        "SendingPausedException",
-        "BadRequestException",
+        ("MessageRejected", "Email address is not verified. The following identities failed the check in region "
+         "US-WEST-2: lrp@facility.example", "held"),  # SES's answer in the sandbox
+        ("MailFromDomainNotVerifiedException", "", "held"),
+        ("AccountSuspendedException", "", "held"),
+        ("SendingPausedException", "Sending is paused for this account.", "held"),
+        ("MessageRejected", "Email rejected: the message contains a virus.", "rejected"),
+        ("BadRequestException", "", "rejected"),
     ],
-)
-def test_permanent_errors_are_not_retried(code: str) -> None:
+)  # fmt: skip
+def test_held_and_permanent_errors_are_not_retried(code: str, message: str, status: str) -> None:
+    """Held: only the operator can fix it (the notifier lets the queue redeliver); rejected: the message itself."""
     client, stub = stubbed()
-    stub.add_client_error("send_email", service_error_code=code, http_status_code=400)
+    stub.add_client_error("send_email", service_error_code=code, service_message=message, http_status_code=400)
     sleeps: list[float] = []
     with stub:
         result = SesMailer(lambda: client, SENDER, sleep=sleeps.append).send(raw_message(), TO)
-    assert (result.status, result.error_code, result.attempts) == ("rejected", code, 1)
+    assert (result.status, result.error_code, result.attempts) == (status, code, 1)
     assert sleeps == []
 
 

@@ -63,8 +63,9 @@ def test_a_suppressed_address_is_skipped() -> None:
     assert [to for to, _ in mailer.sent] == ["qisp@x.example"]
 
 
-def test_throttling_past_the_mailers_retries_releases_the_claim_and_goes_back_to_the_queue() -> None:
-    notifier, claims, _ = world("sent", "throttled_exhausted")
+@pytest.mark.parametrize("retried", ["throttled_exhausted", "held:MessageRejected"])
+def test_throttling_or_a_held_send_releases_the_claim_and_goes_back_to_the_queue(retried: str) -> None:
+    notifier, claims, _ = world("sent", retried)
 
     with pytest.raises(RetryLater):
         notifier.handle(REJECTED)

@@ -1,4 +1,5 @@
-"""The SES v2 mailer: sends raw MIME, retries throttling and transient failures, returns permanent ones.
+"""The SES v2 mailer: sends raw MIME, retries throttling and transient failures, holds sends the account may not
+make yet (the SES sandbox, paused sending), returns permanent ones.
 
 SES has no idempotency token: the notifier claims (notice, recipient) before calling `send` and marks it sent
 with the returned message id afterwards (reliability notes 2.3). This adapter never logs addresses.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +28,7 @@ from permitclock.notices.recipients import recipient_hash
 
 logger = logging.getLogger(__name__)
 
-SendStatus = Literal["sent", "throttled_exhausted", "rejected"]
+SendStatus = Literal["sent", "throttled_exhausted", "held", "rejected"]
 
 RETRYABLE_CODES = frozenset(
     {
@@ -44,15 +46,22 @@ RETRYABLE_CODES = frozenset(
         "InternalError",
     }
 )
-PERMANENT_CODES = frozenset(
+HELD_CODES = frozenset(
     {
-        "MessageRejected",
         "MailFromDomainNotVerifiedException",
         "MailFromDomainNotVerified",
         "AccountSuspendedException",
         "AccountSuspended",
         "SendingPausedException",
         "SendingPaused",
+    }
+)
+"""The account may not send (yet): the notice is held for a retry once the operator fixed it, never dropped."""
+UNVERIFIED = re.compile(r"not verified", re.IGNORECASE)
+"""`MessageRejected` for an identity not verified: in the SES sandbox, any recipient not verified."""
+PERMANENT_CODES = frozenset(
+    {
+        "MessageRejected",
         "BadRequestException",
         "NotFoundException",
         "AccessDeniedException",
@@ -85,9 +94,10 @@ class SesMailer:
 
     Throttling (`TooManyRequestsException`, `Throttling...`, `LimitExceeded...`), HTTP 5xx and connection
     errors are retried up to `max_attempts` with exponential backoff and full jitter; then the result is
-    `throttled_exhausted` (the caller releases its claim and lets the queue redeliver later). Any other client
-    error is permanent: `rejected`, never raised. `is_suppressed(address)` (e.g. a `SUPPRESS#` lookup) drops
-    suppressed recipients before sending.
+    `throttled_exhausted` (the caller releases its claim and lets the queue redeliver later). An identity not
+    verified (the sandbox) or paused sending is `held` (the same for the caller: only the operator can fix it,
+    and then the notice must still go out). Any other client error is permanent: `rejected`, never raised.
+    `is_suppressed(address)` (e.g. a `SUPPRESS#` lookup) drops suppressed recipients before sending.
     """
 
     def __init__(
@@ -157,6 +167,9 @@ class SesMailer:
                 response = self.client.send_email(**request)
             except ClientError as exc:
                 code = _error_code(exc)
+                if _held(exc, code):
+                    logger.warning("send held", extra={"error_code": code, "attempt": attempt})
+                    return SendResult(status="held", error_code=code, attempts=attempt)
                 if not _retryable(exc, code):
                     logger.warning("send rejected", extra={"error_code": code, "attempt": attempt})
                     return SendResult(status="rejected", error_code=code, attempts=attempt)
@@ -179,6 +192,11 @@ class SesMailer:
 
 def _error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code") or "Unknown")
+
+
+def _held(exc: ClientError, code: str) -> bool:
+    message = str(exc.response.get("Error", {}).get("Message") or "")
+    return code in HELD_CODES or (code == "MessageRejected" and bool(UNVERIFIED.search(message)))
 
 
 def _retryable(exc: ClientError, code: str) -> bool:

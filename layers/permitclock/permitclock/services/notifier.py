@@ -2,7 +2,8 @@
 
 Recipients are the request's own (e.g. the uploader) plus, when asked, the facility's LRP and DARs. For each:
 skip a suppressed address, claim the send (conditional write), render, send through SES, record the result.
-A throttled send releases its claim and raises `RetryLater` so the queue redelivers the message; the other
+A throttled or held send (the SES sandbox, paused sending) releases its claim and raises `RetryLater` so the
+queue redelivers the message (then dead-letters it, to be moved back once SES sends again); the other
 recipients already sent stay sent (their claims stop a second email).
 """
 
@@ -32,7 +33,7 @@ class SendResult(Protocol):
 
     @property
     def status(self) -> str:
-        """`sent`, `throttled_exhausted` (the caller lets the queue redeliver) or `rejected`."""
+        """`sent`, `throttled_exhausted` or `held` (the caller lets the queue redeliver), or `rejected`."""
         ...
 
     @property
@@ -52,7 +53,11 @@ class Mailer(Protocol):
 
 
 class RetryLater(Exception):
-    """SES kept throttling: the message goes back to the queue."""
+    """SES kept throttling, or held a send: the message goes back to the queue."""
+
+
+_RETRIED = ("throttled", "held")
+"""A failed delivery's `detail` when the claim was released for the queue's redelivery."""
 
 
 @dataclass(frozen=True)
@@ -82,12 +87,9 @@ class Notifier:
     def handle(self, request: NoticeRequest) -> list[Delivery]:
         facility_name = self._directory.facility_name(request.wdid)
         deliveries = []
-        throttled = False
         for recipient in self.recipients(request):
-            delivery = self._deliver(request, recipient, facility_name)
-            throttled = throttled or (delivery.outcome == "failed" and delivery.detail == "throttled")
-            deliveries.append(delivery)
-        if throttled:
+            deliveries.append(self._deliver(request, recipient, facility_name))
+        if any(d.outcome == "failed" and d.detail in _RETRIED for d in deliveries):
             raise RetryLater(request.notice_id)
         return deliveries
 
@@ -114,9 +116,9 @@ class Notifier:
         if result.sent:
             self._claims.mark(request.notice_id, address, "sent", result.message_id)
             return Delivery(hashed, "sent", result.message_id)
-        if result.status == "throttled_exhausted":
+        if result.status in ("throttled_exhausted", "held"):
             self._claims.release(request.notice_id, address)
-            return Delivery(hashed, "failed", "throttled")
+            return Delivery(hashed, "failed", "held" if result.status == "held" else "throttled")
         self._claims.mark(request.notice_id, address, "failed", result.error_code)
         return Delivery(hashed, "failed", result.error_code)
 
