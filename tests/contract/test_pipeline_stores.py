@@ -16,6 +16,7 @@ from tests.contract.conftest import Ports
 from tests.unit.igp.igp_helpers import sample
 
 WDID = "4 19I000033"
+OTHER = "5S34I025848"
 AT = datetime(2026, 11, 2, 9, tzinfo=PERMIT_TZ)
 KEY = f"attachments/{WDID}/L2TR-2025-2026/tr.pdf"
 YEAR = "2024-2025"
@@ -118,6 +119,26 @@ def test_a_facility_year_is_assigned_once_and_reads_back(ports: Ports) -> None:
     after = ports.levels.facility_year(WDID, YEAR)
     assert after.done is True
     assert {p: (s.level, s.version) for p, s in after.statuses.items()} == {ZINC: ("Level 1", 1)}
+
+
+def test_a_facilitys_levels_read_back_with_the_evidence_kept(ports: Ports) -> None:
+    over = [sample("Zinc, Total", "0.5", date(2024, 11, 3), wdid=WDID, sample_id=s) for s in ("s1", "s2")]
+    ports.samples.put_new(over)
+    assignments = assign_year(WDID, YEAR, {}, over, as_of=date(2025, 7, 1))
+    ports.levels.write_assignments(WDID, YEAR, assignments, {}, [], run_id="r1")
+
+    statuses, records = ports.levels.levels(WDID)
+
+    assert {p: s.level for p, s in statuses.items()} == {ZINC: "Level 1"}
+    [record] = records
+    assert (record.parameter, record.reporting_year, record.prior_level, record.level) == (
+        ZINC, YEAR, "Baseline", "Level 1"
+    )  # fmt: skip
+    assert record.evaluation == assignments[0].evaluation
+    assert record.obligation_ids == tuple(o.obligation_id for o in assignments[0].obligations)
+    assert ports.levels.record(WDID, ZINC, YEAR) == record
+    assert ports.levels.record(WDID, ZINC, "2023-2024") is None
+    assert ports.levels.levels(OTHER) == ({}, [])
 
 
 def test_return_to_baseline_facts_are_set_cleared_and_bump_the_version(ports: Ports) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from permitclock.domain.levels import Assignment, FacilityYear, ParameterStatus, WriteOutcome
+from permitclock.domain.levels import Assignment, FacilityYear, LevelRecord, ParameterStatus, WriteOutcome
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.program_facts import ProgramFactsRecord
 from permitclock.domain.samples import Sample, WriteCounts
@@ -183,9 +183,27 @@ class FakeLevels:
         self.markers.add((wdid, reporting_year))
         return WriteOutcome(written=True, already_done=False, transactions=1, obligations_existing=existing)
 
+    def levels(self, wdid: str) -> tuple[dict[str, ParameterStatus], list[LevelRecord]]:
+        statuses = {p: s for (w, p), s in sorted(self.statuses.items()) if w == wdid}
+        records = [_record(a) for (w, _, _), a in sorted(self.history.items()) if w == wdid]
+        return statuses, records
+
+    def record(self, wdid: str, parameter: str, reporting_year: str) -> LevelRecord | None:
+        found = self.history.get((wdid, parameter, reporting_year))
+        return _record(found) if found else None
+
     def set_facts(self, wdid: str, parameter: str, facts: dict[str, date | str | None]) -> None:
         status = self.statuses.get((wdid, parameter)) or ParameterStatus(parameter=parameter)
         self.statuses[(wdid, parameter)] = status.model_copy(update={**facts, "version": status.version + 1})
+
+
+def _record(a: Assignment) -> LevelRecord:
+    """The history item's content, as `LevelStore` writes and reads it."""
+    return LevelRecord(
+        parameter=a.parameter, reporting_year=a.reporting_year, assigned_on=a.assigned_on, prior_level=a.prior_level,
+        level=a.level, rule=a.rule, evaluation=a.evaluation,
+        obligation_ids=tuple(o.obligation_id for o in a.obligations),
+    )  # fmt: skip
 
 
 class FakeRunSummaries:

@@ -36,6 +36,7 @@ from permitclock.services.annual_run import AnnualPlanner, LevelWorker
 from permitclock.services.attachment_intake import AttachmentIntake, limits_from
 from permitclock.services.bounces import BounceHandler
 from permitclock.services.calendars import CalendarFeeds
+from permitclock.services.level_evidence import LevelEvidence
 from permitclock.services.monitoring_intake import MonitoringIntake
 from permitclock.services.notice_relay import NoticeRelay
 from permitclock.services.notifier import Notifier
@@ -274,4 +275,8 @@ def api(settings: StackSettings, runtime: Runtime) -> ApiDependencies:
         SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
         runtime.clock,
     )
-    return ApiDependencies(workflow=workflow, programs=program_facts(settings, runtime))
+    return ApiDependencies(
+        workflow=workflow,
+        programs=program_facts(settings, runtime),
+        levels=LevelEvidence(LevelStore(runtime.aws.table(settings.table_name))),
+    )

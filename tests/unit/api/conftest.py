@@ -17,10 +17,11 @@ from permitclock.domain.members import ROLES, Member
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report
 from permitclock.domain.uploads import AttachmentRecord
+from permitclock.services.level_evidence import LevelEvidence
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
 
-from tests.fakes.pipelines import FakeFactsDocuments
+from tests.fakes.pipelines import FakeFactsDocuments, FakeLevels
 from tests.fakes.ports import FakeNoticePublisher
 from tests.fakes.reports import FakeReportStore
 
@@ -82,6 +83,7 @@ class Api:
     app: APIGatewayHttpResolver
     store: FakeReportStore
     publisher: FakeNoticePublisher
+    levels: FakeLevels
 
     def call(
         self,
@@ -172,11 +174,13 @@ def make_api(
 ) -> Api:
     """The resolver over the fakes: the seeded store, a publisher that records, the clock on TODAY."""
     store, publisher, clock = store or seeded_store(), publisher or FakeNoticePublisher(), clock or FixedClock.on(TODAY)
+    levels = FakeLevels()
     deps = ApiDependencies(
         workflow=ReportWorkflow(store, publisher, clock),
         programs=ProgramFactsService(obligations=store.obligations, facts=FakeFactsDocuments(), clock=clock),
+        levels=LevelEvidence(levels),
     )
-    return Api(app=create_app(lambda: deps), store=store, publisher=publisher)
+    return Api(app=create_app(lambda: deps), store=store, publisher=publisher, levels=levels)
 
 
 @pytest.fixture

@@ -40,6 +40,8 @@ def test_the_document_lists_every_route(api: Api) -> None:
         "/facilities/{wdid}/programs",
         "/facilities/{wdid}/programs/{program}",
         "/facilities/{wdid}/members/{user_id}",
+        "/facilities/{wdid}/levels",
+        "/facilities/{wdid}/levels/{parameter}/{reporting_year}",
         "/qisps",
         report,
         *(

@@ -23,8 +23,8 @@ from botocore.exceptions import ClientError
 
 from permitclock.adapters.obligations import obligation_item
 from permitclock.adapters.samples import sample_from_item
-from permitclock.adapters.table import plain, query_pages
-from permitclock.domain.levels import Assignment, FacilityYear, ParameterStatus, WriteOutcome
+from permitclock.adapters.table import plain, query_all, query_pages
+from permitclock.domain.levels import Assignment, FacilityYear, LevelRecord, ParameterStatus, WriteOutcome
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import Conflict
 
@@ -48,6 +48,14 @@ def status_from_item(item: dict[str, Any]) -> ParameterStatus:
     data = {k: v for k, v in item.items() if k in ParameterStatus.model_fields}
     data["version"] = int(item.get("version", 0))
     return ParameterStatus.model_validate(data)
+
+
+def record_from_item(item: dict[str, Any]) -> LevelRecord:
+    """A status history item as the `LevelRecord` it was written from (`LevelStore._parameter_items`)."""
+    data = plain(item)
+    return LevelRecord.model_validate(
+        {**{k: data[k] for k in LevelRecord.model_fields if k in data}, "obligation_ids": data.get("obligations", ())}
+    )
 
 
 def status_item(wdid: str, status: ParameterStatus) -> dict[str, Any]:
@@ -98,6 +106,24 @@ class LevelStore:
             ConsistentRead=True,
         )["Items"]
         return {str(i["parameter"]): status_from_item(i) for i in items if i.get("item_type") == "status"}
+
+    def levels(self, wdid: str) -> tuple[dict[str, ParameterStatus], list[LevelRecord]]:
+        """Every parameter status and status history item of a facility: one Query (`STATUS#`), samples not read."""
+        statuses: dict[str, ParameterStatus] = {}
+        records: list[LevelRecord] = []
+        condition = Key("pk").eq(f"FAC#{wdid}") & Key("sk").begins_with("STATUS#")
+        for item in query_all(self._table, condition):
+            if item.get("item_type") == "status":
+                status = status_from_item(item)
+                statuses[status.parameter] = status
+            elif item.get("item_type") == "status_history":
+                records.append(record_from_item(item))
+        return statuses, records
+
+    def record(self, wdid: str, parameter: str, reporting_year: str) -> LevelRecord | None:
+        """One status history item (GetItem), None when that year was never assigned."""
+        item = self._table.get_item(Key=history_key(wdid, parameter, reporting_year)).get("Item")
+        return record_from_item(item) if item else None
 
     # ------------------------------------------------------------------ facts
     def set_facts(self, wdid: str, parameter: str, facts: dict[str, date | str | None]) -> None:

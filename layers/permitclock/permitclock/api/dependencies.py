@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from permitclock.services.level_evidence import LevelEvidence
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
 
@@ -14,3 +15,5 @@ class ApiDependencies:
     """Reports, members and the QISP registry: the report routes' use cases."""
     programs: ProgramFactsService
     """The program facts routes' use case (shared with uploads and the daily recompute)."""
+    levels: LevelEvidence
+    """A facility's Levels with the evidence the annual run kept."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from permitclock.domain.demonstrations import DemonstrationLabel
+from permitclock.domain.levels import CountedResult, LeftOutResult, Level, LevelRecord, NdPolicy
 from permitclock.domain.members import Role
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report, ReportAttachment, ReportHistoryItem
@@ -133,3 +135,62 @@ class ProgramFactsChanged(BaseModel):
     closed: list[str] = Field(description="no longer produced by the facts: closed with a reason, kept")
     unchanged: int
     obligation_ids: list[str]
+
+
+class LevelHistoryEntry(BaseModel):
+    """One July 1 decision, its fields named as `permitclock levels` names them."""
+
+    reporting_year: str
+    assigned_on: date
+    prior_level: Level
+    level: Level
+    rule: str = Field(description="the transition applied and its permit section")
+    result_count: int = Field(description="results counted in the average (exact duplicates once)")
+    annual_average: Decimal | None = Field(description="in the NAL unit; None for pH or without results")
+    annual_nal: Decimal | None
+    annual_exceedance: bool
+    instantaneous_exceedance_count: int
+    instantaneous_exceedance: bool = Field(description="two or more results outside the instantaneous NAL")
+    duplicates_ignored: int
+    left_out_count: int = Field(description="results of the parameter and year not counted (see the year's detail)")
+    nd_policy: NdPolicy
+    obligation_ids: list[str] = Field(description="the obligations the decision opened")
+
+    @classmethod
+    def of(cls, record: LevelRecord) -> LevelHistoryEntry:
+        e = record.evaluation
+        return cls(
+            reporting_year=record.reporting_year, assigned_on=record.assigned_on, prior_level=record.prior_level,
+            level=record.level, rule=record.rule, result_count=e.result_count, annual_average=e.annual_average,
+            annual_nal=e.annual_nal, annual_exceedance=e.annual_exceedance,
+            instantaneous_exceedance_count=e.instantaneous_exceedance_count,
+            instantaneous_exceedance=e.instantaneous_exceedance, duplicates_ignored=e.duplicates_ignored,
+            left_out_count=len(e.left_out), nd_policy=e.nd_policy, obligation_ids=list(record.obligation_ids),
+        )  # fmt: skip
+
+
+class ParameterLevelsView(BaseModel):
+    parameter: str = Field(description="the NAL's Level report name (SMARTS Pollutant)")
+    level: Level
+    since: date | None = Field(description="the July 1 the level began; None for the Baseline of coverage")
+    facts: dict[str, Any] = Field(
+        description="what the status records: return-to-Baseline facts, ever_level_2, the recent QSEs"
+    )
+    history: list[LevelHistoryEntry] = Field(description="per reporting year, oldest first")
+
+
+class LevelsView(BaseModel):
+    parameters: list[ParameterLevelsView]
+
+
+class LevelYearView(LevelHistoryEntry):
+    """One year's decision with every result of the parameter: those counted and those left out, with why."""
+
+    parameter: str
+    annual_sum: Decimal | None
+    instantaneous_low: Decimal | None
+    instantaneous_high: Decimal | None
+    results: list[CountedResult] = Field(description="the results counted, as they entered the average")
+    left_out: list[LeftOutResult] = Field(
+        description="not counted: not_effluent_location, not_storm_water_event, duplicate, non_detect_excluded"
+    )

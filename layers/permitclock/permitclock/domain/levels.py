@@ -116,9 +116,26 @@ class CountedResult:
     sample_date: date
     location: str
     qualifier: str
-    value: Decimal | None
-    counted_as: Decimal | None
+    value: Decimal | None = None
+    counted_as: Decimal | None = None
     instantaneous_exceedance: bool = False
+    line: int = 0
+
+
+LeftOutReason = Literal["not_effluent_location", "not_storm_water_event", "duplicate", "non_detect_excluded"]
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOutResult:
+    """One result of the parameter and year that did not enter the calculation, and why (evidence kept by the
+    annual run: `rules.igp.exceedances.left_out`). `value` is in the NAL unit, None for ND without a number."""
+
+    sample_id: str
+    sample_date: date
+    location: str
+    qualifier: str
+    reason: LeftOutReason
+    value: Decimal | None = None
     line: int = 0
 
 
@@ -142,6 +159,9 @@ class YearEvaluation(BaseModel):
     instantaneous_exceedance_count: int = 0
     instantaneous_exceedance: bool = False
     results: tuple[CountedResult, ...] = ()
+    left_out: tuple[LeftOutResult, ...] = Field(
+        (), description="results of the parameter and year left out, with the reason (filled by the annual run)"
+    )
 
     @property
     def exceedance(self) -> bool:
@@ -168,6 +188,22 @@ class Assignment(BaseModel):
     @property
     def changed(self) -> bool:
         return self.level != self.prior_level
+
+
+class LevelRecord(BaseModel):
+    """One stored July 1 decision (the status history item `STATUS#{parameter}#{reporting year}`): what a user
+    reads to check SMARTS's arithmetic."""
+
+    model_config = ConfigDict(frozen=True)
+
+    parameter: str
+    reporting_year: str
+    assigned_on: date
+    prior_level: Level
+    level: Level
+    rule: str
+    evaluation: YearEvaluation
+    obligation_ids: tuple[str, ...] = ()
 
 
 @dataclass

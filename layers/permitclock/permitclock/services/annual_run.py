@@ -12,7 +12,7 @@ assigned again. A dry run computes and counts, and writes nothing but the run su
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,7 +23,9 @@ from pydantic import BaseModel, ConfigDict
 from permitclock.clock import Clock, today
 from permitclock.domain.levels import Assignment, FacilityYear, NdPolicy, ParameterStatus, WriteOutcome
 from permitclock.domain.obligations import Obligation
+from permitclock.domain.samples import Sample
 from permitclock.errors import BadInput, DomainError
+from permitclock.rules.igp.exceedances import left_out
 from permitclock.rules.igp.levels import assign_year
 from permitclock.rules.igp.nals import nal_by_report_name
 from permitclock.rules.igp.obligations import annual_report_obligation
@@ -232,7 +234,11 @@ class LevelWorker:
             n: s for n, s in data.statuses.items() if not (s.last_assigned_year and s.last_assigned_year >= year)
         }
         samples = [s for s in data.samples if s.nal is not None and s.nal not in done_nals]
-        assignments = assign_year(wdid, year, statuses, samples, as_of=message.on, nd_policy=self._nd_policy)
+        assignments = with_left_out(
+            assign_year(wdid, year, statuses, samples, as_of=message.on, nd_policy=self._nd_policy),
+            samples,
+            self._nd_policy,
+        )
         result = FacilityResult(wdid=wdid, outcome="dry_run" if message.dry_run else "written", assignments=assignments)
         result.changes.update(change_kind(a) for a in assignments if a.changed)
         annual = annual_report_obligation(wdid, year)
@@ -247,6 +253,24 @@ class LevelWorker:
             return FacilityResult(wdid=wdid, outcome="already_done")
         result.obligations_opened = opened - outcome.obligations_existing
         return result
+
+
+def with_left_out(assignments: list[Assignment], samples: Sequence[Sample], nd_policy: NdPolicy) -> list[Assignment]:
+    """Each assignment with the results of its parameter that were not counted, and why (`left_out`), so the
+    history item keeps every result the year had (the Level engine's hot path does not collect them)."""
+    by_nal: dict[str, list[Sample]] = defaultdict(list)
+    for sample in samples:
+        if sample.nal is not None:
+            by_nal[sample.nal].append(sample)
+    out = []
+    for assignment in assignments:
+        nal = nal_by_report_name(assignment.parameter)
+        dropped = left_out(nal, by_nal.get(nal.parameter, ()), nd_policy) if nal is not None else ()
+        if dropped:
+            evaluation = assignment.evaluation.model_copy(update={"left_out": dropped})
+            assignment = assignment.model_copy(update={"evaluation": evaluation})
+        out.append(assignment)
+    return out
 
 
 def summary_view(item: dict[str, Any]) -> dict[str, Any]:

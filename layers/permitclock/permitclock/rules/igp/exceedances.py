@@ -7,7 +7,15 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 
-from permitclock.domain.levels import CountedResult, NdPolicy, QseCheck, YearEvaluation, trusted
+from permitclock.domain.levels import (
+    CountedResult,
+    LeftOutReason,
+    LeftOutResult,
+    NdPolicy,
+    QseCheck,
+    YearEvaluation,
+    trusted,
+)
 from permitclock.domain.samples import NON_DETECT_QUALIFIERS, Sample
 from permitclock.rules.igp.nals import NAL, PH
 
@@ -197,6 +205,7 @@ def evaluate_with_qses(
             "instantaneous_exceedance_count": inst,
             "instantaneous_exceedance": inst >= 2,
             "results": tuple(results),
+            "left_out": (),
         },
     )
     days = sorted(by_day.items()) if len(by_day) > 1 else by_day.items()
@@ -215,3 +224,31 @@ def qse_checks(nal: NAL, eligible: Iterable[Sample]) -> list[QseCheck]:
             by_day[day] = by_day.get(day, True) and result_clean(sample, nal)
     days = sorted(by_day.items()) if len(by_day) > 1 else by_day.items()
     return [QseCheck(day, clean) for day, clean in days]
+
+
+def left_out(nal: NAL, samples: Iterable[Sample], nd_policy: NdPolicy = "zero") -> tuple[LeftOutResult, ...]:
+    """The results of `nal` (of one facility and reporting year) that `evaluate_with_qses` does not count, each
+    with its reason, in sample order: a location that is not Effluent Monitoring or an event that is not storm
+    water (era-rules "Which results count"), an exact duplicate of a counted row, a non-detect under
+    nd_policy=exclude. What the annual run keeps so a user can check the average."""
+    out: list[tuple[Sample, LeftOutReason]] = []
+    eligible: list[Sample] = []
+    for sample in samples:
+        if sample.nal != nal.parameter:
+            continue
+        if not is_effluent_location(sample.location_type):
+            out.append((sample, "not_effluent_location"))
+        elif not is_storm_water_event(sample.event_type):
+            out.append((sample, "not_storm_water_event"))
+        else:
+            eligible.append(sample)
+    kept, _ = deduplicate(eligible)
+    kept_ids = {id(s) for s in kept}
+    out.extend((s, "duplicate") for s in eligible if id(s) not in kept_ids)
+    if nd_policy == "exclude":
+        out.extend((s, "non_detect_excluded") for s in kept if s.non_detect)
+    out.sort(key=lambda entry: _order(entry[0]))
+    return tuple(
+        LeftOutResult(s.sample_id, s.sample_date, s.location, s.qualifier, reason, s.value, s.line)
+        for s, reason in out
+    )

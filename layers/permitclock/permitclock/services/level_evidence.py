@@ -1,0 +1,60 @@
+"""A facility's Levels with the evidence the July 1 run kept: each parameter's status and its history per
+reporting year (results counted, average, NAL, instantaneous exceedances, the rule applied), and one year's
+results, counted and left out. How a user checks SMARTS's arithmetic (docs/api.md "Levels")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from permitclock.domain.levels import LevelRecord, ParameterStatus
+from permitclock.errors import NotFound
+from permitclock.rules.igp.nals import nal_by_report_name
+
+
+class LevelHistory(Protocol):
+    """Stored statuses and status history items (`adapters.levels.LevelStore`)."""
+
+    def levels(self, wdid: str) -> tuple[dict[str, ParameterStatus], list[LevelRecord]]:
+        """Every parameter status and history item of the facility (one request)."""
+        ...
+
+    def record(self, wdid: str, parameter: str, reporting_year: str) -> LevelRecord | None: ...
+
+
+@dataclass(frozen=True)
+class ParameterLevels:
+    """One parameter's current status and its decisions, oldest reporting year first."""
+
+    status: ParameterStatus
+    history: tuple[LevelRecord, ...]
+
+
+class LevelEvidence:
+    """Reads of a facility's Levels (the caller's membership is checked by the route's workflow first)."""
+
+    def __init__(self, history: LevelHistory) -> None:
+        self._history = history
+
+    def parameters(self, wdid: str) -> list[ParameterLevels]:
+        """Every parameter with a status, by name."""
+        statuses, records = self._history.levels(wdid)
+        by_parameter: dict[str, list[LevelRecord]] = {}
+        for record in records:
+            by_parameter.setdefault(record.parameter, []).append(record)
+        return [
+            ParameterLevels(
+                status=statuses[name],
+                history=tuple(sorted(by_parameter.get(name, ()), key=lambda r: r.reporting_year)),
+            )
+            for name in sorted(statuses)
+        ]
+
+    def year(self, wdid: str, parameter: str, reporting_year: str) -> LevelRecord:
+        """One year's decision of one parameter (named by its Level report name or an alias)."""
+        nal = nal_by_report_name(parameter)
+        name = nal.level_report_name if nal is not None else parameter
+        record = self._history.record(wdid, name, reporting_year)
+        if record is None:
+            raise NotFound(f"no Level of {parameter} for {reporting_year}")
+        return record
