@@ -157,3 +157,44 @@ def test_parser_streams_without_reading_the_whole_file() -> None:
     it = parse(CountingStream(body), as_of=AS_OF)
     first = next(it)
     assert isinstance(first, Sample) and first.line == 2
+
+
+PORTAL_HEADER = DATA_CA_GOV.splitlines()[0]
+
+
+def portal_row(qualifier: str, result: str, *, sample_id: str = "77", day: str = "2019-01-05") -> str:
+    """One data.ca.gov "Parameter Data" row of zinc, as the portal writes it (fields as text, ISO dates)."""
+    return (
+        f"Industrial,4 19I000033,1,2018,2,Qualifying Storm Event,DP-1,Effluent Monitoring,NA,34,-118,{sample_id},"
+        f'{day},10:00,{day},08:00,"Zinc, Total",{qualifier},{result},mg/L,E200.7,NA,NA,NA,NA,NA,NA'
+    )
+
+
+def portal_rows(*lines: str) -> list[Sample | RejectedRow]:
+    body = "\n".join((PORTAL_HEADER, *lines)) + "\n"
+    return list(parse(io.BytesIO(body.encode()), as_of=AS_OF, name="portal.csv"))
+
+
+@pytest.mark.parametrize("result", ["NaN", "nan", "NA", ""])
+def test_portal_non_detect_without_a_number_is_a_non_detect(result: str) -> None:
+    (nd,) = portal_rows(portal_row("ND", result))
+    assert isinstance(nd, Sample) and nd.qualifier == "ND" and nd.non_detect
+    assert nd.result is None and nd.value is None and nd.line == 2
+
+
+@pytest.mark.parametrize("qualifier", ["=", "DNQ", "<", ">", ""])
+def test_portal_nan_with_a_detected_qualifier_is_a_rejected_row(qualifier: str) -> None:
+    (out,) = portal_rows(portal_row(qualifier, "NaN"))
+    assert isinstance(out, RejectedRow) and out.line == 2 and not out.kept
+    assert "empty RESULT 'NaN'" in out.reason
+
+
+def test_portal_nan_non_detect_counts_in_the_average() -> None:
+    """One ND (NaN) and one 0.5 mg/L zinc: 0.25 under `zero` (no exceedance of 0.26), 0.5 under `exclude`."""
+    out = portal_rows(portal_row("ND", "NaN", sample_id="1"), portal_row("=", "0.5", sample_id="2"))
+    assert all(isinstance(r, Sample) for r in out)
+    zinc = nal_table()["Zinc"]
+    zero = evaluate_year(zinc, "2018-2019", out, "zero")  # type: ignore[arg-type]
+    assert (zero.result_count, zero.annual_average, zero.annual_exceedance) == (2, Decimal("0.25"), False)
+    exclude = evaluate_year(zinc, "2018-2019", out, "exclude")  # type: ignore[arg-type]
+    assert (exclude.result_count, exclude.annual_average, exclude.annual_exceedance) == (1, Decimal("0.5"), True)

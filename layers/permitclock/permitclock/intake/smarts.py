@@ -68,6 +68,9 @@ QUALIFIERS: dict[str, str] = {
     "=": "=", "ND": "ND", "DNQ": "DNQ", "<": "<", ">": ">", "NON-DETECT": "ND", "NONDETECT": "ND",
 }  # fmt: skip
 MISSING = frozenset({"", "NA", "N/A", "NULL"})
+NO_RESULT = MISSING | {"NAN"}
+"""A RESULT that holds no number: the missing values, and `NaN`, which the data.ca.gov portal writes for a
+non-detect (shared/reference/smarts-open-data.md). Fine with `ND`; with any other qualifier the row is rejected."""
 MAX_JOINED_LINES = 4
 """A record split by line breaks inside fields is re-joined over at most this many physical lines."""
 
@@ -342,7 +345,7 @@ class SmartsReader:
         if qualifier is None:
             raise _Reject(f"unknown RESULT_QUALIFIER {qualifier_text.strip()!r}")
         result: Decimal | None = None
-        if result_text not in MISSING:
+        if result_text.upper() not in NO_RESULT:
             try:
                 result = Decimal(result_text)
             except InvalidOperation:
@@ -350,7 +353,8 @@ class SmartsReader:
             if not result.is_finite():
                 raise _Reject(f"unparseable RESULT {result_text!r}")
         elif qualifier != "ND":
-            raise _Reject(f"empty RESULT with qualifier {qualifier!r}")
+            written = f" {result_text!r}" if result_text else ""
+            raise _Reject(f"empty RESULT{written} with qualifier {qualifier!r}: only a non-detect (ND) may have none")
         nal = nal_for(parameter)
         if nal is None:
             return None, qualifier, result, result
