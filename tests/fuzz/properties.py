@@ -287,18 +287,22 @@ def smarts_file(draw: st.DrawFn) -> bytes:
 
 
 def check_smarts(data: bytes) -> None:
-    """`SmartsReader` raises only `BadInput` (bad header); every row is a Sample or a RejectedRow with a line."""
+    """`SmartsReader` raises only `BadInput`: a bad header (`bad_format`), or bytes that are not UTF-8 / UTF-16
+    with BOM (`bad_encoding`, also midway, naming a byte offset inside the file); every row is a Sample or a
+    RejectedRow with a line."""
     physical = data.count(b"\n") + data.count(b"\r") + 2
     try:
         reader = SmartsReader(io.BytesIO(data), as_of=date(2026, 11, 3), name="fuzz.txt")
+        for row in reader:
+            assert isinstance(row, (Sample, RejectedRow))
+            assert isinstance(row.line, int) and 2 <= row.line <= physical, row
+            if isinstance(row, RejectedRow):
+                assert row.reason
     except BadInput as err:
-        assert err.code == "bad_format"
-        return
-    for row in reader:
-        assert isinstance(row, (Sample, RejectedRow))
-        assert isinstance(row.line, int) and 2 <= row.line <= physical, row
-        if isinstance(row, RejectedRow):
-            assert row.reason
+        assert err.code in ("bad_format", "bad_encoding"), err
+        if err.code == "bad_encoding":
+            offset = int(err.message.split("encoding error at byte ")[1].split(":")[0])
+            assert 0 <= offset < len(data), err.message
 
 
 # ---------------------------------------------------------------------------------------------- programs

@@ -14,7 +14,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from permitclock.domain.samples import Sample, WriteCounts
+from permitclock.errors import BadInput
 
 GET_BATCH = 100
 
@@ -116,13 +119,18 @@ class SampleStore:
             items.setdefault((item["pk"], item["sk"]), item)
         counts = WriteCounts()
         existing = self.existing_keys([{"pk": pk, "sk": sk} for pk, sk in items])
-        with self._table.batch_writer() as writer:
-            for key, item in items.items():
-                if key in existing:
-                    counts.existing += 1
-                else:
-                    writer.put_item(Item=item)
-                    counts.stored += 1
+        try:
+            with self._table.batch_writer() as writer:
+                for key, item in items.items():
+                    if key in existing:
+                        counts.existing += 1
+                    else:
+                        writer.put_item(Item=item)
+                        counts.stored += 1
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") != "ValidationException":
+                raise
+            raise BadInput(f"the table refused a sample: {err.response['Error'].get('Message', '')}") from None
         return counts
 
 

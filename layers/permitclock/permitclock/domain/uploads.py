@@ -33,7 +33,7 @@ QUARANTINE_PREFIX = "quarantine/"
 
 # WDIDs as SMARTS writes them: region (1-9, optional letter), optional space, county code (or XX),
 # permit-type letters (I, IN, NEC, ...), six digits: `4 19I000033`, `5S28I001939`, `1 08NEC000169`.
-WDID_PATTERN = re.compile(r"^[1-9][A-Z]? ?(?:[0-9]{2}|XX)[A-Z]{1,3}[0-9]{6}$")
+WDID_PATTERN = re.compile(r"^[1-9][A-Z]? ?(?:[0-9]{2}|XX)[A-Z]{1,3}[0-9]{5,6}$")
 REPORT_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 MAX_FILE_NAME_BYTES = 255
 # C0 and C1 controls, slashes, line/paragraph separators, bidi overrides and isolates (a name that reads

@@ -7,15 +7,14 @@ comma-separated, `"`-quoted, `NA` for missing, dates `MM/DD/YYYY` or ISO. - `acc
 analyst export (`"WDID" "Date/time of sample collection" ... "Result" "Units"`), with no qualifier, event
 type, location type nor sample id.
 
-The file is never read whole: the reader pulls one physical line at a time, so memory stays flat on a 600 MB
-file. Line numbers are physical (the header is line 1); a split record carries the number of its first line.
+The file is never read whole: `intake.records` decodes it (UTF-8, or UTF-16 with its BOM) 1 MiB at a time and
+hands over bounded records, so memory stays flat on a 600 MB file or a 2 GB line. Line numbers are physical (the
+header is line 1); a split record carries the number of its first line.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -25,7 +24,9 @@ from os import PathLike, fspath
 from typing import IO, Any, Literal
 
 from permitclock.domain.samples import RejectedRow, Sample
+from permitclock.domain.uploads import WDID_PATTERN
 from permitclock.errors import BadInput, DomainError
+from permitclock.intake.records import MAX_FIELDS, csv_records, decoded_chunks, physical_lines, tab_records
 from permitclock.rules.igp.nals import PH, UnitError, conversion_factor, nal_for
 from permitclock.rules.igp.years import reporting_year_of
 
@@ -71,8 +72,6 @@ MISSING = frozenset({"", "NA", "N/A", "NULL"})
 NO_RESULT = MISSING | {"NAN"}
 """A RESULT that holds no number: the missing values, and `NaN`, which the data.ca.gov portal writes for a
 non-detect (shared/reference/smarts-open-data.md). Fine with `ND`; with any other qualifier the row is rejected."""
-MAX_JOINED_LINES = 4
-"""A record split by line breaks inside fields is re-joined over at most this many physical lines."""
 
 _DATE_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AP]M)?)?$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z?)?$")
@@ -83,6 +82,17 @@ EVENT_TYPES = ("Qualifying Storm Event", "Non-Qualifying Storm Event", "Non-Stor
 EFFLUENT_MONITORING = "Effluent Monitoring"
 MAX_KINDS = 256
 """Distinct EVENT_TYPE / MONITORING_LOCATION_TYPE values whose reading is remembered (a file has a handful)."""
+MAX_REMEMBERED = 100_000
+"""Distinct values per column (WDIDs, parameters, units, locations, dates) checked once and shared: a statewide
+file has about 40,000 WDIDs; past this bound values are checked on every row, so memory stays flat."""
+FIRST_YEAR = 1900
+"""A sample dated before this year is a typo (a year 999 once aborted a whole `permitclock levels` run)."""
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+"""A text field starting with one of these is a spreadsheet formula when the data is opened as CSV (OWASP CSV
+injection): the row is rejected rather than stored and echoed into exports."""
+MAX_DIGITS = 38
+MIN_ADJUSTED, MAX_ADJUSTED = -130, 125
+"""What DynamoDB can store of a number: 38 significant digits, magnitude 1E-130 to 9.99...E+125."""
 
 
 def _letters(text: str) -> str:
@@ -132,14 +142,31 @@ class Header:
     width: int
 
 
-def detect_layout(header_line: str) -> Header:
-    """Recognise the layout from the header line; `BadInput` naming the missing columns otherwise."""
+def detect_layout(header_line: str | None) -> Header:
+    """Recognise the layout from the header line; `BadInput` naming the missing (or repeated) columns otherwise."""
+    if header_line is None:
+        raise BadInput("not a SMARTS monitoring file: the first line is not a header (too long)", code="bad_format")
     text = header_line.lstrip("\ufeff").rstrip("\r\n")
     delimiter = "\t" if "\t" in text else ","
-    names = next(csv.reader([text], delimiter=delimiter)) if text else []
+    try:
+        names = next(csv.reader([text], delimiter=delimiter)) if text else []
+    except csv.Error as err:
+        raise BadInput(f"not a SMARTS monitoring file: unreadable header ({err})", code="bad_format") from None
+    if len(names) > MAX_FIELDS:
+        raise BadInput(f"not a SMARTS monitoring file: {len(names)} columns (at most {MAX_FIELDS})", code="bad_format")
     columns: dict[str, int] = {}
+    repeated: list[str] = []
     for index, name in enumerate(names):
-        columns.setdefault(normalise_column(name), index)
+        column = normalise_column(name)
+        if column in columns:
+            if column and column not in repeated:
+                repeated.append(column)
+            continue
+        columns[column] = index
+    if repeated:
+        raise BadInput(
+            f"repeated columns {', '.join(repeated)}: each column may appear once in the header", code="bad_format"
+        )
     if ACCESS_DATE in columns:
         layout: Layout = "access_export"
         required = ACCESS_REQUIRED
@@ -158,12 +185,6 @@ def detect_layout(header_line: str) -> Header:
 
 class _Reject(Exception):
     """A row-level problem: becomes a `RejectedRow` with this reason."""
-
-
-def _text_stream(source: IO[Any]) -> IO[str]:
-    if isinstance(source, io.TextIOBase):
-        return source
-    return io.TextIOWrapper(source, encoding="utf-8-sig", errors="replace", newline="")
 
 
 class SmartsReader:
@@ -190,21 +211,21 @@ class SmartsReader:
         else:
             raw = source  # type: ignore[assignment]
             self.name = name or str(getattr(source, "name", "<stream>"))
-        self._stream = _text_stream(raw)
         self._raw = raw
+        self._lines = physical_lines(decoded_chunks(raw, self.name))
         try:
-            first = self._stream.readline()
+            first = next(self._lines, "")
+            self.header = detect_layout(first)
         except OSError as err:
             self.close()
             raise DomainError(f"{self.name}: cannot read ({err})", code="unreadable") from err
-        try:
-            self.header = detect_layout(first)
         except BadInput as err:
             self.close()
-            raise BadInput(f"{self.name}: {err.message}", code=err.code) from None
-        self._first_line = first
+            message = err.message if err.message.startswith(self.name) else f"{self.name}: {err.message}"
+            raise BadInput(message, code=err.code) from None
         self._dates: dict[str, date | None] = {}
         self._strings: dict[str, str] = {}
+        self._known: dict[str, dict[str, str]] = {c: {} for c in ("WDID", "PARAMETER", "UNITS", "LOCATION")}
         self._idx: tuple[int, ...] | None = None
         self._kinds: dict[tuple[str, str], str | None] = {}
 
@@ -222,67 +243,13 @@ class SmartsReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ------------------------------------------------------------------ records
-    def _raw_records(self) -> Iterator[tuple[int, list[str] | None, str]]:
-        """(first physical line, fields or None, reason) of the tab layout, re-joining split records."""
-        width = self.header.width
-        pending: str | None = None
-        pending_line = 0
-        joined = 0
-        for lineno, physical in enumerate(self._stream, start=2):
-            text = physical.rstrip("\r\n")
-            if pending is not None:
-                combined = pending + "\n" + text
-                count = combined.count("\t") + 1
-                if count == width:
-                    yield pending_line, combined.split("\t"), ""
-                    pending = None
-                    continue
-                if count < width and joined < MAX_JOINED_LINES:
-                    pending, joined = combined, joined + 1
-                    continue
-                yield pending_line, None, f"malformed record: {pending.count(chr(9)) + 1} of {width} fields"
-                pending = None
-            if not text.strip():
-                continue
-            count = text.count("\t") + 1
-            if count == width:
-                yield lineno, text.split("\t"), ""
-            elif count < width:
-                pending, pending_line, joined = text, lineno, 1
-            else:
-                yield lineno, None, f"malformed record: {count} fields instead of {width}"
-        if pending is not None:
-            yield (
-                pending_line,
-                None,
-                f"malformed record: {pending.count(chr(9)) + 1} of {width} fields at end of file",
-            )
-
-    def _csv_records(self) -> Iterator[tuple[int, list[str] | None, str]]:
-        width = self.header.width
-        reader = csv.reader(
-            itertools.chain([self._first_line], self._stream), delimiter=self.header.delimiter, strict=False
-        )
-        next(reader)
-        while True:
-            start = reader.line_num + 1
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as err:
-                yield start, None, f"malformed record: {err}"
-                continue
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue
-            if len(fields) != width:
-                yield start, None, f"malformed record: {len(fields)} fields instead of {width}"
-                continue
-            yield start, fields, ""
-
+    # ------------------------------------------------------------------ rows
     def __iter__(self) -> Iterator[Row]:
-        records = self._raw_records() if self.header.layout == "smarts_raw" else self._csv_records()
+        header = self.header
+        if header.layout == "smarts_raw":
+            records = tab_records(self._lines, header.width)
+        else:
+            records = csv_records(self._lines, header.width, header.delimiter)
         convert = self._access_row if self.header.layout == "access_export" else self._smarts_row
         name = self.name
         try:
@@ -299,7 +266,23 @@ class SmartsReader:
 
     # ------------------------------------------------------------------ fields
     def _intern(self, text: str) -> str:
-        return self._strings.setdefault(text, text)
+        strings = self._strings
+        if len(strings) < MAX_REMEMBERED:
+            return strings.setdefault(text, text)
+        return strings.get(text, text)
+
+    def _checked(self, column: str, text: str) -> str:
+        """A text field's value once it passed `_check_text` (remembered per column, within `MAX_REMEMBERED`)."""
+        known = self._known[column]
+        found = known.get(text)
+        if found is None:
+            _check_text(column, text)
+            if column == "WDID" and not WDID_PATTERN.fullmatch(text):
+                raise _Reject(f"WDID {text!r} is not a SMARTS WDID (region, county code, permit type, 6 digits)")
+            found = text
+            if len(known) < MAX_REMEMBERED:
+                known[text] = text
+        return found
 
     def _kind(self, column: str, text: str | None, normalise: Callable[[str], str | None]) -> str | None:
         """EVENT_TYPE or MONITORING_LOCATION_TYPE normalised (None when the file has no such column); a value
@@ -313,6 +296,8 @@ class SmartsReader:
                 self._kinds[column, text] = found
         if found is None:
             raise _Reject(f"empty {column}" if not text else f"unknown {column} {text!r}")
+        if found.startswith(FORMULA_PREFIXES):
+            _check_text(column, found)
         return self._intern(found)
 
     def _date(self, text: str, column: str) -> date:
@@ -320,9 +305,13 @@ class SmartsReader:
         try:
             found = self._dates[key]
         except KeyError:
-            found = self._dates[key] = _parse_date(key)
+            found = _parse_date(key)
+            if len(self._dates) < MAX_REMEMBERED:
+                self._dates[key] = found
         if found is None:
             raise _Reject(f"unparseable {column} {text!r}")
+        if found.year < FIRST_YEAR:
+            raise _Reject(f"{column} {found.isoformat()} is before {FIRST_YEAR}: not a real sample date")
         if found > self.as_of:
             raise _Reject(f"{column} {found.isoformat()} is after the as-of date {self.as_of.isoformat()}")
         return found
@@ -345,6 +334,7 @@ class SmartsReader:
         if qualifier is None:
             raise _Reject(f"unknown RESULT_QUALIFIER {qualifier_text.strip()!r}")
         result: Decimal | None = None
+        plain = True
         if result_text.upper() not in NO_RESULT:
             try:
                 result = Decimal(result_text)
@@ -352,6 +342,9 @@ class SmartsReader:
                 raise _Reject(f"unparseable RESULT {result_text!r}") from None
             if not result.is_finite():
                 raise _Reject(f"unparseable RESULT {result_text!r}")
+            plain = len(result_text) <= 20 and "E" not in result_text and "e" not in result_text
+            if not plain:
+                _check_storable(result, result_text)
         elif qualifier != "ND":
             written = f" {result_text!r}" if result_text else ""
             raise _Reject(f"empty RESULT{written} with qualifier {qualifier!r}: only a non-detect (ND) may have none")
@@ -364,6 +357,8 @@ class SmartsReader:
             raise _Reject(f"unit {units!r} cannot be converted to {nal.units} for {parameter}") from None
         value = result if result is None or factor == 1 else result * factor
         if value is not None:
+            if not plain and value is not result:
+                _check_storable(value, result_text)
             if value < 0:
                 raise _Reject(f"negative RESULT {result_text!r} for {parameter}")
             if nal.parameter == PH and value > 14:
@@ -376,7 +371,7 @@ class SmartsReader:
             col = self.header.columns
             idx = self._idx = tuple(col.get(name, -1) for name in _SMARTS_FIELDS)
         i_wdid, i_param, i_units, i_qual, i_result, i_date, i_event, i_ltype, i_year, i_sid, i_time, i_loc = idx
-        strings = self._strings
+        known = self._known
 
         def get(index: int) -> str | None:
             if index < 0:
@@ -385,17 +380,15 @@ class SmartsReader:
             return "" if value in MISSING else value
 
         wdid = fields[i_wdid].strip()
-        wdid = strings.setdefault(wdid, wdid)
+        wdid = known["WDID"].get(wdid) or self._checked("WDID", "" if wdid in MISSING else wdid)
         parameter = fields[i_param].strip()
-        parameter = strings.setdefault(parameter, parameter)
+        parameter = known["PARAMETER"].get(parameter) or self._checked(
+            "PARAMETER", "" if parameter in MISSING else parameter
+        )
         units = fields[i_units].strip()
-        units = strings.setdefault(units, units)
+        units = known["UNITS"].get(units) or self._checked("UNITS", units)
         nal, qualifier, result, value = self._measurement(
-            "" if wdid in MISSING else wdid,
-            "" if parameter in MISSING else parameter,
-            get(i_qual) or "",
-            get(i_result) or "",
-            units,
+            wdid, parameter, get(i_qual) or "", get(i_result) or "", units
         )
         sample_date = self._date(fields[i_date], "SAMPLE_DATE")
         event_type = self._kind("EVENT_TYPE", get(i_event), normalise_event_type)
@@ -408,6 +401,9 @@ class SmartsReader:
             try:
                 year_column = int(float(year_text))
             except (ValueError, OverflowError):  # OverflowError: `1e999` is infinite
+                year_column = None
+            if year_column is None or not FIRST_YEAR <= year_column <= 9999:
+                year_column = None
                 note = f"unparseable REPORTING_YEAR {year_text!r}; the SAMPLE_DATE gives {year}, row used"
             else:
                 if str(year_column) != year[:4]:
@@ -415,6 +411,14 @@ class SmartsReader:
                         f"REPORTING_YEAR {year_text} disagrees with SAMPLE_DATE {sample_date.isoformat()} "
                         f"(reporting year {year}): the date wins, row used"
                     )
+        sample_id = get(i_sid) or ""
+        sample_time = get(i_time) or ""
+        if sample_id.startswith(FORMULA_PREFIXES):
+            _check_text("SAMPLE_ID", sample_id)
+        if sample_time.startswith(FORMULA_PREFIXES):
+            _check_text("SAMPLE_TIME", sample_time)
+        location = get(i_loc) or ""
+        location = known["LOCATION"].get(location) or self._checked("LOCATION", location)
         yield Sample(
             wdid=wdid,
             parameter=parameter,
@@ -425,9 +429,9 @@ class SmartsReader:
             result=result,
             units=units,
             value=value,
-            sample_id=get(i_sid) or "",
-            sample_time=get(i_time) or "",
-            location=self._intern(get(i_loc) or ""),
+            sample_id=sample_id,
+            sample_time=sample_time,
+            location=location,
             location_type=location_type,
             event_type=event_type,
             reporting_year_column=year_column,
@@ -445,9 +449,9 @@ class SmartsReader:
             value = "" if index is None else fields[index].strip()
             return "" if value in MISSING else value
 
-        wdid = self._intern(get("WDID"))
-        parameter = self._intern(get("PARAMETER"))
-        units = self._intern(get("UNITS"))
+        wdid = self._checked("WDID", get("WDID"))
+        parameter = self._checked("PARAMETER", get("PARAMETER"))
+        units = self._checked("UNITS", get("UNITS"))
         nal, qualifier, result, value = self._measurement(wdid, parameter, "", get("RESULT"), units)
         stamp = get(ACCESS_DATE)
         sample_date = self._date(stamp, "Date/time of sample collection")
@@ -464,9 +468,27 @@ class SmartsReader:
             units=units,
             value=value,
             sample_time="" if time in ("0:00:00", "00:00:00") else time,
-            location=self._intern(f"{lat},{lon}" if lat or lon else ""),
+            location=self._checked("LOCATION", f"{lat},{lon}" if lat or lon else ""),
             file=self.name,
             line=line,
+        )
+
+
+def _check_text(column: str, text: str) -> None:
+    """`_Reject` when a text field would be stored as empty where it is required, or starts like a formula."""
+    if not text and column in ("WDID", "PARAMETER"):
+        raise _Reject(f"empty {column}")
+    if text.startswith(FORMULA_PREFIXES):
+        raise _Reject(f"{column} {text[:40]!r} starts with {text[0]!r}: a spreadsheet formula (CSV injection)")
+
+
+def _check_storable(number: Decimal, text: str) -> None:
+    """`_Reject` for a number DynamoDB cannot hold exactly (`MAX_DIGITS`, `MIN_ADJUSTED`..`MAX_ADJUSTED`)."""
+    digits = len(number.as_tuple().digits)
+    if digits > MAX_DIGITS or not MIN_ADJUSTED <= number.adjusted() <= MAX_ADJUSTED:
+        raise _Reject(
+            f"RESULT {text[:60]!r} cannot be stored exactly: at most {MAX_DIGITS} significant digits and a "
+            "magnitude from 1E-130 to 1E+125"
         )
 
 

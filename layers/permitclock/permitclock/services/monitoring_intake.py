@@ -39,7 +39,10 @@ ERRORS_SUFFIX = ".errors.csv"
 RECORD_STATUS = {"accepted": "processed", "rejected": "failed"}
 """The upload record's documented status of each outcome (docs/uploads.md)."""
 WRITE_BATCH = 500
-
+DATA_FAILURES: tuple[type[Exception], ...] = (DomainError, ArithmeticError, ValueError, TypeError, LookupError)
+"""Failures of the file itself (an encoding error midway, a value the table refuses) or of our code on it: the
+upload is `failed` with the reason and the error report. Anything else (the AWS SDK's throttling, a network
+error, the runtime dying) propagates, so the queue redelivers the event and the idempotent writes resume."""
 
 
 class Samples(Protocol):
@@ -154,8 +157,16 @@ class MonitoringIntake:
                 writer.writerow([0, err.message, "false"])
             else:
                 layout = reader.layout
-                self._read(reader, event, writer, result)
-                stream.close()
+                try:
+                    self._read(reader, event, writer, result)
+                except DATA_FAILURES as err:
+                    reason = err.message if isinstance(err, DomainError) else f"the file could not be read: {err!r}"
+                    result.outcome = "rejected"
+                    result.error = f"{reason} (after {result.rows_read} rows; {result.stored} stored)"
+                    result.rejected += 1
+                    writer.writerow([0, result.error, "false"])
+                finally:
+                    stream.close()
             report.flush()
             report.detach()  # the wrapper must not close the spooled file
             if result.rejected or result.warnings:
@@ -183,25 +194,35 @@ class MonitoringIntake:
 
     def _read(self, reader: SmartsReader, event: ObjectEvent, writer: Any, result: IntakeResult) -> None:
         pending: list[Sample] = []
-        next_progress = self._progress_every
         with reader:
-            for row in reader:
-                if isinstance(row, RejectedRow):
-                    writer.writerow([row.line, row.reason, "true" if row.kept else "false"])
-                    if row.kept:
-                        result.warnings += 1
-                        continue
-                    result.rejected += 1
-                else:
-                    pending.append(row)
-                result.rows_read += 1
-                if len(pending) >= WRITE_BATCH:
-                    self._flush(pending, event, result)
-                if self._progress and result.rows_read >= next_progress:
-                    next_progress += self._progress_every
-                    self._progress({"key": event.key, "rows_read": result.rows_read, "stored": result.stored,
-                                    "rejected": result.rejected})  # fmt: skip
+            try:
+                self._rows(reader, event, writer, result, pending)
+            except DATA_FAILURES:
+                self._flush(pending, event, result)  # the good rows read before the failure are kept
+                raise
         self._flush(pending, event, result)
+
+    def _rows(
+        self, reader: SmartsReader, event: ObjectEvent, writer: Any, result: IntakeResult, pending: list[Sample]
+    ) -> None:
+        """Every row of the file: rejected ones to the report, samples written in batches of `WRITE_BATCH`."""
+        next_progress = self._progress_every
+        for row in reader:
+            if isinstance(row, RejectedRow):
+                writer.writerow([row.line, row.reason, "true" if row.kept else "false"])
+                if row.kept:
+                    result.warnings += 1
+                    continue
+                result.rejected += 1
+            else:
+                pending.append(row)
+            result.rows_read += 1
+            if len(pending) >= WRITE_BATCH:
+                self._flush(pending, event, result)
+            if self._progress and result.rows_read >= next_progress:
+                next_progress += self._progress_every
+                self._progress({"key": event.key, "rows_read": result.rows_read, "stored": result.stored,
+                                "rejected": result.rejected})  # fmt: skip
 
     def _flush(self, pending: list[Sample], event: ObjectEvent, result: IntakeResult) -> None:
         if not pending:

@@ -1,0 +1,288 @@
+"""Bounded, resynchronising records of an untrusted delimited text file: bytes in, (line, fields) out.
+
+Three layers, each with flat memory whatever the input:
+- `decoded_chunks`: the bytes read 1 MiB at a time and decoded as UTF-8, or UTF-16 when the file starts with its
+  byte order mark (a UTF-8 BOM is skipped). Anything else (latin-1, UTF-16 without BOM, a NUL byte) raises
+  `BadInput` (code `bad_encoding`) naming the first bad byte's offset.
+- `physical_lines`: the text split at LF, CR LF or CR; a line longer than
+  `MAX_RECORD_CHARS` is never held: it comes out as None and its characters are skipped up to its newline.
+- `tab_records` / `csv_records`: one record per line, re-joined over at most `MAX_RECORD_LINES` lines when a
+  field holds a line break (the raw download has no quoting: a record is re-joined while it has too few fields;
+  the CSV follows its quotes). A record that cannot be completed within `MAX_RECORD_LINES` lines and
+  `MAX_RECORD_CHARS` characters, or that does not have the header's number of fields, is rejected by its first
+  line and reading resumes at the line after it, so a broken quote never swallows the good rows that follow.
+
+Line numbers are physical: the header is line 1, a re-joined record carries the number of its first line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterator
+from typing import IO, Any
+
+from permitclock.errors import BadInput
+
+CHUNK_BYTES = 1 << 20
+MAX_RECORD_CHARS = 65_536
+"""Characters in one record (its physical lines together): a SMARTS row is about 300."""
+MAX_RECORD_LINES = 8
+"""Physical lines one record may span (line breaks inside fields)."""
+MAX_FIELDS = 256
+"""Columns in a header: a SMARTS file has 10 to 38."""
+
+Record = tuple[int, list[str] | None, str]
+"""(first physical line, the fields or None, the reason when None)."""
+
+
+def decoded_chunks(raw: IO[Any], name: str) -> Iterator[str]:
+    """The file's text, chunk by chunk (see the module docstring for the encodings read)."""
+    first = raw.read(CHUNK_BYTES)
+    if isinstance(first, str):  # an already decoded stream (tests, the CLI's stdin)
+        while first:
+            yield first
+            first = raw.read(CHUNK_BYTES)
+        return
+    offset = 0
+    if first.startswith(codecs.BOM_UTF8):
+        encoding, first, offset = "utf-8", first[3:], 3
+    elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding, first, offset = ("utf-16-le" if first[:2] == codecs.BOM_UTF16_LE else "utf-16-be"), first[2:], 2
+    else:
+        encoding = "utf-8"
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    data: bytes = first
+    while True:
+        final = not data
+        held = decoder.getstate()[0]
+        try:
+            text = decoder.decode(data, final=final)
+        except UnicodeDecodeError as err:
+            good = (held + data)[: err.start]  # the text before the bad byte is read, then the file stops
+            yield good.decode(encoding)
+            raise _encoding_error(name, encoding, offset - len(held) + err.start) from None
+        nul = text.find("\x00")
+        if nul >= 0:
+            yield text[:nul]
+            raise _encoding_error(name, encoding, offset - len(held) + len(text[:nul].encode(encoding)))
+        offset += len(data)
+        if text:
+            yield text
+        if final:
+            return
+        data = raw.read(CHUNK_BYTES)
+
+
+def _encoding_error(name: str, encoding: str, offset: int) -> BadInput:
+    read_as = "UTF-16 (from its byte order mark)" if encoding.startswith("utf-16") else "UTF-8"
+    return BadInput(
+        f"{name}: encoding error at byte {offset}: not {read_as}; save the file as UTF-8 (or UTF-16 with a byte "
+        "order mark)",
+        code="bad_encoding",
+    )
+
+
+def physical_lines(chunks: Iterator[str], limit: int = MAX_RECORD_CHARS) -> Iterator[str | None]:
+    """Lines without their end (LF, CR LF or a lone CR, as universal newlines read them); None for a line longer
+    than `limit` (skipped, never held whole)."""
+    tail = ""
+    overlong = False
+    for chunk in _lf_only(chunks):
+        parts = chunk.split("\n")
+        last = parts.pop()
+        if parts:
+            if overlong:
+                yield None
+                overlong = False
+                del parts[0]
+            else:
+                parts[0] = tail + parts[0]
+            if parts and max(map(len, parts)) > limit:
+                for line in parts:
+                    yield line if len(line) <= limit else None
+            else:
+                yield from parts
+            tail = last
+        elif not overlong:
+            tail += last
+        if len(tail) > limit:
+            overlong, tail = True, ""
+    if overlong:
+        yield None
+    elif tail:
+        yield tail
+
+
+def _lf_only(chunks: Iterator[str]) -> Iterator[str]:
+    """The chunks with CR LF and lone CR read as LF (a CR ending a chunk waits for the next one)."""
+    carry = ""
+    for chunk in chunks:
+        if carry:
+            chunk, carry = carry + chunk, ""
+        if chunk.endswith("\r"):
+            chunk, carry = chunk[:-1], "\r"
+        if "\r" in chunk:
+            chunk = chunk.replace("\r\n", "\n").replace("\r", "\n")
+        yield chunk
+    if carry:
+        yield "\n"
+
+
+LONG_LINE = f"malformed record: a line longer than {MAX_RECORD_CHARS:,} characters (skipped to its end)"
+LONG_RECORD = f"malformed record: longer than {MAX_RECORD_CHARS:,} characters over its lines"
+UNFINISHED = (
+    f"malformed record: not complete within {MAX_RECORD_LINES} lines (a field never closed?); "
+    "read again from the next line"
+)
+
+
+def _bound_reason(pulled: list[tuple[int, str | None]]) -> str:
+    """Why a record passed its bounds (`pulled`: its lines so far, the last one the line that passed them)."""
+    if pulled[0][1] is None:
+        return LONG_LINE
+    if pulled[-1][1] is None:
+        return "malformed record: not complete before an over-long line; read again from the next line"
+    return UNFINISHED if len(pulled) > MAX_RECORD_LINES else LONG_RECORD
+
+
+class _Pushback:
+    """Numbered lines with push-back, so a failed multi-line record's later lines are read again."""
+
+    __slots__ = ("_lines", "back", "number")
+
+    def __init__(self, lines: Iterator[str | None], header_lines: int) -> None:
+        self._lines = lines
+        self.back: list[tuple[int, str | None]] = []
+        self.number = header_lines
+
+    def next(self) -> tuple[int, str | None]:
+        if self.back:
+            return self.back.pop()
+        text = next(self._lines)  # StopIteration ends the records
+        self.number += 1
+        return self.number, text
+
+    def again(self, pulled: list[tuple[int, str | None]]) -> None:
+        """Read every line of a failed record but its first again."""
+        self.back.extend(reversed(pulled[1:]))
+
+
+def tab_records(lines: Iterator[str | None], width: int, header_lines: int = 1) -> Iterator[Record]:
+    """Records of the raw tab-separated download (no quoting): a line with too few fields is joined with the next
+    ones until it has `width`."""
+    source = _Pushback(lines, header_lines)
+    back = source.back
+    number = header_lines
+    while True:
+        if back:
+            number, text = back.pop()
+        else:
+            try:
+                text = next(lines)
+            except StopIteration:
+                return
+            number = source.number = source.number + 1
+        if text is None:
+            yield number, None, LONG_LINE
+            continue
+        count = text.count("\t") + 1
+        if count == width:
+            yield number, text.split("\t"), ""
+            continue
+        if not text.strip():
+            continue
+        if count > width:
+            yield number, None, f"malformed record: {count} fields instead of {width}"
+            continue
+        yield _join_tabs(source, number, text, width)
+
+
+def _join_tabs(source: _Pushback, number: int, text: str, width: int) -> Record:
+    pulled: list[tuple[int, str | None]] = [(number, text)]
+    combined, size = text, len(text)
+    while True:
+        try:
+            more = source.next()
+        except StopIteration:
+            source.again(pulled)
+            return number, None, f"malformed record: {combined.count(chr(9)) + 1} of {width} fields at end of file"
+        pulled.append(more)
+        line = more[1]
+        if line is None or len(pulled) > MAX_RECORD_LINES or size + len(line) > MAX_RECORD_CHARS:
+            source.again(pulled)
+            return number, None, _bound_reason(pulled)
+        combined += "\n" + line
+        size += len(line) + 1
+        count = combined.count("\t") + 1
+        if count == width:
+            return number, combined.split("\t"), ""
+        if count > width:
+            source.again(pulled)
+            return number, None, f"malformed record: {text.count(chr(9)) + 1} of {width} fields"
+
+
+class _RecordBound(Exception):
+    """The record being read passed `MAX_RECORD_LINES` or `MAX_RECORD_CHARS`, or met an over-long line."""
+
+
+class _CsvFeed:
+    """The lines csv.reader pulls, remembered per record so a failed record's later lines can be read again."""
+
+    __slots__ = ("pulled", "size", "source")
+
+    def __init__(self, source: _Pushback) -> None:
+        self.source = source
+        self.pulled: list[tuple[int, str | None]] = []
+        self.size = 0
+
+    def __iter__(self) -> _CsvFeed:
+        return self
+
+    def __next__(self) -> str:
+        entry = self.source.next()
+        pulled = self.pulled
+        pulled.append(entry)
+        text = entry[1]
+        if text is None:
+            raise _RecordBound
+        self.size += len(text)
+        if len(pulled) > MAX_RECORD_LINES or self.size > MAX_RECORD_CHARS:
+            raise _RecordBound
+        return text + "\n"
+
+
+def csv_records(lines: Iterator[str | None], width: int, delimiter: str, header_lines: int = 1) -> Iterator[Record]:
+    """Records of a quoted CSV (the data.ca.gov layout), parsed by the csv module over bounded lines."""
+    source = _Pushback(lines, header_lines)
+    feed = _CsvFeed(source)
+    reader = csv.reader(feed, delimiter=delimiter, strict=False)
+    pulled = feed.pulled
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            if not pulled:
+                return
+            reason = "malformed record: unclosed quote at end of file"
+            fields = None
+        except _RecordBound:
+            reason, fields = _bound_reason(pulled), None
+        except csv.Error as err:
+            reason, fields = f"malformed record: {err}", None
+        else:
+            reason = ""
+            if not fields or (len(fields) == 1 and not fields[0].strip()):
+                pulled.clear()
+                feed.size = 0
+                continue
+            if len(fields) != width:
+                reason = f"malformed record: {len(fields)} fields instead of {width}"
+        first = pulled[0][0] if pulled else source.number
+        if reason:
+            fields = None
+            if len(pulled) > 1:
+                source.again(pulled)
+        yield first, fields, reason
+        pulled.clear()
+        feed.size = 0
