@@ -23,6 +23,7 @@ from permitclock.adapters.levels import LevelStore, LevelWorkQueue, RunSummarySt
 from permitclock.adapters.mailer import SES_CLIENT_CONFIG, SesMailer
 from permitclock.adapters.notice_outbox import NoticeOutbox
 from permitclock.adapters.obligations import ObligationStore
+from permitclock.adapters.portfolio import PortfolioReader
 from permitclock.adapters.programs import ProgramFactsStore
 from permitclock.adapters.publisher import SqsNoticePublisher
 from permitclock.adapters.qisp import QispRegistry
@@ -40,6 +41,7 @@ from permitclock.services.level_evidence import LevelEvidence
 from permitclock.services.monitoring_intake import MonitoringIntake
 from permitclock.services.notice_relay import NoticeRelay
 from permitclock.services.notifier import Notifier
+from permitclock.services.portfolio import Portfolio
 from permitclock.services.program_intake import ProgramFactsService, ProgramIntake, ProgramRecompute
 from permitclock.services.qisp_intake import QispIntake
 from permitclock.services.report_workflow import ReportWorkflow
@@ -279,4 +281,5 @@ def api(settings: StackSettings, runtime: Runtime) -> ApiDependencies:
         workflow=workflow,
         programs=program_facts(settings, runtime),
         levels=LevelEvidence(LevelStore(runtime.aws.table(settings.table_name))),
+        portfolio=Portfolio(PortfolioReader(runtime.aws.table(settings.table_name)), runtime.clock),
     )

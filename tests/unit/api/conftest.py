@@ -18,10 +18,12 @@ from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report
 from permitclock.domain.uploads import AttachmentRecord
 from permitclock.services.level_evidence import LevelEvidence
+from permitclock.services.portfolio import Portfolio
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
 
 from tests.fakes.pipelines import FakeFactsDocuments, FakeLevels
+from tests.fakes.portfolio import FakePortfolio
 from tests.fakes.ports import FakeNoticePublisher
 from tests.fakes.reports import FakeReportStore
 
@@ -179,6 +181,7 @@ def make_api(
         workflow=ReportWorkflow(store, publisher, clock),
         programs=ProgramFactsService(obligations=store.obligations, facts=FakeFactsDocuments(), clock=clock),
         levels=LevelEvidence(levels),
+        portfolio=Portfolio(FakePortfolio(store.facilities, store.obligations, levels), clock),
     )
     return Api(app=create_app(lambda: deps), store=store, publisher=publisher, levels=levels)
 

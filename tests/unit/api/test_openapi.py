@@ -35,6 +35,7 @@ def test_the_document_lists_every_route(api: Api) -> None:
     report = "/facilities/{wdid}/reports/{report_id}"
     assert set(paths) == {
         "/facilities",
+        "/obligations",
         "/facilities/{wdid}/reports",
         "/facilities/{wdid}/obligations",
         "/facilities/{wdid}/programs",

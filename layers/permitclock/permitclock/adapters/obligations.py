@@ -1,4 +1,5 @@
-"""Obligations in the state table: `FAC#{wdid}` / `OBL#{obligation id}`, and the sparse due-date index.
+"""Obligations in the state table: `FAC#{wdid}` / `OBL#{obligation id}`, the sparse due-date index, and the
+portfolio index (`gsi4-obligations`: `OBLIGATION` / `{due}#{wdid}#{id}`, every obligation; `GET /obligations`).
 
 While an obligation is open and dated it carries `gsi2pk = DUE#{shard}` and `gsi2sk = {due}#{wdid}#{id}`;
 closing it removes both, so the index holds only what may still need a reminder. The shard (a hash of the WDID
@@ -22,6 +23,16 @@ from permitclock.domain.obligations import Obligation
 
 DUE_INDEX = "gsi2-by-due-date"
 DUE_SHARDS = 8
+PORTFOLIO_INDEX = "gsi4-obligations"
+PORTFOLIO_PK = "OBLIGATION"
+UNDATED = "~"
+"""The portfolio index's date for an obligation with neither due date nor window end (pending): after any date."""
+
+
+def portfolio_sk(obligation: Obligation) -> str:
+    """`{due}#{wdid}#{id}` on the portfolio index: every obligation, open or closed, by due date."""
+    due = obligation.due or obligation.window_end
+    return f"{due.isoformat() if due else UNDATED}#{obligation.facility_id}#{obligation.obligation_id}"
 
 
 def due_shard(wdid: str) -> int:
@@ -39,6 +50,8 @@ def obligation_item(obligation: Obligation, *, ics_sequence: int = 0) -> dict[st
         **obligation_key(obligation.facility_id, obligation.obligation_id),
         "obligation_id": obligation.obligation_id,
         "ics_sequence": ics_sequence,
+        "gsi4pk": PORTFOLIO_PK,
+        "gsi4sk": portfolio_sk(obligation),
     }
     due = obligation.due or obligation.window_end
     if obligation.status != "closed" and due is not None:

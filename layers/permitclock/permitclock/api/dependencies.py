@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from permitclock.services.level_evidence import LevelEvidence
+from permitclock.services.portfolio import Portfolio
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
 
@@ -17,3 +18,5 @@ class ApiDependencies:
     """The program facts routes' use case (shared with uploads and the daily recompute)."""
     levels: LevelEvidence
     """A facility's Levels with the evidence the annual run kept."""
+    portfolio: Portfolio
+    """The caller's facilities at a glance and their obligations across facilities."""

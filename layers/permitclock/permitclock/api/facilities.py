@@ -1,4 +1,4 @@
-"""Routes of a caller's facilities: the list, a facility's obligations, its members' roles."""
+"""Routes of one facility: its obligations, its members' roles (the list of facilities is `portfolio`)."""
 
 from __future__ import annotations
 
@@ -11,18 +11,13 @@ from permitclock.domain.members import Member
 
 from .dependencies import ApiDependencies
 from .identity import caller
-from .models import Facility, FacilityList, MemberAssignment, ObligationList
+from .models import MemberAssignment, ObligationList
 
 logger = Logger(child=True)
 
 
 def router(dependencies: Callable[[], ApiDependencies]) -> Router:
     routes = Router()
-
-    @routes.get("/facilities")
-    def list_facilities() -> FacilityList:
-        memberships = dependencies().workflow.facilities(caller(routes))
-        return FacilityList(facilities=[Facility(wdid=m.wdid, role=m.role) for m in memberships])
 
     @routes.get("/facilities/<wdid>/obligations")
     def list_obligations(wdid: str) -> ObligationList:

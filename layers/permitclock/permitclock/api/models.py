@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from permitclock.domain.demonstrations import DemonstrationLabel
 from permitclock.domain.levels import CountedResult, LeftOutResult, Level, LevelRecord, NdPolicy
@@ -68,13 +68,38 @@ class GatewayMessage(BaseModel):
     message: str
 
 
+class PortfolioObligation(Obligation):
+    """An obligation with its id (program:facility:subject:type:period)."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def obligation_id(self) -> str:
+        return Obligation.obligation_id.fget(self)  # type: ignore[attr-defined]
+
+    @classmethod
+    def of(cls, obligation: Obligation) -> PortfolioObligation:
+        return cls.model_validate(obligation.model_dump())
+
+
 class Facility(BaseModel):
     wdid: str
+    name: str = Field(description="the profile's name (SMARTS facility name), else the WDID")
     role: Role
+    coverage_status: str | None = Field(description="the SMARTS coverage status (Active, Terminated), if imported")
+    levels: dict[str, Level] = Field(description="each parameter's current Level, by Level report name")
+    next_due: PortfolioObligation | None = Field(description="the earliest open or pending obligation due from today")
+    overdue_count: int = Field(description="open obligations whose due date (or window end) has passed")
 
 
 class FacilityList(BaseModel):
     facilities: list[Facility]
+
+
+class ObligationPageBody(BaseModel):
+    obligations: list[PortfolioObligation] = Field(description="in (due, WDID, id) order; undated ones last")
+    next: str | None = Field(
+        description="pass as `next` for the following page; null at the end (a page may hold fewer than `limit`)"
+    )
 
 
 class ReportList(BaseModel):
