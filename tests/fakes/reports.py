@@ -84,6 +84,9 @@ class FakeReportStore:
     def put_member(self, member: Member) -> None:
         self.facilities.put_member(member)
 
+    def delete_member(self, wdid: str, user_id: str) -> None:
+        self.facilities.roles.pop((wdid, user_id), None)
+
     def list_reports(self, wdid: str) -> list[Report]:
         return [r for (w, _), r in sorted(self.reports.items()) if w == wdid]
 

@@ -36,6 +36,8 @@ def test_the_document_lists_every_route(api: Api) -> None:
     assert set(paths) == {
         "/facilities",
         "/obligations",
+        "/me/preferences",
+        "/facilities/{wdid}/members",
         "/facilities/{wdid}/reports",
         "/facilities/{wdid}/obligations",
         "/facilities/{wdid}/programs",

@@ -69,6 +69,10 @@ class FacilityDirectory:
         """Grant a role (with the person's notice preferences); GSI1 `USER#{user_id}` lists their facilities."""
         self._table.put_item(Item=member_item(member))
 
+    def delete_member(self, wdid: str, user_id: str) -> None:
+        """Take away a user's role at the facility (the item and its GSI1 entry go together)."""
+        self._table.delete_item(Key=member_key(wdid, user_id))
+
     def get_member(self, wdid: str, user_id: str) -> Member | None:
         item = self._table.get_item(Key=member_key(wdid, user_id), ConsistentRead=True).get("Item")
         return member_from_item(item) if item else None

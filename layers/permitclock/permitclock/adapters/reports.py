@@ -116,6 +116,9 @@ class DynamoDbReportStore:
     def put_member(self, member: Member) -> None:
         self._members.put_member(member)
 
+    def delete_member(self, wdid: str, user_id: str) -> None:
+        self._members.delete_member(wdid, user_id)
+
     # ------------------------------------------------------------------ reports
     def list_reports(self, wdid: str) -> list[Report]:
         """Query GSI1 `REPORTS#{wdid}`: report items only, ordered by report id (eventually consistent)."""

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from permitclock.domain.demonstrations import DemonstrationLabel
 from permitclock.domain.levels import CountedResult, LeftOutResult, Level, LevelRecord, NdPolicy
-from permitclock.domain.members import Role
+from permitclock.domain.members import Member, Role
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report, ReportAttachment, ReportHistoryItem
 from permitclock.workflow.completion import CompletionProblem
@@ -100,6 +100,10 @@ class ObligationPageBody(BaseModel):
     next: str | None = Field(
         description="pass as `next` for the following page; null at the end (a page may hold fewer than `limit`)"
     )
+
+
+class MemberList(BaseModel):
+    members: list[Member]
 
 
 class ReportList(BaseModel):

@@ -22,7 +22,7 @@ from permitclock.errors import BadInput, NotFound
 from permitclock.services.ports import NoticePublisher
 from permitclock.workflow import reports
 from permitclock.workflow.completion import CompletionProblem, completion_check
-from permitclock.workflow.members import assign_member
+from permitclock.workflow.members import Preferences, assign_member, remove_member
 from permitclock.workflow.qisp import QispQuery
 from permitclock.workflow.reports import ReportChange
 from permitclock.workflow.roles import Action, require
@@ -46,6 +46,8 @@ class ReportStore(Protocol):
     def list_members(self, wdid: str) -> list[Member]: ...
 
     def put_member(self, member: Member) -> None: ...
+
+    def delete_member(self, wdid: str, user_id: str) -> None: ...
 
     def list_reports(self, wdid: str) -> list[Report]:
         """The facility's reports by id (an index of report items only: no history or attachment read)."""
@@ -120,6 +122,30 @@ class ReportWorkflow:
         member = assign_member(actor, self._store.list_members(assigned.wdid), assigned)
         self._store.put_member(member)
         return member
+
+    def members(self, caller: Caller, wdid: str) -> list[Member]:
+        """Everyone with a role at the facility (the LRP manages them)."""
+        require(self.member(caller, wdid), Action.MANAGE_MEMBERS)
+        return self._store.list_members(wdid)
+
+    def remove(self, caller: Caller, wdid: str, user_id: str) -> Member:
+        """Take away `user_id`'s role (the LRP decides; the facility keeps an LRP)."""
+        actor = self.member(caller, wdid)
+        removed = remove_member(actor, self._store.list_members(wdid), user_id)
+        self._store.delete_member(wdid, user_id)
+        return removed
+
+    def preferences(self, caller: Caller) -> Preferences:
+        """The caller's notice preferences (kept on each of their member items; defaults without any)."""
+        held = self._store.memberships(caller.user_id)
+        return Preferences(digest=any(m.digest for m in held), cc_opt_in=any(m.cc_opt_in for m in held))
+
+    def set_preferences(self, caller: Caller, preferences: Preferences) -> Preferences:
+        """Set the caller's preferences at every facility they belong to (one write each)."""
+        for held in self._store.memberships(caller.user_id):
+            current = self._store.get_member(held.wdid, caller.user_id) or held
+            self._store.put_member(current.model_copy(update=preferences.as_member_update()))
+        return preferences
 
     # ------------------------------------------------------------------ reads
     def reports(self, caller: Caller, wdid: str) -> list[Report]:

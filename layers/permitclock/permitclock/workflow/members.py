@@ -4,9 +4,37 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from permitclock.domain.members import SIGNATORY_ROLES, Member
 from permitclock.errors import BadInput, Conflict, NotFound
 from permitclock.workflow.roles import Action, require
+
+
+class Preferences(BaseModel):
+    """A person's own notice preferences, the same at every facility they belong to: a daily digest instead of
+    single reminders; a copy of the facility's notices (taken only where their role is QISP or DEP)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    digest: bool = False
+    cc_opt_in: bool = Field(False, description="copies of the facility's notices, as QISP or DEP")
+
+    def as_member_update(self) -> dict[str, bool]:
+        return {"digest": self.digest, "cc_opt_in": self.cc_opt_in}
+
+
+def remove_member(actor: Member, current: Iterable[Member], user_id: str) -> Member:
+    """Take `user_id`'s role at the actor's facility away (LRP only); never the last LRP's (the facility must
+    keep someone able to certify and to manage roles). Returns the member removed."""
+    require(actor, Action.MANAGE_MEMBERS)
+    members = list(current)
+    removed = next((m for m in members if m.user_id == user_id), None)
+    if removed is None:
+        raise NotFound(f"member {user_id} not found")
+    if removed.role == "LRP" and not [m for m in members if m.role == "LRP" and m.user_id != user_id]:
+        raise Conflict("the facility must keep a Legally Responsible Person", code="last_lrp")
+    return removed
 
 
 def assign_member(actor: Member, current: Iterable[Member], assigned: Member) -> Member:
