@@ -13,7 +13,7 @@ BUILD_STAMP := .aws-sam/.built-$(shell infra/build-inputs.sh)
 export UV_PYTHON_DOWNLOADS := never
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: install lock upgrade test lint unit build deploy demo bench load faults fuzz system-deps clean
+.PHONY: install lock upgrade test lint unit build deploy demo serve bench load faults fuzz system-deps clean
 
 no-python = { echo "make: no Python 3.12 found (install python3.12 or pyenv's 3.12, or set PYTHON=)" >&2; exit 1; }
 
@@ -89,6 +89,11 @@ deploy: build
 
 demo: install
 	$(BIN)/python -m infra.demo
+
+## The whole stack on localhost until Ctrl-C (docs/cli.md, `permitclock serve`): the HTTP API on :3000 with JWTs
+## from `permitclock token`, the AWS endpoint on :4566, the pollers running, emails to out/outbox/.
+serve: install
+	$(BIN)/permitclock serve
 
 bench: install system-deps
 	$(BIN)/python -m bench

@@ -65,11 +65,10 @@ def _sweep_prepare(session: Any) -> dict[str, Any]:
 
 def _sweep_report(session: Any, fired: dict[str, Any]) -> dict[str, Any]:
     """The sweep's summary, with every email the notifier sent written to the mail folder (.eml and .html)."""
-    from infra.sent_mail import sent_emails, write_mail_folder
+    from infra.sent_mail import clear_mail_folder, sent_emails, write_mail_folder
 
     folder = Path(session.mail_folder)
-    for stale in [*folder.glob("[0-9][0-9][0-9][0-9].eml"), *folder.glob("[0-9][0-9][0-9][0-9].html")]:
-        stale.unlink()
+    clear_mail_folder(folder)
     written = write_mail_folder(folder)
     emails = [{"to": list(e.to), "subject": e.subject} for e in sent_emails()]
     _progress(f"sweep: {len(emails)} email(s) written to {folder}/ (.eml and .html)")
@@ -145,15 +144,38 @@ def _sample_wdids(table: Any) -> list[str]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _json_number(value: Any) -> Any:
+def json_number(value: Any) -> Any:
     """A table number for `json.dumps`: an integral one as an int, any other as its exact digits."""
     number = plain(value)
     return str(number) if isinstance(number, Decimal) else number
 
 
-def run_job(session: LocalSession, job: Job, on: date, *, dry_run: bool) -> dict[str, Any]:
-    """Fire the job's schedule for `on`, drain every queue, return the job's summary."""
-    fired = session.runner.fire(job.schedule, {"on": on.isoformat(), "dry_run": dry_run})
+def _fired(session: Any, fired: Any) -> dict[str, Any]:
+    """A job's summary when it has no report of its own: what its schedule's target returned."""
+    return dict(fired) if isinstance(fired, dict) else {"result": fired}
+
+
+def job_named(stack: Any, name: str) -> Job:
+    """The job of a schedule by its name (`ScheduleSpec.name`): one of `JOBS`, or the schedule's own."""
+    if name in JOBS:
+        return JOBS[name]
+    spec = next((s for s in stack.schedules.values() if s.name == name), None)
+    if spec is None:
+        raise KeyError(name)
+    return Job(name=name, schedule=spec.logical_id, help=spec.expression, report=_fired)
+
+
+def run_job(
+    session: LocalSession,
+    job: Job,
+    on: date,
+    *,
+    dry_run: bool,
+    drain: Callable[..., Any] | None = None,
+) -> dict[str, Any]:
+    """Fire the job's schedule for `on` (its template input with `on`, and `dry_run` when set), run every queue
+    to rest (`drain(progress=...)`, the runner's by default), return the job's summary."""
+    fired = session.runner.fire(job.schedule, {"on": on.isoformat(), **({"dry_run": True} if dry_run else {})})
     _progress(f"{job.name} {on.isoformat()}: planned {json.dumps(fired, default=str)}")
     done = {"messages": 0}
 
@@ -162,7 +184,7 @@ def run_job(session: LocalSession, job: Job, on: date, *, dry_run: bool) -> dict
         if done["messages"] % 50 < result.received:
             _progress(f"{function}: {done['messages']} messages handled")
 
-    session.runner.drain(progress=progress)
+    (drain or session.runner.drain)(progress=progress)
     return {"job": job.name, **job.report(session, fired)}
 
 
@@ -175,7 +197,7 @@ def _run(args: argparse.Namespace) -> int:
             out.update(job.prepare(session))
         out["runs"] = [run_job(session, job, on, dry_run=args.dry_run) for on in sorted(args.on)]
     failed = any(run.get("failed_attempts") for run in out["runs"])
-    sys.stdout.write(json.dumps(out, indent=2, default=_json_number) + "\n")
+    sys.stdout.write(json.dumps(out, indent=2, default=json_number) + "\n")
     return 1 if failed else 0
 
 

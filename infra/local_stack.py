@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -22,10 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from cfnlint.decode import cfn_yaml
-from samtranslator.translator.transform import transform
-
-from infra import moto_gaps
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
@@ -49,11 +46,15 @@ class _NoManagedPolicies:
 
 def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
     """template.yaml as a plain dict (cfn-lint's loader understands !Ref, !Sub, !GetAtt)."""
+    from cfnlint.decode import cfn_yaml  # imported here: cfn-lint takes seconds to import, `token` never needs it
+
     return json.loads(json.dumps(cfn_yaml.load(str(path))))
 
 
 def translate(sam: dict[str, Any]) -> dict[str, Any]:
     """Turn the SAM template into CloudFormation, with local code paths pointed at the local code bucket."""
+    from samtranslator.translator.transform import transform
+
     sam = copy.deepcopy(sam)
     for resource in sam["Resources"].values():
         props = resource.get("Properties", {})
@@ -96,6 +97,41 @@ class ScheduleSpec:
     timezone: str
     input: dict[str, Any]
 
+    @property
+    def name(self) -> str:
+        """The name the local server and the docs give it: its input's `job` (`annual`, `sweep`, ...)."""
+        return str(self.input.get("job", self.logical_id))
+
+
+@dataclass(frozen=True)
+class JwtAuthorizer:
+    """An HTTP API JWT authorizer (moto skips `AWS::ApiGatewayV2::*`): whose tokens the routes behind it accept."""
+
+    name: str
+    issuer: str
+    audience: tuple[str, ...]
+    identity_source: str
+    """Where the token is read, e.g. `$request.header.Authorization`."""
+
+
+@dataclass(frozen=True)
+class HttpRoute:
+    """One route of an HTTP API, as API Gateway matches it: `ANY /{proxy+}`, `GET /openapi.json`, ..."""
+
+    method: str
+    """An HTTP method, or `ANY`."""
+    path: str
+    function: str
+    """The logical id of the Lambda function it integrates."""
+    payload_format_version: str
+    authorizer: JwtAuthorizer | None
+    """None: the route is open (`Authorizer: NONE`)."""
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
 
 @dataclass
 class LocalStack:
@@ -106,6 +142,9 @@ class LocalStack:
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     mappings: list[QueueMapping] = field(default_factory=list)
     schedules: dict[str, ScheduleSpec] = field(default_factory=dict)
+    routes: list[HttpRoute] = field(default_factory=list)
+    parameters: dict[str, str] = field(default_factory=dict)
+    """Every template parameter's value: its default unless `provision` was given another."""
 
     @property
     def bucket(self) -> str:
@@ -317,8 +356,73 @@ def _schedules(cfn: dict[str, Any]) -> dict[str, ScheduleSpec]:
     return out
 
 
+def template_parameters(sam: dict[str, Any], overrides: dict[str, str] | None = None) -> dict[str, str]:
+    """Every parameter's value as CloudFormation would see it: the override given, else the default."""
+    values = {name: str(spec["Default"]) for name, spec in sam.get("Parameters", {}).items() if "Default" in spec}
+    return {**values, **(overrides or {})}
+
+
+_INTEGRATED_FUNCTION = re.compile(r"\$\{(\w+)\.Arn\}")
+_ANY_METHOD = "x-amazon-apigateway-any-method"
+
+
+def http_routes(cfn: dict[str, Any], parameters: dict[str, str]) -> list[HttpRoute]:
+    """Every route of every HTTP API in the translated template, read from the OpenAPI `Body` the SAM translator
+    gives `AWS::ApiGatewayV2::Api` (what API Gateway itself deploys): method, path, integrated function, payload
+    format and authorizer (issuer and audience resolved with the stack's parameters)."""
+    routes = []
+    for resource in cfn["Resources"].values():
+        if resource["Type"] != "AWS::ApiGatewayV2::Api":
+            continue
+        body = resource["Properties"]["Body"]
+        schemes = body.get("components", {}).get("securitySchemes", {})
+        for path, operations in body.get("paths", {}).items():
+            for method, operation in operations.items():
+                integration = operation.get("x-amazon-apigateway-integration")
+                if integration is None:
+                    continue
+                found = _INTEGRATED_FUNCTION.search(json.dumps(integration["uri"]))
+                if found is None:
+                    raise ValueError(f"local stack: route {method} {path} integrates no function of the template")
+                [(scheme, scopes)] = (operation.get("security") or [{"NONE": []}])[0].items()
+                routes.append(
+                    HttpRoute(
+                        method="ANY" if method == _ANY_METHOD else method.upper(),
+                        path=path,
+                        function=found.group(1),
+                        payload_format_version=str(integration.get("payloadFormatVersion", "2.0")),
+                        authorizer=None if scheme == "NONE" else _authorizer(scheme, schemes[scheme], parameters, cfn),
+                        scopes=tuple(scopes),
+                    )
+                )
+    return routes
+
+
+def _authorizer(name: str, scheme: dict[str, Any], parameters: dict[str, str], cfn: dict[str, Any]) -> JwtAuthorizer:
+    spec = scheme["x-amazon-apigateway-authorizer"]
+    if spec.get("type") != "jwt":
+        raise ValueError(f"local stack: authorizer {name} is not a JWT authorizer")
+    config = _resolve(spec["jwtConfiguration"], parameters, cfn)
+    return JwtAuthorizer(
+        name=name,
+        issuer=str(config["issuer"]),
+        audience=tuple(str(a) for a in config.get("audience", [])),
+        identity_source=str(spec["identitySource"]),
+    )
+
+
+def jwt_authorizers(sam: dict[str, Any] | None = None) -> dict[str, JwtAuthorizer]:
+    """The template's JWT authorizers with default parameters, without provisioning (`permitclock token`)."""
+    sam = sam if sam is not None else load_template()
+    os.environ.setdefault("AWS_DEFAULT_REGION", REGION)  # the SAM translator reads the region from boto3's session
+    routes = http_routes(translate(sam), template_parameters(sam))
+    return {r.authorizer.name: r.authorizer for r in routes if r.authorizer is not None}
+
+
 def provision(parameters: dict[str, str] | None = None) -> LocalStack:
     """Create the whole stack on moto (inside `mock_aws`) and return its physical names and routing."""
+    from infra import moto_gaps
+
     moto_gaps.apply()
     sam = load_template()
     cfn = translate(sam)
@@ -341,7 +445,8 @@ def provision(parameters: dict[str, str] | None = None) -> LocalStack:
     _apply_bucket_properties(cfn, physical)
     _apply_alarms(cfn, physical)
     _client("ses").verify_email_identity(EmailAddress=NOTICE_FROM_ADDRESS)
-    stack = LocalStack(cfn_template=cfn, physical=physical)
+    stack = LocalStack(cfn_template=cfn, physical=physical, parameters=template_parameters(sam, parameters))
+    stack.routes = http_routes(cfn, stack.parameters)
     stack.functions = _functions(cfn, physical, sam)
     stack.mappings = _mappings(cfn, physical)
     _stop_moto_push(stack.mappings)

@@ -8,6 +8,9 @@
   receive count passes maxReceiveCount. A handler that raises fails the whole batch, as on Lambda.
 - `drain()` polls every mapping until all queues are quiet, so a test or the demo runs the pipeline to rest.
 - `fire()` runs a schedule's target with the schedule's `Input` (moto's Scheduler stores, never fires).
+- One invocation at a time (a lock): the handlers share one process's environment, which `invoke` sets per
+  function, and moto's backends are not transactional across threads, so the local server's pollers and HTTP
+  requests take turns as Lambda's separate sandboxes need not.
 - Every function's service is built by `permitclock.bootstrap` from the runner's `Runtime` (one `Aws` for
   the runner's functions, and the clock): `LocalRunner(stack, runtime=Runtime(clock=my_clock))` makes every
   function tell the time by `my_clock`; `use(function, runtime)` gives one function its own (a failing SES
@@ -19,6 +22,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -94,6 +98,7 @@ class LocalRunner:
         self._runtimes: dict[str, Runtime] = {}
         self._modules: dict[str, ModuleType] = {}
         self._sqs = boto3.client("sqs", region_name=REGION)
+        self._invoking = threading.RLock()
 
     def runtime_of(self, function: str) -> Runtime:
         return self._runtimes.get(function, self.runtime)
@@ -136,11 +141,12 @@ class LocalRunner:
         return self._modules[function].wiring.service
 
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
-        """Invoke a function synchronously, in-process, with its template environment."""
+        """Invoke a function synchronously, in-process, with its template environment (one at a time)."""
         spec = self.stack.functions[function]
-        handler = self.handler(function)
-        with _environment(self._env(spec)):
-            return handler(event, LambdaContext(function_name=spec.name, timeout_seconds=spec.timeout))
+        with self._invoking:
+            handler = self.handler(function)
+            with _environment(self._env(spec)):
+                return handler(event, LambdaContext(function_name=spec.name, timeout_seconds=spec.timeout))
 
     def poll(self, mapping: QueueMapping) -> PollResult:
         """One poll of an event-source mapping: receive, invoke, delete successes, release failures."""

@@ -45,6 +45,12 @@ def sent_emails() -> list[SentEmail]:
     return out
 
 
+def clear_mail_folder(folder: Path) -> None:
+    """Remove the emails an earlier run wrote (`NNNN.eml`, `NNNN.html`); nothing else in the folder."""
+    for stale in [*folder.glob("[0-9][0-9][0-9][0-9].eml"), *folder.glob("[0-9][0-9][0-9][0-9].html")]:
+        stale.unlink()
+
+
 def write_mail_folder(folder: Path) -> list[Path]:
     """Write each sent email as `.eml` and its HTML part as `.html`, for a person to open."""
     folder.mkdir(parents=True, exist_ok=True)

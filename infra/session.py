@@ -1,6 +1,7 @@
 """A local session: template.yaml provisioned on moto in-process, its runner and clients (nothing persists).
 
-Used by `permitclock run` (infra/cli_run.py) and `make demo` (infra/demo.py). Needs the source checkout (the
+Used by `permitclock run` (infra/cli_run.py), `make demo` (infra/demo.py) and `permitclock serve`
+(infra/cli_serve.py, which also serves it over HTTP while it lasts). Needs the source checkout (the
 template, the handlers under functions/) and the dev dependencies (moto, the SAM translator).
 """
 
@@ -30,9 +31,10 @@ class LocalSession:
 
 
 @contextmanager
-def local_stack() -> Iterator[LocalSession]:
+def local_stack(clock: Any = None) -> Iterator[LocalSession]:
     """template.yaml on moto, in-process, quiet while it lasts (warnings and logs below ERROR off), with local
-    credentials."""
+    credentials; every function tells the time by `clock` (a `permitclock.clock.Clock`; the real one by
+    default)."""
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local")):
         os.environ.setdefault(name, value)
@@ -42,6 +44,8 @@ def local_stack() -> Iterator[LocalSession]:
         from moto import mock_aws
     except ImportError as err:  # an install without the dev dependencies
         raise SystemExit(f"the local stack needs the dev dependencies (make install): {err}") from None
+
+    from permitclock.bootstrap import Aws, Runtime
 
     from infra.local_stack import REGION, provision
     from infra.runner import LocalRunner
@@ -54,7 +58,7 @@ def local_stack() -> Iterator[LocalSession]:
                 stack = provision()
             yield LocalSession(
                 stack=stack,
-                runner=LocalRunner(stack),
+                runner=LocalRunner(stack, Runtime(aws=Aws(region=REGION), **({"clock": clock} if clock else {}))),
                 s3=boto3.client("s3", region_name=REGION),
                 table=boto3.resource("dynamodb", region_name=REGION).Table(stack.table),
             )
