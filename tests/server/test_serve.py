@@ -1,6 +1,6 @@
 """`permitclock serve` as a black box: started in a subprocess on free ports, driven through HTTP and boto3 only
-(nothing of the project is imported), as a deployed account is driven. One server for the module; the last test
-stops it."""
+(nothing of the project is imported), as a deployed account is driven; then schemathesis over docs/openapi.json
+against it. One server for the module; the last test stops it."""
 
 from __future__ import annotations
 
@@ -12,14 +12,23 @@ from datetime import date
 from typing import Any
 
 import pytest
+import schemathesis
 from boto3.dynamodb.conditions import Key
+from hypothesis import HealthCheck, settings
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-from tests.server.conftest import Server
+from tests.server.conftest import ROOT, Server
 
 pytestmark = pytest.mark.slow
 
+DOCS_OPENAPI = ROOT / "docs" / "openapi.json"
 ADMIN = "permitclock-admins"
 REGISTRY_CSV = (
     "Certificate Number,First Name,Last Name,ZIP,Licensed Engineer,License Number\n"
@@ -111,6 +120,21 @@ def test_a_schedule_fires_with_its_input_and_answers_its_summary(server: Server)
     assert (status, swept["job"], swept["day"]) == (200, "sweep", "2026-12-25")
     status, missing = server.request("POST", "/_local/schedules/no-such-job", {})
     assert status == 404 and "annual" in missing["message"]
+
+
+# ---------------------------------------------------------------------------------------------- the document
+SCHEMA = schemathesis.openapi.from_path(DOCS_OPENAPI)
+CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@SCHEMA.parametrize()
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None)
+def test_every_operation_answers_as_docs_openapi_json_says(case: schemathesis.Case, server: Server) -> None:
+    """Schemathesis over docs/openapi.json against the running server, signed in: no 5xx, and every status,
+    content type and body is one the document declares for that operation."""
+    case.call_and_validate(
+        base_url=server.url, headers={"Authorization": f"Bearer {server.tokens['admin']}"}, checks=CONFORMANCE
+    )
 
 
 def test_sigint_stops_it_cleanly(server: Server) -> None:
