@@ -2,9 +2,9 @@
 
     .venv/bin/python -m bench [--quick] [--only NAME ...] [--timeout SECONDS]
 
-Each benchmark (`bench_pdf`, `bench_levels`, `bench_annual_run`, `bench_api`, `bench_sweep` when present) runs
-in its own interpreter; its output goes to `out/bench/<name>.log` and its final JSON line is read. A bench that
-crashes, times out or prints no JSON shows as `error` in the table (with the log's path), never a traceback.
+Each benchmark (`bench_pdf`, `bench_levels`, `bench_annual_run`, `bench_api`, `bench_sweep`, `bench_serve` when
+present) runs in its own interpreter; its output goes to `out/bench/<name>.log` and its final JSON line is read.
+A bench that crashes, times out or prints no JSON shows as `error` in the table (with the log's path), no traceback.
 `--quick` runs smaller sizes (a smoke run: the structural targets still mean something, the timings less so).
 Exit 1 when a bench errored, else 0 (a target that does not hold is reported, not fatal).
 """
@@ -118,12 +118,27 @@ def sweep_rows(f: dict[str, Any]) -> list[Row]:
     ]
 
 
+def serve_rows(f: dict[str, Any]) -> list[Row]:
+    http, local = f["http"], f["in_process"]
+    return [
+        ("serve: start to healthy", f"{http['start_to_healthy_s']} s", "(info)", None),
+        (
+            f"serve: GET /facilities/{{wdid}}/reports, {f['reports']} reports",
+            f"HTTP p50 {http['p50_ms']} ms, p99 {http['p99_ms']} ms; in-process p50 {local['p50_ms']} ms, "
+            f"p99 {local['p99_ms']} ms",
+            "(info)",
+            None,
+        ),
+    ]
+
+
 BENCHES = [
     Bench("pdf", "bench_pdf.py", (), ("--repeat", "1"), pdf_rows),
     Bench("levels", "bench_levels.py", (), ("--facilities", "2000"), levels_rows),
     Bench("annual_run", "bench_annual_run.py", (), ("--facilities", "200"), annual_rows, moto=True),
     Bench("api", "bench_api.py", (), ("--reports", "20", "--iterations", "30"), api_rows, moto=True),
     Bench("sweep", "bench_sweep.py", (), ("--facilities", "2000", "--due", "20"), sweep_rows, moto=True),
+    Bench("serve", "bench_serve.py", (), ("--reports", "20", "--iterations", "30"), serve_rows),
 ]
 
 
