@@ -42,6 +42,7 @@ from permitclock.services.monitoring_intake import MonitoringIntake
 from permitclock.services.notice_relay import NoticeRelay
 from permitclock.services.notifier import Notifier
 from permitclock.services.portfolio import Portfolio
+from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.program_intake import ProgramFactsService, ProgramIntake, ProgramRecompute
 from permitclock.services.qisp_intake import QispIntake
 from permitclock.services.report_workflow import ReportWorkflow
@@ -282,4 +283,5 @@ def api(settings: StackSettings, runtime: Runtime) -> ApiDependencies:
         programs=program_facts(settings, runtime),
         levels=LevelEvidence(LevelStore(runtime.aws.table(settings.table_name))),
         portfolio=Portfolio(PortfolioReader(runtime.aws.table(settings.table_name)), runtime.clock),
+        outlook=FacilityOutlooks(LevelStore(runtime.aws.table(settings.table_name)), runtime.clock),
     )

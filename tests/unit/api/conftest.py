@@ -19,6 +19,7 @@ from permitclock.domain.reports import QispRecord, Report
 from permitclock.domain.uploads import AttachmentRecord
 from permitclock.services.level_evidence import LevelEvidence
 from permitclock.services.portfolio import Portfolio
+from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
 
@@ -182,6 +183,7 @@ def make_api(
         programs=ProgramFactsService(obligations=store.obligations, facts=FakeFactsDocuments(), clock=clock),
         levels=LevelEvidence(levels),
         portfolio=Portfolio(FakePortfolio(store.facilities, store.obligations, levels), clock),
+        outlook=FacilityOutlooks(levels, clock),
     )
     return Api(app=create_app(lambda: deps), store=store, publisher=publisher, levels=levels)
 

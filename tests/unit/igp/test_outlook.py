@@ -97,3 +97,30 @@ def test_other_years_later_results_and_the_stored_level() -> None:
         parameter=ZINC.level_report_name, level="Level 1", since=date(2025, 7, 1)))  # fmt: skip
     assert out.result_count == 0 and out.state == "on_track" and out.reporting_year == "2025-2026"
     assert (out.current_level, out.level_if_exceeded) == ("Level 1", "Level 2")
+
+
+def test_cli_outlook_prints_every_parameter_with_exact_numbers(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from permitclock.cli.main import main
+
+    from infra.sample_documents import RAW_HEADER, raw_row
+
+    path = tmp_path / "m.txt"
+    rows = [
+        raw_row(result="0.5", sample_date="10/17/2016", reporting_year="2016", sample_id="a"),  # Level 1 on 2017-07-01
+        raw_row(result="0.5", sample_date="10/17/2017", reporting_year="2017", sample_id="b"),
+        raw_row("pH", "7", sample_date="10/17/2017", reporting_year="2017", units="SU", sample_id="c"),
+    ]
+    path.write_text("\n".join([RAW_HEADER, *rows]) + "\n")
+    assert main(["outlook", str(path), "--as-of", "2017-10-18"]) == 0
+    out = capsys.readouterr().out
+    data = json.loads(out)
+    assert data["reporting_year"] == "2017-2018" and data["rejected_rows"] == []
+    by_parameter = {o["parameter"]: o for o in data["outlooks"]}
+    zinc_out, ph_out = by_parameter["Zinc, Total (Recoverable)"], by_parameter["pH"]
+    assert (zinc_out["state"], zinc_out["current_level"]) == ("at_risk", "Level 1")
+    assert zinc_out["level_if_exceeded"] == "Level 2"
+    assert zinc_out["max_remaining_average"] == 0.18 and '"max_remaining_average": 0.18,' in out
+    assert ph_out["state"] == "on_track" and ph_out["annual_nal"] is None
+    assert main(["outlook", str(tmp_path / "missing.txt")]) == 1

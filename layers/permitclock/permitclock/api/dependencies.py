@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from permitclock.services.level_evidence import LevelEvidence
 from permitclock.services.portfolio import Portfolio
+from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
 
@@ -20,3 +21,5 @@ class ApiDependencies:
     """A facility's Levels with the evidence the annual run kept."""
     portfolio: Portfolio
     """The caller's facilities at a glance and their obligations across facilities."""
+    outlook: FacilityOutlooks
+    """The in-year outlook of a facility's parameters (`GET /facilities/{wdid}/outlook`)."""

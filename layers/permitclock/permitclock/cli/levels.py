@@ -34,6 +34,10 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
 
 
+Grouped = dict[str, dict[str, dict[str, list[Sample]]]]
+"""Samples mapped to an NAL, by WDID, then reporting year, then NAL parameter key (`Sample.nal`)."""
+
+
 @dataclass
 class LevelsRun:
     """Everything one run produced: assignments in (WDID, year, parameter) order, rejected rows, file errors."""
@@ -43,10 +47,8 @@ class LevelsRun:
     file_errors: list[str] = field(default_factory=list)
     files_read: int = 0
     final_statuses: dict[str, dict[str, ParameterStatus]] = field(default_factory=dict)
-
-
-Grouped = dict[str, dict[str, dict[str, list[Sample]]]]
-"""Samples mapped to an NAL, by WDID, then reporting year, then NAL parameter key (`Sample.nal`)."""
+    samples: Grouped = field(default_factory=dict)
+    """Every sample mapped to an NAL, grouped (kept only when `compute_levels(..., keep_samples=True)`)."""
 
 
 def read_samples(paths: Iterable[str], as_of: date, run: LevelsRun) -> Grouped:
@@ -90,23 +92,27 @@ def read_samples(paths: Iterable[str], as_of: date, run: LevelsRun) -> Grouped:
     return by_wdid
 
 
-def compute_levels(paths: Sequence[str], *, as_of: date, nd_policy: NdPolicy = "zero") -> LevelsRun:
-    """Assign every WDID's years in order from Baseline. Raises `DomainError` (code `unreadable`) when no file
-    could be read."""
+def compute_levels(
+    paths: Sequence[str], *, as_of: date, nd_policy: NdPolicy = "zero", keep_samples: bool = False
+) -> LevelsRun:
+    """Assign every WDID's years in order from Baseline (the samples kept in `run.samples` with
+    `keep_samples`). Raises `DomainError` (code `unreadable`) when no file could be read."""
     run = LevelsRun()
     # A million live samples make every cyclic-GC pass walk the whole heap (quadratic time); nothing here builds
     # reference cycles, so the collector is paused for the run and restored after.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _compute(paths, as_of, nd_policy, run)
+        return _compute(paths, as_of, nd_policy, run, keep_samples)
     finally:
         if enabled:
             gc.enable()
 
 
-def _compute(paths: Sequence[str], as_of: date, nd_policy: NdPolicy, run: LevelsRun) -> LevelsRun:
+def _compute(paths: Sequence[str], as_of: date, nd_policy: NdPolicy, run: LevelsRun, keep: bool) -> LevelsRun:
     by_wdid = read_samples(paths, as_of, run)
+    if keep:
+        run.samples = by_wdid
     if not run.files_read:
         raise DomainError("; ".join(run.file_errors) or "no input file", code="unreadable")
     assignments = run.assignments

@@ -20,6 +20,7 @@ SUBCOMMANDS = [
     "windows",
     "levels",
     "reconcile",
+    "outlook",
     "suppression",
 ]
 PLUGIN_GROUP = "permitclock.commands"
