@@ -73,6 +73,7 @@ def test_each_event_reads_as_its_handler_reads_it(name: str) -> None:
         "attachment_validator": lambda: [o.key.split("/")[0] for o in objects(event)] == ["attachments"],
         "monitoring_intake": lambda: [o.key.split("/")[0] for o in objects(event)] == ["monitoring"],
         "program_intake": lambda: [o.key.split("/")[0] for o in objects(event)] == ["programs"],
+        "smarts_intake": lambda: [o.key.split("/")[:2] for o in objects(event)] == [["smarts", "levels"]],
         "qisp_intake": lambda: [o.key.split("/")[0] for o in objects(event)] == ["qisp"],
     }
     assert readers[folder]()

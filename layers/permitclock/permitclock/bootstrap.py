@@ -19,6 +19,7 @@ from permitclock.adapters.attachment_records import AttachmentRecords
 from permitclock.adapters.calendar_feeds import S3FeedStore
 from permitclock.adapters.documents import S3Documents
 from permitclock.adapters.facilities import FacilityDirectory
+from permitclock.adapters.level_disagreements import LevelDisagreements
 from permitclock.adapters.levels import LevelStore, LevelWorkQueue, RunSummaryStore, facility_wdids
 from permitclock.adapters.mailer import SES_CLIENT_CONFIG, SesMailer
 from permitclock.adapters.notice_outbox import NoticeOutbox
@@ -38,6 +39,7 @@ from permitclock.services.attachment_intake import AttachmentIntake, limits_from
 from permitclock.services.bounces import BounceHandler
 from permitclock.services.calendars import CalendarFeeds
 from permitclock.services.level_evidence import LevelEvidence
+from permitclock.services.levels_reconciliation import LevelsReconciliation
 from permitclock.services.monitoring_intake import MonitoringIntake
 from permitclock.services.notice_relay import NoticeRelay
 from permitclock.services.notifier import Notifier
@@ -170,6 +172,21 @@ def monitoring_intake(
         clock=runtime.clock,
         progress_every=settings.progress_every,
         progress=progress,
+    )
+
+
+def levels_reconciliation(settings: StackSettings, runtime: Runtime) -> LevelsReconciliation:
+    """A SMARTS Level export under `smarts/levels/` against the registered facilities' stored Levels."""
+    table = runtime.aws.table(settings.table_name)
+    return LevelsReconciliation(
+        objects=UploadObjects(runtime.aws.s3()),
+        uploads=UploadRecords(table),
+        facility_pages=lambda: facility_wdids(table),
+        statuses=LevelStore(table),
+        disagreements=LevelDisagreements(table),
+        members=FacilityDirectory(table),
+        publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
+        clock=runtime.clock,
     )
 
 

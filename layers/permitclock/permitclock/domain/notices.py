@@ -8,6 +8,7 @@ notifier's to fill when a producer leaves them empty (it knows the facility's cu
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal, get_args
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
@@ -19,6 +20,8 @@ NoticeKind = Literal[
     "report_sent_for_certification",
     "deadline_reminder",
     "daily_digest",
+    "levels_disagreement",
+    "outlook_worsened",
 ]
 Urgency = Literal["overdue", "due within 7 days", "later"]
 URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
@@ -150,12 +153,60 @@ class SentForCertificationFacts(BaseModel):
         return f"{name} for {self.reporting_year}" if self.reporting_year else name
 
 
-NoticeFacts = ReminderFacts | DigestFacts | AttachmentRejectedFacts | SentForCertificationFacts
+class LevelDifference(BaseModel):
+    """One parameter whose SMARTS Level differs from permitclock's."""
+
+    parameter: str
+    smarts_level: str
+    permitclock_level: str
+
+
+class LevelsDisagreementFacts(BaseModel):
+    """A SMARTS Level 1/Level 2 export reconciled on the stack: the facility's parameters newly found to disagree
+    (each is emailed once; `services.levels_reconciliation`)."""
+
+    wdid: str = ""
+    facility_name: str = ""
+    export_key: str = Field(description="the uploaded export's object key")
+    disagreements: list[LevelDifference]
+
+
+class OutlookWorsenedFacts(BaseModel):
+    """A parameter's in-year outlook got worse (`services.outlook`): what July 1 will bring and what to do now."""
+
+    wdid: str = ""
+    facility_name: str = ""
+    parameter: str
+    reporting_year: str
+    as_of: date
+    state: str
+    previous_state: str
+    reason: str
+    running_average: Decimal | None = None
+    annual_nal: Decimal | None = None
+    instantaneous_exceedance_count: int = 0
+    qses_required_remaining: int = 0
+    max_remaining_average: Decimal | None = None
+    current_level: str
+    level_if_exceeded: str
+    obligations_if_exceeded: list[str] = Field(default_factory=list)
+
+
+NoticeFacts = (
+    ReminderFacts
+    | DigestFacts
+    | AttachmentRejectedFacts
+    | SentForCertificationFacts
+    | LevelsDisagreementFacts
+    | OutlookWorsenedFacts
+)
 FACTS_OF: dict[str, type[NoticeFacts]] = {
     "deadline_reminder": ReminderFacts,
     "daily_digest": DigestFacts,
     "attachment_rejected": AttachmentRejectedFacts,
     "report_sent_for_certification": SentForCertificationFacts,
+    "levels_disagreement": LevelsDisagreementFacts,
+    "outlook_worsened": OutlookWorsenedFacts,
 }
 
 

@@ -22,8 +22,10 @@ from permitclock.domain.notices import (
     FACTS_OF,
     AttachmentRejectedFacts,
     DigestFacts,
+    LevelsDisagreementFacts,
     NoticeKind,
     NoticeRequest,
+    OutlookWorsenedFacts,
     ReminderFacts,
     SentForCertificationFacts,
 )
@@ -198,6 +200,18 @@ def _subject(facts: BaseModel) -> str:
     elif isinstance(facts, SentForCertificationFacts):
         text = (
             f"Ready for your certification: {one_line(facts.display_name, 80)} ({facts.report_id}), "
+            f"{one_line(facts.facility_name, 60)} ({facts.wdid})"
+        )
+    elif isinstance(facts, LevelsDisagreementFacts):
+        count = len(facts.disagreements)
+        text = (
+            f"SMARTS and permitclock disagree on {count} Level{'s' if count != 1 else ''}: "
+            f"{one_line(facts.facility_name, 60)} ({facts.wdid})"
+        )
+    elif isinstance(facts, OutlookWorsenedFacts):
+        state = "exceedance certain" if facts.state == "exceedance_certain" else facts.state.replace("_", " ")
+        text = (
+            f"{one_line(facts.parameter, 60)} {facts.reporting_year}: {state}, "
             f"{one_line(facts.facility_name, 60)} ({facts.wdid})"
         )
     else:  # pragma: no cover - FACTS_OF is closed

@@ -258,7 +258,7 @@ class MonitoringIntake:
         result.rejected = len(problems)
         if problems:
             result.error_report_key = error_report_key(event.key)
-            self._objects.put_report(event.bucket, result.error_report_key, _csv_bytes(problems))
+            self._objects.put_report(event.bucket, result.error_report_key, error_report(problems))
         self._uploads.finish(
             event.bucket,
             event.key,
@@ -293,7 +293,8 @@ def parse_fact(entry: dict[str, Any]) -> tuple[str, str, dict[str, date | str | 
     return fact.wdid, nal.level_report_name, values
 
 
-def _csv_bytes(rows: list[tuple[int, str]]) -> IO[bytes]:
+def error_report(rows: list[tuple[int, str]]) -> IO[bytes]:
+    """An error report (`line,reason,kept`) of rejected rows, as written beside an upload."""
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(["line", "reason", "kept"])
