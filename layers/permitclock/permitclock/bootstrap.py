@@ -24,6 +24,7 @@ from permitclock.adapters.levels import LevelStore, LevelWorkQueue, RunSummarySt
 from permitclock.adapters.mailer import SES_CLIENT_CONFIG, SesMailer
 from permitclock.adapters.notice_outbox import NoticeOutbox
 from permitclock.adapters.obligations import ObligationStore
+from permitclock.adapters.outlook_states import OutlookStates
 from permitclock.adapters.portfolio import PortfolioReader
 from permitclock.adapters.programs import ProgramFactsStore
 from permitclock.adapters.publisher import SqsNoticePublisher
@@ -43,8 +44,8 @@ from permitclock.services.levels_reconciliation import LevelsReconciliation
 from permitclock.services.monitoring_intake import MonitoringIntake
 from permitclock.services.notice_relay import NoticeRelay
 from permitclock.services.notifier import Notifier
+from permitclock.services.outlook import FacilityOutlooks, OutlookWatch
 from permitclock.services.portfolio import Portfolio
-from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.program_intake import ProgramFactsService, ProgramIntake, ProgramRecompute
 from permitclock.services.qisp_intake import QispIntake
 from permitclock.services.report_workflow import ReportWorkflow
@@ -172,6 +173,19 @@ def monitoring_intake(
         clock=runtime.clock,
         progress_every=settings.progress_every,
         progress=progress,
+        outlook=outlook_watch(settings, runtime),
+    )
+
+
+def outlook_watch(settings: StackSettings, runtime: Runtime) -> OutlookWatch:
+    """Emails the LRP when a parameter's in-year outlook worsens (after monitoring uploads)."""
+    table = runtime.aws.table(settings.table_name)
+    return OutlookWatch(
+        FacilityOutlooks(LevelStore(table), runtime.clock),
+        OutlookStates(table),
+        FacilityDirectory(table),
+        SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
+        runtime.clock,
     )
 
 

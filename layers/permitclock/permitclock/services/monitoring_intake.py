@@ -31,6 +31,7 @@ from permitclock.errors import BadInput, DomainError
 from permitclock.events import ObjectEvent
 from permitclock.intake.smarts import SmartsReader
 from permitclock.rules.igp.nals import nal_by_report_name
+from permitclock.rules.igp.years import reporting_year_of
 from permitclock.services.ports import UploadObjects, Uploads
 
 MONITORING_PREFIX = "monitoring/"
@@ -61,6 +62,12 @@ class StatusFacts(Protocol):
         ...
 
 
+class OutlookWatch(Protocol):
+    """Emails when a facility parameter's in-year outlook worsens (`services.outlook.OutlookWatch`)."""
+
+    def watch(self, wdids: Iterable[str]) -> list[Any]: ...
+
+
 @dataclass
 class IntakeResult:
     outcome: UploadOutcome
@@ -73,6 +80,8 @@ class IntakeResult:
     error_report_key: str | None = None
     error: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    current_year_wdids: set[str] = field(default_factory=set)
+    """Facilities with a result of the reporting year in progress in this upload (their outlook is checked)."""
 
 
 class FactEntry(BaseModel):
@@ -111,6 +120,7 @@ class MonitoringIntake:
         clock: Clock,
         progress_every: int = 50_000,
         progress: Callable[[dict[str, Any]], None] | None = None,
+        outlook: OutlookWatch | None = None,
     ) -> None:
         self._objects = objects
         self._samples = samples
@@ -119,6 +129,7 @@ class MonitoringIntake:
         self._clock = clock
         self._progress_every = progress_every
         self._progress = progress
+        self._outlook = outlook
 
     def handle(self, event: ObjectEvent) -> IntakeResult:
         key = event.key
@@ -167,6 +178,9 @@ class MonitoringIntake:
                     writer.writerow([0, result.error, "false"])
                 finally:
                     stream.close()
+                if self._outlook is not None and result.current_year_wdids:
+                    # before the record is finished: a failure here is retried with the whole upload
+                    self._outlook.watch(result.current_year_wdids)
             report.flush()
             report.detach()  # the wrapper must not close the spooled file
             if result.rejected or result.warnings:
@@ -205,8 +219,11 @@ class MonitoringIntake:
     def _rows(
         self, reader: SmartsReader, event: ObjectEvent, writer: Any, result: IntakeResult, pending: list[Sample]
     ) -> None:
-        """Every row of the file: rejected ones to the report, samples written in batches of `WRITE_BATCH`."""
+        """Every row of the file: rejected ones to the report, samples written in batches of `WRITE_BATCH`; the
+        facilities with a result of the reporting year in progress noted (`current_year_wdids`)."""
         next_progress = self._progress_every
+        current_year = reporting_year_of(today(self._clock))
+        current = result.current_year_wdids
         for row in reader:
             if isinstance(row, RejectedRow):
                 writer.writerow([row.line, row.reason, "true" if row.kept else "false"])
@@ -216,6 +233,8 @@ class MonitoringIntake:
                 result.rejected += 1
             else:
                 pending.append(row)
+                if row.reporting_year == current_year and row.nal is not None:
+                    current.add(row.wdid)
             result.rows_read += 1
             if len(pending) >= WRITE_BATCH:
                 self._flush(pending, event, result)

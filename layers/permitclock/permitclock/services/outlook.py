@@ -1,18 +1,23 @@
 """The in-year outlook of a facility: every parameter it sampled this reporting year, or holds a Level for,
-against its NAL (`rules.igp.outlook`), from the stored samples and statuses (one facility-year Query)."""
+against its NAL (`rules.igp.outlook`), from the stored samples and statuses (one facility-year Query); and the
+watch that emails the LRP when a parameter's state worsens."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Protocol
 
 from permitclock.clock import Clock, today
 from permitclock.domain.levels import FacilityYear, NdPolicy
-from permitclock.domain.outlook import FacilityOutlook
+from permitclock.domain.members import Member
+from permitclock.domain.notices import NoticeRequest, OutlookWorsenedFacts, Recipient
+from permitclock.domain.outlook import STATE_ORDER, FacilityOutlook, OutlookState, ParameterOutlook
 from permitclock.domain.samples import Sample
 from permitclock.rules.igp.nals import nal_by_report_name, nal_table
 from permitclock.rules.igp.outlook import parameter_outlook
 from permitclock.rules.igp.years import reporting_year_of
+from permitclock.services.ports import NoticePublisher
 
 
 class FacilityYears(Protocol):
@@ -52,3 +57,103 @@ class FacilityOutlooks:
         ]  # fmt: skip
         outlooks.sort(key=lambda o: o.parameter)
         return FacilityOutlook(wdid=wdid, reporting_year=year, as_of=day, parameters=outlooks)
+
+
+class NotifiedStates(Protocol):
+    """The worst outlook state notified per parameter and year (`adapters.outlook_states.OutlookStates`)."""
+
+    def notified(self, wdid: str, reporting_year: str) -> dict[str, OutlookState]: ...
+
+    def raise_state(
+        self, wdid: str, reporting_year: str, parameter: str, state: OutlookState, as_of: date,
+        notice: NoticeRequest | None, now: datetime,
+    ) -> bool:  # fmt: skip
+        """Record a worse state with its notice (outbox) in one transaction; False when it was not worse."""
+        ...
+
+    def notices_published(self, notices: Sequence[NoticeRequest]) -> None: ...
+
+
+class Members(Protocol):
+    def members(self, wdid: str) -> list[Member]: ...
+
+
+def outlook_notice_id(outlook: ParameterOutlook) -> str:
+    """Once per facility, parameter, reporting year and state."""
+    return f"outlook:{outlook.wdid}:{outlook.reporting_year}:{outlook.parameter}:{outlook.state}"
+
+
+class OutlookWatch:
+    """Tells a facility's LRP when a parameter's in-year state gets worse than any state told this year
+    (`on_track` < `at_risk` < `exceedance_certain`): once per state and year. Run after monitoring results are
+    stored; idempotent (a rerun finds the state recorded, and the send claims stop a second email)."""
+
+    def __init__(
+        self,
+        outlooks: FacilityOutlooks,
+        states: NotifiedStates,
+        members: Members,
+        publisher: NoticePublisher,
+        clock: Clock,
+    ) -> None:
+        self._outlooks = outlooks
+        self._states = states
+        self._members = members
+        self._publisher = publisher
+        self._clock = clock
+
+    def watch(self, wdids: Iterable[str]) -> list[NoticeRequest]:
+        """Check each facility now; the notices it queued."""
+        sent: list[NoticeRequest] = []
+        for wdid in sorted(set(wdids)):
+            outlook = self._outlooks.facility(wdid)
+            told = self._states.notified(wdid, outlook.reporting_year)
+            for parameter in outlook.parameters:
+                previous = told.get(parameter.parameter, "on_track")
+                if STATE_ORDER[parameter.state] <= STATE_ORDER[previous]:
+                    continue
+                notice = self._notice(parameter, previous)
+                raised = self._states.raise_state(
+                    wdid, outlook.reporting_year, parameter.parameter, parameter.state, outlook.as_of, notice,
+                    self._clock.now(),
+                )  # fmt: skip
+                if raised and notice is not None:
+                    sent.append(notice)
+        if sent:
+            try:
+                for notice in sent:
+                    self._publisher.publish(notice)
+            except Exception:  # the outbox items are the durable copies: the relay publishes them
+                return sent
+            self._states.notices_published(sent)
+        return sent
+
+    def _notice(self, outlook: ParameterOutlook, previous: OutlookState) -> NoticeRequest | None:
+        lrps = [m for m in self._members.members(outlook.wdid) if m.role == "LRP" and m.email]
+        if not lrps:
+            return None
+        facts = OutlookWorsenedFacts(
+            wdid=outlook.wdid,
+            parameter=outlook.parameter,
+            reporting_year=outlook.reporting_year,
+            as_of=outlook.as_of,
+            state=outlook.state,
+            previous_state=previous,
+            reason=outlook.reason,
+            running_average=outlook.running_average,
+            annual_nal=outlook.annual_nal,
+            instantaneous_exceedance_count=outlook.instantaneous_exceedance_count,
+            qses_required_remaining=outlook.qses_required_remaining,
+            max_remaining_average=outlook.max_remaining_average,
+            current_level=outlook.current_level,
+            level_if_exceeded=outlook.level_if_exceeded,
+            obligations_if_exceeded=list(outlook.obligations_if_exceeded),
+        )
+        return NoticeRequest(
+            notice_id=outlook_notice_id(outlook),
+            kind="outlook_worsened",
+            wdid=outlook.wdid,
+            recipients=[Recipient(email=m.email, user_id=m.user_id, role=m.role) for m in lrps],
+            include_facility_signatories=False,
+            facts=facts,
+        )
