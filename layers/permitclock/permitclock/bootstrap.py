@@ -272,6 +272,7 @@ def deadline_sweep(settings: SweepSettings, runtime: Runtime) -> DeadlineSweep:
         SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
         CalendarFeeds(S3FeedStore(runtime.aws.s3(), settings.documents_bucket), runtime.clock),
         horizon_days=settings.reminder_horizon_days,
+        outlooks=FacilityOutlooks(LevelStore(table), runtime.clock),
     )
 
 

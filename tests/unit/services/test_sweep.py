@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from permitclock.clock import PERMIT_TZ, FixedClock
 from permitclock.domain.members import Member
+from permitclock.domain.notices import DigestFacts
+from permitclock.notices.render import render_notice
 from permitclock.rules.igp.obligations import LEVEL_1_ERA_REPORT, era_obligation
 from permitclock.services.calendars import CalendarFeeds, facility_feed_key, person_feed_key
+from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.sweep import DeadlineSweep
 
-from tests.fakes.pipelines import FakeFeedStore
+from tests.fakes.pipelines import FakeFeedStore, FakeLevels
 from tests.fakes.ports import FakeClaims, FakeFacilities, FakeNoticePublisher, FakeObligations
+from tests.unit.igp.igp_helpers import sample
 
 WDID = "4 19I000033"
 DUE = date(2027, 1, 1)
@@ -88,3 +93,27 @@ def test_calendars_can_be_refreshed_outside_a_sweep(world: World) -> None:
 
     assert sorted(result.written) == sorted([facility_feed_key(WDID), person_feed_key("lrp-1")])
     assert b"BEGIN:VEVENT" in world.feeds.feeds[facility_feed_key(WDID)][0]
+
+
+def test_the_digest_carries_the_in_year_outlook_of_parameters_not_on_track() -> None:
+    world = World()
+    day = DUE - timedelta(days=7)
+    levels = FakeLevels()
+    levels.samples.put_new(
+        [sample("Zinc, Total", "0.5", date(2026, 10, 1), wdid=WDID), sample("pH", "7", date(2026, 10, 1), wdid=WDID)]
+    )
+    sweep = DeadlineSweep(
+        world.obligations, world.facilities, FakeClaims(), world.publisher,
+        outlooks=FacilityOutlooks(levels, FixedClock.on(day)),
+    )  # fmt: skip
+    world.facilities.put_member(Member(wdid=WDID, user_id="dar-1", role="DAR", email="dar@harbor.example", digest=True))
+
+    sweep.run(day)
+
+    [digest] = [n for n in world.publisher.sent if n.kind == "daily_digest"]
+    assert isinstance(digest.facts, DigestFacts)
+    [zinc] = digest.facts.outlooks  # pH is on track: not listed
+    assert (zinc.parameter, zinc.state) == ("Zinc, Total (Recoverable)", "at_risk")
+    assert zinc.max_remaining_average == Decimal("0.18")
+    text = render_notice("daily_digest", digest.facts).text
+    assert "IN-YEAR OUTLOOK (1)" in text and "Zinc, Total (Recoverable) 2026-2027: Harbor Plating Works" in text

@@ -104,12 +104,28 @@ class DigestGroup(BaseModel):
     entries: list[DigestEntry]
 
 
+class DigestOutlook(BaseModel):
+    """A parameter whose in-year outlook is not on track, as a digest lists it (`services.outlook`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    wdid: str
+    facility_name: str
+    parameter: str
+    reporting_year: str
+    state: str
+    reason: str
+    max_remaining_average: Decimal | None = None
+
+
 class DigestFacts(BaseModel):
-    """One person's daily digest (see `notices.digest.build_digests`)."""
+    """One person's daily digest (see `notices.digest.build_digests`), with the in-year outlook of their
+    facilities' parameters that are not on track."""
 
     day: date
     recipient_name: str | None = None
     groups: list[DigestGroup]
+    outlooks: list[DigestOutlook] = Field(default_factory=list)
 
 
 class RejectionReason(BaseModel):

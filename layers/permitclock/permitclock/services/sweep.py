@@ -26,7 +26,15 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from permitclock.domain.members import Member
-from permitclock.domain.notices import DigestEntry, DigestFacts, NoticeRequest, Recipient, ReminderFacts
+from permitclock.domain.notices import (
+    DigestEntry,
+    DigestFacts,
+    DigestGroup,
+    DigestOutlook,
+    NoticeRequest,
+    Recipient,
+    ReminderFacts,
+)
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import BadInput
 from permitclock.notices.digest import build_digests, digest_entry
@@ -35,6 +43,7 @@ from permitclock.notices.policy import DEFAULT_POLICY, ReminderPolicy, policy_fo
 from permitclock.notices.recipients import as_recipient, notice_recipients, split_for_digest
 from permitclock.notices.schedule import ReminderDecision, digest_notice_id, reminder_notice_id, reminder_to_send
 from permitclock.services.calendars import CalendarFeeds, FacilityCache, FeedResult
+from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.ports import Claims, Facilities, NoticePublisher, Obligations
 
 logger = logging.getLogger(__name__)
@@ -145,6 +154,7 @@ class DeadlineSweep:
         *,
         default_policy: ReminderPolicy = DEFAULT_POLICY,
         horizon_days: int | None = None,
+        outlooks: FacilityOutlooks | None = None,
     ) -> None:
         self._obligations = obligations
         self._directory = directory
@@ -153,6 +163,7 @@ class DeadlineSweep:
         self._calendars = calendars
         self._default = default_policy
         self._horizon = max(default_policy.horizon_days, horizon_days or 0)
+        self._outlooks = outlooks
 
     def run(self, today: date, *, dry_run: bool = False, calendars: bool = True) -> SweepReport:
         """Sweep one day. `dry_run` builds the notices (kept in the report) but queues and writes nothing."""
@@ -268,6 +279,7 @@ class DeadlineSweep:
                 entry = entry.model_copy(update={"step_id": decision.step_id})
             pairs.append((member, entry))
         notices = []
+        outlooks: dict[str, list[DigestOutlook]] = {}
         for digest in build_digests(pairs, today):
             first = digest.groups[0].entries[0]
             member = next(m for m, _ in pairs if m.user_id == digest.user_id)
@@ -278,10 +290,37 @@ class DeadlineSweep:
                     wdid=first.wdid,
                     recipients=[Recipient(email=digest.email, user_id=digest.user_id, role=member.role)],
                     include_facility_signatories=False,
-                    facts=DigestFacts(day=today, recipient_name=digest.name, groups=digest.groups),
+                    facts=DigestFacts(
+                        day=today,
+                        recipient_name=digest.name,
+                        groups=digest.groups,
+                        outlooks=self._digest_outlooks(digest.groups, today, outlooks),
+                    ),
                 )
             )
         return notices
+
+    def _digest_outlooks(
+        self, groups: list[DigestGroup], today: date, cache: dict[str, list[DigestOutlook]]
+    ) -> list[DigestOutlook]:
+        """The in-year outlook of the digest's facilities, the parameters not on track (one read per facility
+        per run)."""
+        if self._outlooks is None:
+            return []
+        names = {e.wdid: e.facility_name for g in groups for e in g.entries}
+        out: list[DigestOutlook] = []
+        for wdid in sorted(names):
+            if wdid not in cache:
+                cache[wdid] = [
+                    DigestOutlook(
+                        wdid=wdid, facility_name=names[wdid], parameter=o.parameter, reporting_year=o.reporting_year,
+                        state=o.state, reason=o.reason, max_remaining_average=o.max_remaining_average,
+                    )
+                    for o in self._outlooks.facility(wdid, today).parameters
+                    if o.state != "on_track"
+                ]  # fmt: skip
+            out.extend(cache[wdid])
+        return out
 
     def _emit(self, notice: NoticeRequest, report: SweepReport, dry_run: bool) -> None:
         report.notices.append(notice)
