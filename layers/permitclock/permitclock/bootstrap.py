@@ -49,6 +49,7 @@ from permitclock.services.portfolio import Portfolio
 from permitclock.services.program_intake import ProgramFactsService, ProgramIntake, ProgramRecompute
 from permitclock.services.qisp_intake import QispIntake
 from permitclock.services.report_workflow import ReportWorkflow
+from permitclock.services.sampling_duties import SamplingDuties
 from permitclock.services.sweep import DeadlineSweep
 from permitclock.settings import (
     AnnualPlannerSettings,
@@ -173,7 +174,10 @@ def monitoring_intake(
         clock=runtime.clock,
         progress_every=settings.progress_every,
         progress=progress,
-        outlook=outlook_watch(settings, runtime),
+        watchers=(
+            outlook_watch(settings, runtime),
+            SamplingDuties(LevelStore(table), ObligationStore(table), runtime.clock),
+        ),
     )
 
 

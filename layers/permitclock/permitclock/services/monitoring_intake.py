@@ -16,7 +16,7 @@ import csv
 import io
 import json
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any, Protocol
@@ -62,8 +62,9 @@ class StatusFacts(Protocol):
         ...
 
 
-class OutlookWatch(Protocol):
-    """Emails when a facility parameter's in-year outlook worsens (`services.outlook.OutlookWatch`)."""
+class YearWatch(Protocol):
+    """Reacts to new results of the reporting year in progress: the outlook emails
+    (`services.outlook.OutlookWatch`), the sampling duties (`services.sampling_duties.SamplingDuties`)."""
 
     def watch(self, wdids: Iterable[str]) -> list[Any]: ...
 
@@ -120,7 +121,7 @@ class MonitoringIntake:
         clock: Clock,
         progress_every: int = 50_000,
         progress: Callable[[dict[str, Any]], None] | None = None,
-        outlook: OutlookWatch | None = None,
+        watchers: Sequence[YearWatch] = (),
     ) -> None:
         self._objects = objects
         self._samples = samples
@@ -129,7 +130,7 @@ class MonitoringIntake:
         self._clock = clock
         self._progress_every = progress_every
         self._progress = progress
-        self._outlook = outlook
+        self._watchers = watchers
 
     def handle(self, event: ObjectEvent) -> IntakeResult:
         key = event.key
@@ -178,9 +179,9 @@ class MonitoringIntake:
                     writer.writerow([0, result.error, "false"])
                 finally:
                     stream.close()
-                if self._outlook is not None and result.current_year_wdids:
+                for watcher in self._watchers if result.current_year_wdids else ():
                     # before the record is finished: a failure here is retried with the whole upload
-                    self._outlook.watch(result.current_year_wdids)
+                    watcher.watch(result.current_year_wdids)
             report.flush()
             report.detach()  # the wrapper must not close the spooled file
             if result.rejected or result.warnings:
