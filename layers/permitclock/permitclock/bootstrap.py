@@ -320,4 +320,9 @@ def api(settings: StackSettings, runtime: Runtime) -> ApiDependencies:
         levels=LevelEvidence(LevelStore(runtime.aws.table(settings.table_name))),
         portfolio=Portfolio(PortfolioReader(runtime.aws.table(settings.table_name)), runtime.clock),
         outlook=FacilityOutlooks(LevelStore(runtime.aws.table(settings.table_name)), runtime.clock),
+        sampling=SamplingDuties(
+            LevelStore(runtime.aws.table(settings.table_name)),
+            ObligationStore(runtime.aws.table(settings.table_name)),
+            runtime.clock,
+        ),
     )

@@ -22,6 +22,7 @@ from permitclock.services.portfolio import Portfolio
 from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
+from permitclock.services.sampling_duties import SamplingDuties
 
 from tests.fakes.pipelines import FakeFactsDocuments, FakeLevels
 from tests.fakes.portfolio import FakePortfolio
@@ -184,6 +185,7 @@ def make_api(
         levels=LevelEvidence(levels),
         portfolio=Portfolio(FakePortfolio(store.facilities, store.obligations, levels), clock),
         outlook=FacilityOutlooks(levels, clock),
+        sampling=SamplingDuties(levels, store.obligations, clock),
     )
     return Api(app=create_app(lambda: deps), store=store, publisher=publisher, levels=levels)
 

@@ -82,6 +82,9 @@ CALLS: dict[Action, Call] = {
         f"/facilities/{WDID}/programs/ma_srf",
         {"entity_id": WDID, "loans": [{"id": "L1", "awarded": "2026-10-01"}]},
     ),
+    Action.RECORD_LAB_RESULTS: Call(
+        "PUT", f"/facilities/{WDID}/sampling-events/2026-10-01/lab-results", {"received_on": "2026-10-20"}
+    ),
 }
 
 

@@ -41,6 +41,7 @@ def test_the_document_lists_every_route(api: Api) -> None:
         "/facilities/{wdid}/reports",
         "/facilities/{wdid}/obligations",
         "/facilities/{wdid}/outlook",
+        "/facilities/{wdid}/sampling-events/{event_date}/lab-results",
         "/facilities/{wdid}/programs",
         "/facilities/{wdid}/programs/{program}",
         "/facilities/{wdid}/members/{user_id}",

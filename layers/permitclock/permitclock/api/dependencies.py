@@ -9,6 +9,7 @@ from permitclock.services.portfolio import Portfolio
 from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
+from permitclock.services.sampling_duties import SamplingDuties
 
 
 @dataclass(frozen=True)
@@ -23,3 +24,5 @@ class ApiDependencies:
     """The caller's facilities at a glance and their obligations across facilities."""
     outlook: FacilityOutlooks
     """The in-year outlook of a facility's parameters (`GET /facilities/{wdid}/outlook`)."""
+    sampling: SamplingDuties
+    """Sampling events' laboratory-results dates and their 30-day reporting deadlines."""

@@ -56,6 +56,10 @@ class RegionalBoardExtensionBody(_Request):
     new_due: date
 
 
+class LabResultsBody(_Request):
+    received_on: date = Field(description="the day the laboratory's results of the sampling event were received")
+
+
 class ErrorBody(BaseModel):
     code: str
     message: str

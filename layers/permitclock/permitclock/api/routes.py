@@ -1,7 +1,6 @@
 """The HTTP API: one powertools resolver over a `Router` per resource (`portfolio`, `facilities`, `reports`,
 `levels`, `programs`, `qisps`, `outlook`, `sampling`), behind a size gate, with the error map of `errors.py` and the
 generated OpenAPI
-document.
 
 Identity comes from the JWT claims; every read and write is scoped to the caller's facilities (another
 facility's ids give 404, never 403) by the use cases in `services.report_workflow`. Each call of `create_app`
@@ -22,7 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from permitclock.errors import BadInput
 
-from . import facilities, levels, outlook, portfolio, programs, qisps, reports
+from . import facilities, levels, outlook, portfolio, programs, qisps, reports, sampling
 from .dependencies import ApiDependencies
 from .errors import register_error_handlers
 from .identity import MAX_PATH_SEGMENT_BYTES
@@ -37,7 +36,7 @@ def create_app(dependencies: Callable[[], ApiDependencies]) -> APIGatewayHttpRes
     builds)."""
     app = _BoundedResolver(enable_validation=True)
     register_error_handlers(app)
-    for resource in (portfolio, facilities, reports, levels, programs, qisps, outlook):
+    for resource in (portfolio, facilities, reports, levels, programs, qisps, outlook, sampling):
         app.include_router(resource.router(dependencies))
 
     @app.get("/openapi.json", include_in_schema=False)

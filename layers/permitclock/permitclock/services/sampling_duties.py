@@ -1,15 +1,18 @@
 """The half-year sampling duties (IGP XI.B.2) of a facility's reporting year in progress, kept as obligations
 from the stored samples (`rules.igp.sampling`): opened at the facility's first upload of the year, progress
 updated with each upload, closed when two QSEs of the half are sampled. The deadline sweep reminds them like
-every other dated obligation."""
+every other dated obligation. Recording the day a sampling event's laboratory results were received opens its
+30-day results-reporting deadline, closed when results of that sample date arrive."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from permitclock.clock import Clock, today
 from permitclock.domain.obligations import Obligation
-from permitclock.rules.igp.sampling import sampling_obligations
+from permitclock.errors import BadInput
+from permitclock.rules.igp.sampling import SAMPLING_RESULTS_REPORT, results_report_obligation, sampling_obligations
 from permitclock.rules.igp.years import reporting_year_of
 from permitclock.services.outlook import FacilityYears
 from permitclock.services.ports import Obligations
@@ -28,11 +31,38 @@ class SamplingDuties:
         for wdid in sorted(set(wdids)):
             samples = self._levels.facility_year(wdid, year).samples
             for duty in sampling_obligations(wdid, year, samples):
-                stored = self._obligations.get(wdid, duty.obligation_id)
-                if stored is None:
-                    if self._obligations.put_new(duty):
-                        written.append(duty)
-                elif (stored[0].status, stored[0].facts) != (duty.status, duty.facts):
-                    self._obligations.replace(duty, ics_sequence=stored[1])
+                if self._write(duty):
                     written.append(duty)
+            for pending, _ in self._obligations.for_facility_with_sequence(wdid):
+                if pending.type == SAMPLING_RESULTS_REPORT and pending.status == "open":
+                    closed = self._results_report(wdid, date.fromisoformat(pending.period), pending)
+                    if closed.status == "closed" and self._write(closed):
+                        written.append(closed)
         return written
+
+    def record_lab_results(self, wdid: str, event_date: date, received_on: date) -> Obligation:
+        """Open (or move) the event's 30-day results-reporting deadline; closed at once if its results are in."""
+        if received_on > today(self._clock):
+            raise BadInput("the laboratory results received date is in the future", field="received_on")
+        duty = results_report_obligation(wdid, event_date, received_on, reported=False)
+        duty = self._results_report(wdid, event_date, duty)
+        self._write(duty)
+        return duty
+
+    def _results_report(self, wdid: str, event_date: date, duty: Obligation) -> Obligation:
+        samples = self._levels.facility_year(wdid, reporting_year_of(event_date)).samples
+        received = date.fromisoformat(str(duty.facts["lab_results_received"]))
+        reported = any(s.sample_date == event_date for s in samples)
+        return results_report_obligation(wdid, event_date, received, reported=reported)
+
+    def _write(self, duty: Obligation) -> bool:
+        """Open `duty`, or rewrite it when its status, due date or facts changed (a moved due date gets a new
+        calendar SEQUENCE); False when nothing changed."""
+        stored = self._obligations.get(duty.facility_id, duty.obligation_id)
+        if stored is None:
+            return self._obligations.put_new(duty)
+        old, sequence = stored
+        if (old.status, old.due, old.facts) == (duty.status, duty.due, duty.facts):
+            return False
+        self._obligations.replace(duty, ics_sequence=sequence + (1 if old.due != duty.due else 0))
+        return True

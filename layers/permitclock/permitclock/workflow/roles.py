@@ -23,6 +23,7 @@ class Action(StrEnum):
     RECORD_REGIONAL_BOARD_EXTENSION = "record_regional_board_extension"
     MANAGE_MEMBERS = "manage_members"
     EDIT_PROGRAM_FACTS = "edit_program_facts"
+    RECORD_LAB_RESULTS = "record_lab_results"
 
 
 _EVERYONE: frozenset[Role] = frozenset(ROLES)
@@ -50,6 +51,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # streams, loans) are recorded by the people who answer for the facility or enter data for it; the QISP's
     # remit is the IGP reports. Reading them is `view`.
     Action.EDIT_PROGRAM_FACTS: frozenset({"LRP", "DAR", "DEP"}),
+    # Project decision: the date a laboratory's results were received is entered by whoever prepares the
+    # facility's data (the QISP, a DEP) or answers for it; it opens the 30-day results-reporting deadline.
+    Action.RECORD_LAB_RESULTS: _PREPARERS,
 }
 
 NEEDS_EAUTHORIZATION: frozenset[Action] = frozenset({Action.CERTIFY, Action.CERTIFY_UPDATE})

@@ -11,15 +11,19 @@ qualifying-storm-event sample (any parameter, any qualifier, effluent monitoring
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.samples import Sample
+from permitclock.errors import BadInput
 from permitclock.rules.igp.exceedances import is_effluent_location, is_qualifying_storm_event
 from permitclock.rules.igp.obligations import PROGRAM
 from permitclock.rules.igp.outlook import QSES_PER_HALF_YEAR, half_year_ends
 from permitclock.rules.igp.years import start_year
 
+RESULTS_REPORT_DAYS = 30
+SAMPLING_RESULTS_REPORT = "Sampling Results Report"
+RESULTS_SECTION = "IGP XI.B.11.a: within 30 days of obtaining all results of the sampling event ([ALL4-2024], [VANDER])"
 QSE_SAMPLING_JULY_DECEMBER = "QSE Sampling (July-December)"
 QSE_SAMPLING_JANUARY_JUNE = "QSE Sampling (January-June)"
 SECTION = "IGP XI.B.2 (Fact Sheet [FS92])"
@@ -64,3 +68,22 @@ def sampling_obligations(wdid: str, reporting_year: str, samples: Iterable[Sampl
             )
         )
     return out
+
+
+def results_report_obligation(wdid: str, event_date: date, received_on: date, *, reported: bool) -> Obligation:
+    """The sampling event's results are due in SMARTS 30 days after the laboratory's results are received
+    (IGP XI.B.11.a; secondary sources, igp-facts.md section 4); `reported` when results of that sample date are
+    stored (they were reported: the stored samples are SMARTS's own data), which closes it."""
+    if received_on < event_date:
+        raise BadInput("the laboratory results cannot be received before the sampling event", field="received_on")
+    return Obligation(
+        program=PROGRAM,
+        type=SAMPLING_RESULTS_REPORT,
+        facility_id=wdid,
+        subject="facility",
+        due=received_on + timedelta(days=RESULTS_REPORT_DAYS),
+        section=RESULTS_SECTION,
+        status="closed" if reported else "open",
+        period=event_date.isoformat(),
+        facts={"event_date": event_date.isoformat(), "lab_results_received": received_on.isoformat()},
+    )
