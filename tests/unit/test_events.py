@@ -60,6 +60,7 @@ def test_each_event_reads_as_its_handler_reads_it(name: str) -> None:
         "deadline_sweep": lambda: parse(event=event, model=SweepRequest).job == "sweep",
         "notice_outbox_relay": lambda: event == {"job": "notice-outbox-relay"},
         "program_recompute": lambda: event == {"job": "program-recompute"},
+        "smarts_sync": lambda: event == {"job": "smarts-sync"},
         "level_worker": lambda: all(
             WorkMessage.model_validate_json(r.body).wdids for r in parse(event=event, model=SqsModel).Records
         ),

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from permitclock.adapters.attachment_records import AttachmentRecords
 from permitclock.adapters.calendar_feeds import S3FeedStore
+from permitclock.adapters.ckan import CkanDatastore
 from permitclock.adapters.documents import S3Documents
 from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.adapters.level_disagreements import LevelDisagreements
@@ -32,6 +33,7 @@ from permitclock.adapters.qisp import QispRegistry
 from permitclock.adapters.reports import DynamoDbReportStore
 from permitclock.adapters.samples import SampleStore
 from permitclock.adapters.send_claims import SendClaims
+from permitclock.adapters.sync_objects import SyncObjects
 from permitclock.adapters.uploads import UploadObjects, UploadRecords
 from permitclock.api.dependencies import ApiDependencies
 from permitclock.clock import Clock, SystemClock
@@ -50,6 +52,7 @@ from permitclock.services.program_intake import ProgramFactsService, ProgramInta
 from permitclock.services.qisp_intake import QispIntake
 from permitclock.services.report_workflow import ReportWorkflow
 from permitclock.services.sampling_duties import SamplingDuties
+from permitclock.services.smarts_sync import FACILITIES_SYNC_PREFIX, MONITORING_SYNC_PREFIX, SmartsSync, SyncResource
 from permitclock.services.sweep import DeadlineSweep
 from permitclock.settings import (
     AnnualPlannerSettings,
@@ -60,6 +63,7 @@ from permitclock.settings import (
     NotifierSettings,
     ProgramIntakeSettings,
     QispIntakeSettings,
+    SmartsSyncSettings,
     StackSettings,
     SweepSettings,
 )
@@ -205,6 +209,21 @@ def levels_reconciliation(settings: StackSettings, runtime: Runtime) -> LevelsRe
         members=FacilityDirectory(table),
         publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
         clock=runtime.clock,
+    )
+
+
+def smarts_sync(settings: SmartsSyncSettings, runtime: Runtime) -> SmartsSync:
+    """The daily fetch of the registered facilities' SMARTS data from the open-data portal."""
+    table = runtime.aws.table(settings.table_name)
+    return SmartsSync(
+        datastore=CkanDatastore(settings.smarts_portal_url, sleep=runtime.sleep),
+        objects=SyncObjects(runtime.aws.s3(), settings.documents_bucket),
+        facility_pages=lambda: facility_wdids(table),
+        resources=[
+            SyncResource(settings.smarts_parameter_resource, MONITORING_SYNC_PREFIX),
+            SyncResource(settings.smarts_facility_resource, FACILITIES_SYNC_PREFIX),
+        ],
+        page_size=settings.smarts_page_size,
     )
 
 

@@ -44,3 +44,14 @@ class Conflict(DomainError):
     """The action is illegal in the current state (HTTP 409)."""
 
     code = "conflict"
+
+
+class PortalError(Exception):
+    """A public data portal did not answer a request after the retries, or answered something it should not
+    (`adapters.ckan`); `retryable` says whether retrying could help, `attempts` how many were made."""
+
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+        self.attempts = 0

@@ -78,3 +78,13 @@ class ProgramIntakeSettings(StackSettings):
     under DynamoDB's 400 KB item limit)."""
 
     program_max_bytes: int = 262_144
+
+
+class SmartsSyncSettings(StackSettings):
+    """The open-data portal the SMARTS sync reads (template parameters `SmartsPortalUrl`,
+    `SmartsParameterDataResource`, `SmartsFacilityDataResource`) and its page size."""
+
+    smarts_portal_url: str = "https://data.ca.gov"
+    smarts_parameter_resource: str = "7871e8fe-576d-4940-acdf-eca0b399c1aa"
+    smarts_facility_resource: str = "33e69394-83ec-4872-b644-b9f494de1824"
+    smarts_page_size: int = 1000
