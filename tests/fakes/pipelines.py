@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from permitclock.domain.level_disagreements import StoredDisagreement
 from permitclock.domain.levels import Assignment, FacilityYear, LevelRecord, ParameterStatus, WriteOutcome
+from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.program_facts import ProgramFactsRecord
 from permitclock.domain.samples import Sample, WriteCounts
@@ -300,3 +302,23 @@ class FakeMailer:
             return FakeSendResult("sent", message_id=hashlib.sha256(raw_bytes).hexdigest()[:16])
         status, _, code = outcome.partition(":")
         return FakeSendResult(status, error_code=code or "Throttling")
+
+
+class FakeDisagreements:
+    """Stored Level disagreements by (WDID, parameter), and the notices committed with them."""
+
+    def __init__(self) -> None:
+        self.items: dict[tuple[str, str], StoredDisagreement] = {}
+        self.outbox: list[NoticeRequest] = []
+
+    def for_facility(self, wdid: str) -> list[StoredDisagreement]:
+        return [d for (w, _), d in sorted(self.items.items()) if w == wdid]
+
+    def commit(self, changed: Sequence[StoredDisagreement], notice: NoticeRequest | None, now: datetime) -> None:
+        for d in changed:
+            self.items[(d.wdid, d.parameter)] = d
+        if notice is not None:
+            self.outbox.append(notice)
+
+    def notices_published(self, notices: Sequence[NoticeRequest]) -> None:
+        self.outbox = [n for n in self.outbox if n not in notices]

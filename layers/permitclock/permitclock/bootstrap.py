@@ -336,7 +336,10 @@ def api(settings: StackSettings, runtime: Runtime) -> ApiDependencies:
     return ApiDependencies(
         workflow=workflow,
         programs=program_facts(settings, runtime),
-        levels=LevelEvidence(LevelStore(runtime.aws.table(settings.table_name))),
+        levels=LevelEvidence(
+            LevelStore(runtime.aws.table(settings.table_name)),
+            LevelDisagreements(runtime.aws.table(settings.table_name)),
+        ),
         portfolio=Portfolio(PortfolioReader(runtime.aws.table(settings.table_name)), runtime.clock),
         outlook=FacilityOutlooks(LevelStore(runtime.aws.table(settings.table_name)), runtime.clock),
         sampling=SamplingDuties(

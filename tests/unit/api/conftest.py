@@ -18,13 +18,13 @@ from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report
 from permitclock.domain.uploads import AttachmentRecord
 from permitclock.services.level_evidence import LevelEvidence
-from permitclock.services.portfolio import Portfolio
 from permitclock.services.outlook import FacilityOutlooks
+from permitclock.services.portfolio import Portfolio
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
 from permitclock.services.sampling_duties import SamplingDuties
 
-from tests.fakes.pipelines import FakeFactsDocuments, FakeLevels
+from tests.fakes.pipelines import FakeDisagreements, FakeFactsDocuments, FakeLevels
 from tests.fakes.portfolio import FakePortfolio
 from tests.fakes.ports import FakeNoticePublisher
 from tests.fakes.reports import FakeReportStore
@@ -88,6 +88,7 @@ class Api:
     store: FakeReportStore
     publisher: FakeNoticePublisher
     levels: FakeLevels
+    disagreements: FakeDisagreements
 
     def call(
         self,
@@ -178,16 +179,18 @@ def make_api(
 ) -> Api:
     """The resolver over the fakes: the seeded store, a publisher that records, the clock on TODAY."""
     store, publisher, clock = store or seeded_store(), publisher or FakeNoticePublisher(), clock or FixedClock.on(TODAY)
-    levels = FakeLevels()
+    levels, disagreements = FakeLevels(), FakeDisagreements()
     deps = ApiDependencies(
         workflow=ReportWorkflow(store, publisher, clock),
         programs=ProgramFactsService(obligations=store.obligations, facts=FakeFactsDocuments(), clock=clock),
-        levels=LevelEvidence(levels),
+        levels=LevelEvidence(levels, disagreements),
         portfolio=Portfolio(FakePortfolio(store.facilities, store.obligations, levels), clock),
         outlook=FacilityOutlooks(levels, clock),
         sampling=SamplingDuties(levels, store.obligations, clock),
     )
-    return Api(app=create_app(lambda: deps), store=store, publisher=publisher, levels=levels)
+    return Api(
+        app=create_app(lambda: deps), store=store, publisher=publisher, levels=levels, disagreements=disagreements
+    )
 
 
 @pytest.fixture

@@ -3,16 +3,17 @@ history (with the results it left out), the routes read it back; another facilit
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
+from permitclock.domain.level_disagreements import StoredDisagreement
 from permitclock.services.annual_run import LevelWorker, WorkMessage
 
 from tests.fakes.pipelines import FakeRunSummaries
 from tests.unit.igp.igp_helpers import sample
 
-from .conftest import OTHER_WDID, WDID, Api
+from .conftest import OTHER_WDID, WDID, Api, user
 
 ZINC = "Zinc, Total (Recoverable)"
 YEAR = "2024-2025"
@@ -80,4 +81,20 @@ def test_a_year_never_assigned_and_another_facilitys_levels_are_404(api: Api) ->
     for path in (f"/facilities/{WDID}/levels", f"/facilities/{WDID}/levels/{quote(ZINC)}/{YEAR}"):
         status, body = api.call("GET", path, as_user="b-user-lrp")
         assert (status, body["code"]) == (404, "not_found")
-    assert api.call("GET", f"/facilities/{OTHER_WDID}/levels", as_user="b-user-lrp") == (200, {"parameters": []})
+    assert api.call("GET", f"/facilities/{OTHER_WDID}/levels", as_user="b-user-lrp") == (
+        200, {"parameters": [], "disagreements": []}
+    )
+
+
+def test_levels_list_the_disagreements_a_reconciled_smarts_export_found(api: Api) -> None:
+    found = StoredDisagreement(
+        wdid=WDID, parameter="pH", smarts_level="Level 1", permitclock_level="Baseline", found_on=date(2026, 11, 1),
+        export_key="smarts/levels/R4.csv", notice_id="levels-disagreement:x",
+    )  # fmt: skip
+    api.disagreements.commit([found], None, datetime(2026, 11, 1, tzinfo=UTC))
+    status, body = api.call("GET", f"/facilities/{WDID}/levels", as_user=user("viewer"))
+    assert status == 200, body
+    [shown] = body["disagreements"]
+    assert (shown["parameter"], shown["smarts_level"], shown["permitclock_level"], shown["status"]) == (
+        "pH", "Level 1", "Baseline", "open",
+    )  # fmt: skip

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from permitclock.services.level_evidence import LevelEvidence
-from permitclock.services.portfolio import Portfolio
 from permitclock.services.outlook import FacilityOutlooks
+from permitclock.services.portfolio import Portfolio
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
 from permitclock.services.sampling_duties import SamplingDuties

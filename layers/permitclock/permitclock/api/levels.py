@@ -41,7 +41,8 @@ def router(dependencies: Callable[[], ApiDependencies]) -> Router:
                     history=[LevelHistoryEntry.of(r) for r in p.history],
                 )
                 for p in deps.levels.parameters(wdid)
-            ]
+            ],
+            disagreements=deps.levels.disagreements(wdid),
         )
 
     @routes.get(f"{LEVELS}/<parameter>/<reporting_year>")

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from permitclock.domain.demonstrations import DemonstrationLabel
+from permitclock.domain.level_disagreements import StoredDisagreement
 from permitclock.domain.levels import CountedResult, LeftOutResult, Level, LevelRecord, NdPolicy
 from permitclock.domain.members import Member, Role
 from permitclock.domain.obligations import Obligation
@@ -214,6 +215,10 @@ class ParameterLevelsView(BaseModel):
 
 class LevelsView(BaseModel):
     parameters: list[ParameterLevelsView]
+    disagreements: list[StoredDisagreement] = Field(
+        default_factory=list,
+        description="where a reconciled SMARTS Level export (smarts/levels/) disagrees or disagreed, by parameter",
+    )
 
 
 class LevelYearView(LevelHistoryEntry):

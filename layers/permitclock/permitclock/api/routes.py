@@ -1,6 +1,6 @@
 """The HTTP API: one powertools resolver over a `Router` per resource (`portfolio`, `facilities`, `reports`,
 `levels`, `programs`, `qisps`, `outlook`, `sampling`), behind a size gate, with the error map of `errors.py` and the
-generated OpenAPI
+generated OpenAPI document.
 
 Identity comes from the JWT claims; every read and write is scoped to the caller's facilities (another
 facility's ids give 404, never 403) by the use cases in `services.report_workflow`. Each call of `create_app`

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from permitclock.domain.level_disagreements import StoredDisagreement
 from permitclock.domain.levels import LevelRecord, ParameterStatus
 from permitclock.errors import NotFound
 from permitclock.rules.igp.nals import nal_by_report_name
@@ -22,6 +23,12 @@ class LevelHistory(Protocol):
     def record(self, wdid: str, parameter: str, reporting_year: str) -> LevelRecord | None: ...
 
 
+class StoredDisagreements(Protocol):
+    """Where SMARTS's Level and permitclock's disagree (`adapters.level_disagreements.LevelDisagreements`)."""
+
+    def for_facility(self, wdid: str) -> list[StoredDisagreement]: ...
+
+
 @dataclass(frozen=True)
 class ParameterLevels:
     """One parameter's current status and its decisions, oldest reporting year first."""
@@ -33,8 +40,15 @@ class ParameterLevels:
 class LevelEvidence:
     """Reads of a facility's Levels (the caller's membership is checked by the route's workflow first)."""
 
-    def __init__(self, history: LevelHistory) -> None:
+    def __init__(self, history: LevelHistory, disagreements: StoredDisagreements | None = None) -> None:
         self._history = history
+        self._disagreements = disagreements
+
+    def disagreements(self, wdid: str) -> list[StoredDisagreement]:
+        """The disagreements reconciled SMARTS Level exports found (`services.levels_reconciliation`), open and
+        resolved, by parameter."""
+        found = self._disagreements.for_facility(wdid) if self._disagreements is not None else []
+        return sorted(found, key=lambda d: d.parameter)
 
     def parameters(self, wdid: str) -> list[ParameterLevels]:
         """Every parameter with a status, by name."""
