@@ -18,7 +18,7 @@ from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report, ReportAttachment, ReportBundle
-from permitclock.errors import BadInput, NotFound
+from permitclock.errors import BadInput, NotAllowed, NotFound
 from permitclock.services.ports import NoticePublisher
 from permitclock.workflow import reports
 from permitclock.workflow.completion import CompletionProblem, completion_check
@@ -76,12 +76,27 @@ class ReportStore(Protocol):
         ...
 
 
+ADMIN_GROUP = "permitclock-admins"
+"""The identity provider's group whose members administer permitclock (create facilities)."""
+
+
 @dataclass(frozen=True)
 class Caller:
-    """Who the request is from: the identity provider's subject, and the name it gives (shown in history)."""
+    """Who the request is from: the identity provider's subject, the name it gives (shown in history) and the
+    groups it puts the caller in (`cognito:groups` or `groups`)."""
 
     user_id: str
     name: str | None = None
+    groups: frozenset[str] = frozenset()
+
+    @property
+    def is_admin(self) -> bool:
+        return ADMIN_GROUP in self.groups
+
+    def require_admin(self) -> None:
+        """`NotAllowed` unless the caller is in `ADMIN_GROUP`."""
+        if not self.is_admin:
+            raise NotAllowed(f"only a member of the {ADMIN_GROUP} group may do this", code="admin_required")
 
 
 @dataclass(frozen=True)
