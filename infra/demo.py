@@ -24,7 +24,7 @@ from typing import Any
 WDID = "4 19I000033"
 FACILITY = "Harbor Plating Works"
 CONSULTANT = "consultant@example.com"
-REPORT_ID = "L2TR-2024-2025"  # services/era_reports.py: the Level 2 ERA Technical Report of 2024-2025
+REPORT_ID = "L2TR-2024-2025"  # report_id_for: the Technical Report July 1, 2025 opened
 PNG_SCAN = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 

@@ -52,8 +52,9 @@ class Ports:
 def fakes() -> Ports:
     obligations, registry, attachments = FakeObligations(), FakeQispRegistry(), FakeAttachmentRecords()
     facilities = FakeFacilities()
-    reports = FakeReportStore(obligations, registry, attachments, facilities)
     samples = FakeSamples()
+    levels = FakeLevels(samples, obligations=obligations)
+    reports = FakeReportStore(obligations, registry, attachments, facilities, levels=levels)
     return Ports(
         kind="fake",
         obligations=obligations,
@@ -66,7 +67,7 @@ def fakes() -> Ports:
         attachments=attachments,
         facts=FakeFactsDocuments(),
         samples=samples,
-        levels=FakeLevels(samples),
+        levels=levels,
         summaries=FakeRunSummaries(),
     )
 

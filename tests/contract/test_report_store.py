@@ -7,18 +7,20 @@ from datetime import date, datetime, timedelta
 
 import pytest
 from permitclock.clock import PERMIT_TZ, FixedClock
+from permitclock.domain.levels import ParameterStatus
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest, SentForCertificationFacts
-from permitclock.domain.reports import QispRecord
+from permitclock.domain.reports import QispRecord, Report, ReportAttachment
 from permitclock.domain.uploads import AttachmentRecord
 from permitclock.errors import Conflict
-from permitclock.rules.igp.obligations import LEVEL_2_ERA_TECHNICAL_REPORT, era_obligation
-from permitclock.services.era_reports import open_era_report, report_for
+from permitclock.rules.igp.levels import assign_year
+from permitclock.rules.igp.obligations import annual_report_obligation
 from permitclock.workflow.extensions import request_extension
 from permitclock.workflow.qisp import QispQuery
-from permitclock.workflow.reports import ReportChange, set_demonstrations
+from permitclock.workflow.reports import ReportChange, certify, set_demonstrations
 
 from tests.contract.conftest import Ports
+from tests.unit.igp.igp_helpers import sample
 
 WDID = "5S34I025848"
 OTHER = "4 19I000033"
@@ -29,43 +31,66 @@ TODAY = date(2026, 11, 3)
 CLOCK = FixedClock.on(TODAY)
 LRP = Member(wdid=WDID, user_id="u1", role="LRP", eauthorization_on_file=True, title="Owner")
 DEP = Member(wdid=WDID, user_id="u2", role="DEP")
+QISP = QispRecord(certificate_number="F1", first_name="Q", last_name="P", zip="95814")
+TR_ATTACHMENT = ReportAttachment(attachment_id="a1", file_type="Level 2 ERA Technical Report", status="accepted")
+
+
+def complete_tr(report: Report) -> Report:
+    return report.model_copy(update={"demonstrations": {p: (BMP,) for p in PARAMS}, "qisp": QISP})
 
 
 def opened(ports: Ports) -> str:
-    """The members, two Technical Report obligations, and the one report they open."""
+    """The members, and the July 1, 2026 run of a facility whose two parameters were in Level 1 and exceeded
+    again: one transaction writes the statuses, the Action Plan and Technical Report obligations and the two
+    reports they open. Returns the Technical Report's id."""
     for m in (DEP, LRP, Member(wdid=OTHER, user_id="u1", role="viewer")):
         ports.reports.put_member(m)
-    report_id = ""
-    for parameter in PARAMS:
-        obligation = era_obligation(LEVEL_2_ERA_TECHNICAL_REPORT, WDID, parameter, YEAR, facts={"seeded": True})
-        ports.obligations.put_new(obligation)
-        report_id = str(open_era_report(ports.reports, obligation).report_id)
-    return report_id
+    level_1 = {p: ParameterStatus(parameter=p, level="Level 1", since=date(2025, 7, 1)) for p in PARAMS}
+    results = (("Total Suspended Solids (TSS)", "900"), ("Zinc, Total", "0.9"))
+    over = [sample(n, v, date(2025, 12, 1), wdid=WDID, sample_id=f"s{i}{n}") for n, v in results for i in (1, 2)]
+    assignments = assign_year(WDID, YEAR, level_1, over, as_of=date(2026, 7, 1))
+    ports.levels.write_assignments(WDID, YEAR, assignments, {}, [annual_report_obligation(WDID, YEAR)], run_id="r")
+    return f"L2TR-{YEAR}"
 
 
-def test_members_reports_and_obligations_read_back(ports: Ports) -> None:
+def test_the_july_1_transaction_opens_one_report_per_type_and_year(ports: Ports) -> None:
     report_id = opened(ports)
 
-    assert [m.wdid for m in ports.reports.memberships("u1")] == sorted([WDID, OTHER])
-    assert ports.reports.get_member(WDID, "u1") == LRP
-    assert ports.reports.get_member(WDID, "nobody") is None
-    assert ports.reports.list_members(WDID) == [LRP, DEP]
-    [report] = ports.reports.list_reports(WDID)
-    assert (report.report_id, report.parameters, report.version) == (report_id, PARAMS, 1)
-    assert ports.reports.list_reports(OTHER) == []
+    reports = {r.report_id: r for r in ports.reports.list_reports(WDID)}
+    assert sorted(reports) == [f"L2AP-{YEAR}", report_id]
+    for r in reports.values():
+        assert (r.parameters, r.status, r.due, r.version) == (PARAMS, "Future", r.due, 1)
+        assert [o.report_id for o in ports.reports.list_obligations(WDID) if o.obligation_id in r.obligation_ids] == [
+            r.report_id, r.report_id
+        ]  # fmt: skip
+    assert reports[report_id].due == date(2028, 1, 1)
+    annual = next(o for o in ports.reports.list_obligations(WDID) if o.type == "Annual Report")
+    assert annual.report_id is None
+
+
+def test_a_later_update_is_due_on_the_certified_technical_report(ports: Ports) -> None:
+    report_id = opened(ports)
     bundle = ports.reports.get_report(WDID, report_id)
-    assert bundle is not None and bundle.report == report and bundle.history == () and bundle.attachments == ()
-    assert ports.reports.get_report(WDID, "L2TR") is None  # a prefix of the id is another report
-    assert {o.subject for o in ports.reports.list_obligations(WDID)} == set(PARAMS)
+    assert bundle is not None
+    change = certify(
+        complete_tr(bundle.report), LRP, [TR_ATTACHMENT], certification_accepted=True, certifier_title="", clock=CLOCK
+    )
+    ports.reports.commit(change)
+    statuses = ports.levels.facility_year(WDID, "2026-2027").statuses
+    assert {p: (s.technical_report_submitted, s.technical_report_id, s.demonstration) for p, s in statuses.items()} == {
+        p: (TODAY, report_id, "industrial_activity") for p in PARAMS
+    }
+    assert all(o.status == "closed" for o in ports.reports.list_obligations(WDID) if o.report_id == report_id)
 
+    again = [sample("Zinc, Total", "0.9", date(2026, 12, 1), wdid=WDID, sample_id=f"t{i}") for i in (1, 2)]
+    year = "2026-2027"
+    assignments = assign_year(WDID, year, statuses, again, as_of=date(2027, 7, 1))
+    ports.levels.write_assignments(WDID, year, assignments, statuses, [], run_id="r2")
 
-def test_opening_a_report_again_changes_nothing(ports: Ports) -> None:
-    opened(ports)
-    obligation = era_obligation(LEVEL_2_ERA_TECHNICAL_REPORT, WDID, PARAMS[0], YEAR, facts={"seeded": True})
-    report = report_for(obligation)
-    assert report is not None
-
-    assert ports.reports.open_report(report) == "unchanged"
+    [update] = [o for o in ports.reports.list_obligations(WDID) if o.type == "Level 2 ERA Technical Report Update"]
+    assert (update.report_id, update.subject, update.due) == (report_id, PARAMS[1], date(2027, 7, 15))
+    after = ports.reports.get_report(WDID, report_id)
+    assert after is not None and after.report.update_obligation_ids == (update.obligation_id,)
 
 
 def test_a_commit_moves_the_report_on_and_a_stale_one_is_refused(ports: Ports) -> None:
@@ -92,7 +117,7 @@ def test_an_extension_moves_the_due_dates_and_bumps_the_calendar_sequence(ports:
 
     ports.reports.commit(change)
 
-    entries = ports.obligations.for_facility_with_sequence(WDID)
+    entries = [e for e in ports.obligations.for_facility_with_sequence(WDID) if e[0].report_id == report_id]
     assert {(o.due, sequence) for o, sequence in entries} == {(change.report.due, 1)}
 
 

@@ -15,8 +15,12 @@ from permitclock.domain.levels import Assignment, FacilityYear, LevelRecord, Par
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.program_facts import ProgramFactsRecord
+from permitclock.domain.reports import Report
 from permitclock.domain.samples import Sample, WriteCounts
 from permitclock.domain.uploads import QUARANTINE_PREFIX, AttachmentRecord, ObjectHead
+from permitclock.rules.igp.obligations import LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE, reports_for
+
+from tests.fakes.ports import FakeObligations
 
 
 # ---------------------------------------------------------------------------------------------- attachments
@@ -139,12 +143,20 @@ class FakeLevels:
     opened, over the samples of a `FakeSamples` (shared, as the adapters share the table); `set_facts` records
     return-to-Baseline facts on the status."""
 
-    def __init__(self, samples: FakeSamples | None = None) -> None:
+    def __init__(
+        self,
+        samples: FakeSamples | None = None,
+        *,
+        obligations: FakeObligations | None = None,
+        reports: dict[tuple[str, str], Report] | None = None,
+    ) -> None:
         self.statuses: dict[tuple[str, str], ParameterStatus] = {}
+        self.reports = {} if reports is None else reports
+        """The reports the assignments opened, by (WDID, report id): a `FakeReportStore`'s, when shared."""
         self.samples = samples or FakeSamples()
         self.markers: set[tuple[str, str]] = set()
         self.history: dict[tuple[str, str, str], Assignment] = {}
-        self.obligations: dict[tuple[str, str], Obligation] = {}
+        self.obligations = obligations or FakeObligations()
 
     def facility_year(self, wdid: str, reporting_year: str) -> FacilityYear:
         return FacilityYear(
@@ -178,10 +190,31 @@ class FakeLevels:
             self.statuses[(wdid, a.parameter)] = a.status.model_copy(update={"version": version})
             self.history[(wdid, a.parameter, a.reporting_year)] = a
         for o in [o for a in assignments for o in a.obligations] + list(facility_obligations):
-            if (o.facility_id, o.obligation_id) in self.obligations:
+            if not self.obligations.put_new(o):
                 existing += 1
-            else:
-                self.obligations[(o.facility_id, o.obligation_id)] = o
+        opened = [o for a in assignments for o in a.obligations]
+        for report in reports_for(opened):
+            known = self.reports.get((wdid, report.report_id))
+            self.reports[(wdid, report.report_id)] = (
+                report.model_copy(update={"version": 1})
+                if known is None
+                else known.model_copy(
+                    update={
+                        "parameters": (*known.parameters, *report.parameters),
+                        "obligation_ids": (*known.obligation_ids, *report.obligation_ids),
+                        "version": known.version + 1,
+                    }
+                )
+            )
+        for o in opened:
+            known = self.reports.get((wdid, o.report_id or ""))
+            if o.type == LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE and known is not None:
+                self.reports[(wdid, known.report_id)] = known.model_copy(
+                    update={
+                        "update_obligation_ids": (*known.update_obligation_ids, o.obligation_id),
+                        "version": known.version + 1,
+                    }
+                )
         self.markers.add((wdid, reporting_year))
         return WriteOutcome(written=True, already_done=False, transactions=1, obligations_existing=existing)
 

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
-from permitclock.domain.reports import SUBMITTED, QispRecord, Report, ReportBundle, ReportHistoryItem
+from permitclock.domain.reports import QispRecord, Report, ReportBundle, ReportHistoryItem
 from permitclock.domain.uploads import AttachmentRecord
 from permitclock.errors import Conflict
 from permitclock.workflow import qisp
+from permitclock.workflow.duties import Completion
 from permitclock.workflow.reports import ReportChange, apply_obligation_effect
 
-from tests.fakes.pipelines import FakeAttachmentRecords
+from tests.fakes.pipelines import FakeAttachmentRecords, FakeLevels
 from tests.fakes.ports import FakeFacilities, FakeObligations
 
 
@@ -50,14 +52,18 @@ class FakeReportStore:
         registry: FakeQispRegistry | None = None,
         attachments: FakeAttachmentRecords | None = None,
         facilities: FakeFacilities | None = None,
+        levels: FakeLevels | None = None,
     ) -> None:
         self.facilities = facilities or FakeFacilities()
-        self.obligations = obligations or FakeObligations()
+        self.obligations = obligations or (levels.obligations if levels else FakeObligations())
+        self.levels = levels or FakeLevels(obligations=self.obligations)
+        """The parameter statuses a certification records facts on; its `reports` are this store's."""
         self.registry = registry or FakeQispRegistry()
         self.attachments = attachments or FakeAttachmentRecords()
-        self.reports: dict[tuple[str, str], Report] = {}
+        self.reports = self.levels.reports
         self.history: dict[tuple[str, str], list[ReportHistoryItem]] = {}
         self.outbox: dict[str, tuple[datetime, NoticeRequest]] = {}
+        self.completions: list[Completion] = []
 
     # ------------------------------------------------------------------ what other pipelines write
     def add_report(self, report: Report) -> None:
@@ -103,6 +109,24 @@ class FakeReportStore:
     def list_obligations(self, wdid: str) -> list[Obligation]:
         return self.obligations.for_facility(wdid)
 
+    def get_obligation(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None:
+        return self.obligations.get(wdid, obligation_id)
+
+    def complete_obligation(self, obligation: Obligation, *, ics_sequence: int, completion: Completion) -> None:
+        found = self.obligations.get(obligation.facility_id, obligation.obligation_id)
+        if found is not None and found[0].status == "closed":
+            raise Conflict(f"obligation {obligation.obligation_id} is already closed", code="obligation_closed")
+        if found is None or found[1] != ics_sequence:
+            raise Conflict("the obligation changed meanwhile: reload and retry", code="concurrent_update")
+        self.obligations.replace(obligation, ics_sequence=ics_sequence)
+        self.completions.append(completion)
+
+    def create_facility(self, wdid: str, name: str, attributes: dict[str, Any], lrp: Member) -> None:
+        if wdid in self.facilities.profiles:
+            raise Conflict(f"facility {wdid} already exists", code="facility_exists")
+        self.facilities.profiles[wdid] = {"wdid": wdid, "name": name, **attributes}
+        self.facilities.put_member(lrp)
+
     def commit(self, change: ReportChange) -> None:
         key = (change.report.wdid, change.report.report_id)
         stored = self.reports.get(key)
@@ -117,31 +141,13 @@ class FakeReportStore:
             before, sequence = found
             after = apply_obligation_effect(before, effect)
             self.obligations.replace(after, ics_sequence=sequence + 1 if after.due != before.due else sequence)
+        for parameter, facts in change.level_facts.items():
+            self.levels.set_facts(change.report.wdid, parameter, facts)
         self.outbox.update((n.notice_id, (change.history.at, n)) for n in change.notices)
 
     def notices_published(self, notices: Sequence[NoticeRequest]) -> None:
         for notice in notices:
             self.outbox.pop(notice.notice_id, None)
-
-    def open_report(self, report: Report) -> str:
-        key = (report.wdid, report.report_id)
-        stored = self.reports.get(key)
-        if stored is None:
-            self.reports[key] = report
-            return "created"
-        missing = [o for o in report.obligation_ids if o not in stored.obligation_ids]
-        if not missing:
-            return "unchanged"
-        if stored.status == SUBMITTED:
-            return "submitted"
-        self.reports[key] = stored.model_copy(
-            update={
-                "parameters": tuple(dict.fromkeys((*stored.parameters, *report.parameters))),
-                "obligation_ids": (*stored.obligation_ids, *missing),
-                "version": stored.version + 1,
-            }
-        )
-        return "added"
 
     def get_qisp(self, certificate_number: str) -> QispRecord | None:
         return self.registry.get(certificate_number)

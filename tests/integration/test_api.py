@@ -17,15 +17,12 @@ from urllib.parse import urlencode
 
 import boto3
 import pytest
-from permitclock.adapters.obligations import ObligationStore
 from permitclock.adapters.reports import DynamoDbReportStore
+from permitclock.api.routes import openapi_document
 from permitclock.bootstrap import Aws
-from permitclock.clock import SystemClock, today
-from permitclock.domain.members import ROLES, Member
-from permitclock.domain.obligations import Obligation
+from permitclock.clock import FixedClock, SystemClock, today
+from permitclock.domain.members import ROLES
 from permitclock.errors import Conflict
-from permitclock.rules.igp.obligations import LEVEL_2_ERA_TECHNICAL_REPORT, era_obligation
-from permitclock.services.era_reports import open_era_report
 from permitclock.workflow.extensions import end_of_reporting_year
 from permitclock.workflow.qisp import QispQuery
 from permitclock.workflow.reports import set_demonstrations
@@ -33,11 +30,12 @@ from pypdf import PdfWriter
 
 from infra.local_stack import REGION, load_template
 from tests.integration.conftest import Stack
+from tests.unit.igp.igp_helpers import RAW_HEADER, raw_row
 
 EVENTS = Path(__file__).resolve().parents[2] / "events" / "api"
 WDID = "5S34I025848"
 OTHER_WDID = "4 19I000033"
-YEAR = "2025-2026"
+YEAR = "2024-2025"
 PARAMS = ("Total Suspended Solids (TSS)", "Zinc, Total (Recoverable)")
 BMP = "Industrial Activity BMP Demonstration (Part 2.a.iii)"
 REGISTRY_CSV = (
@@ -104,36 +102,52 @@ def pdf() -> bytes:
     return buf.getvalue()
 
 
-def tr_obligation(parameter: str, due: date | None = None) -> Obligation:
-    obligation = era_obligation(LEVEL_2_ERA_TECHNICAL_REPORT, WDID, parameter, YEAR, facts={"seeded": True})
-    return obligation if due is None else obligation.model_copy(update={"due": due})
+ADMIN = "admin-1"
+SCHEDULE = "AnnualPlannerFunctionAnnualLevelAssignment"
+TR_DUE = date(2027, 1, 1)  # the Technical Report of Level 2 begun July 1, 2025
 
 
-def seed(local: Stack, *, due: date | None = None) -> str:
-    """Members of two facilities, two Technical Report obligations and the report they open."""
-    s = store(local)
+def admin_event(method: str, path: str, body: Any) -> dict:
+    out = event(method, path, as_user=ADMIN, body=body)
+    out["requestContext"]["authorizer"]["jwt"]["claims"]["cognito:groups"] = "[permitclock-admins]"
+    return out
+
+
+def seed(local: Stack, *, today_is: date | None = None) -> str:
+    """Two facilities through the deployed paths only: created by an admin (POST /facilities), their members
+    assigned by the LRP (PUT members), a SMARTS download uploaded, and the July 1, 2024 and 2025 schedules:
+    both parameters exceed two years running, so Level 2 opens the Technical Report of 2024-2025 (due
+    January 1, 2027). `today_is` sets the API's clock (else the system's)."""
+    rows = []
     for wdid in (WDID, OTHER_WDID):
+        lrp = user("LRP", wdid)
+        body = {"wdid": wdid, "name": f"Facility {wdid}", "lrp": {"user_id": lrp, "email": f"{lrp}@example.com",
+                "name": f"Name of {lrp}", "title": "Plant Manager", "eauthorization_on_file": True}}  # fmt: skip
+        created = local.runner.invoke("ApiFunction", admin_event("POST", "/facilities", body))
+        assert created["statusCode"] == 201, created["body"]
         for role in ROLES:
-            signs = role in ("LRP", "DAR")
-            s.put_member(
-                Member(
-                    wdid=wdid,
-                    user_id=user(role, wdid),
-                    role=role,
-                    email=f"{user(role, wdid)}@example.com",
-                    title="Plant Manager" if signs else "",
-                    eauthorization_on_file=signs,
-                )
-            )
-    obligations = ObligationStore(local.table)
-    report_ids = set()
-    for parameter in PARAMS:
-        obligation = tr_obligation(parameter, due)
-        assert obligations.put_new(obligation)
-        result = open_era_report(s, obligation)
-        report_ids.add(result.report_id)
-    [report_id] = report_ids
-    return str(report_id)
+            if role != "LRP":
+                signs = role == "DAR"
+                assigned = {"role": role, "email": f"{user(role, wdid)}@example.com",
+                            "title": "Plant Manager" if signs else "", "eauthorization_on_file": signs}  # fmt: skip
+                path = f"/facilities/{wdid}/members/{user(role, wdid)}"
+                status, _ = call(local, "PUT", path, as_user=lrp, body=assigned)
+                assert status == 200
+    for year, day in (("2023", "11/03/2023"), ("2024", "11/03/2024")):
+        for n in (1, 2):
+            rows.append(raw_row(wdid=WDID, result="0.9", sample_date=day, reporting_year=year,
+                                sample_id=f"z{year}{n}", location=f"DP-{n}"))  # fmt: skip
+            rows.append(raw_row(wdid=WDID, parameter=PARAMS[0], result="900", sample_date=day,
+                                reporting_year=year, sample_id=f"t{year}{n}", location=f"DP-{n}"))  # fmt: skip
+    download = "\n".join([RAW_HEADER, *rows, ""]).encode()
+    local.s3.put_object(Bucket=local.bucket, Key="monitoring/download.txt", Body=download)
+    local.runner.drain(only={"MonitoringIntakeFunction"})
+    for on in ("2024-07-01", "2025-07-01"):
+        local.runner.fire(SCHEDULE, {"on": on})
+        local.runner.drain(only={"LevelWorkerFunction"})
+    if today_is is not None:
+        local.runner.use("ApiFunction", replace(local.runner.runtime, clock=FixedClock.on(today_is)))
+    return f"L2TR-{YEAR}"
 
 
 def upload_registry(local: Stack, body: str = REGISTRY_CSV) -> None:
@@ -156,18 +170,21 @@ def report_path(report_id: str, wdid: str = WDID) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- tests
-def test_report_is_opened_from_obligations_once(local: Stack) -> None:
+def test_july_1_opens_the_reports_once(local: Stack) -> None:
     report_id = seed(local)
+    local.runner.fire(SCHEDULE, {"on": "2025-07-01"})  # a rerun of the day changes nothing
+    local.runner.drain(only={"LevelWorkerFunction"})
 
-    assert report_id == f"L2TR-{YEAR}"
-    again = open_era_report(store(local), tr_obligation(PARAMS[0]))
-    assert again.outcome == "unchanged"
-    bundle = store(local).get_report(WDID, report_id)
-    assert bundle is not None
-    assert bundle.report.parameters == PARAMS
-    assert bundle.report.obligation_ids == tuple(tr_obligation(p).obligation_id for p in PARAMS)
-    assert bundle.report.status == "Future"
-    assert bundle.report.due == tr_obligation(PARAMS[0]).due
+    status, listed = call(local, "GET", f"/facilities/{WDID}/reports", as_user=user("viewer"))
+    assert status == 200
+    reports = {r["report_id"]: r for r in listed["reports"]}
+    assert sorted(reports) == ["L1R-2023-2024", f"L2AP-{YEAR}", report_id]
+    assert reports[report_id]["parameters"] == list(PARAMS)
+    assert (reports[report_id]["status"], reports[report_id]["due"]) == ("Future", TR_DUE.isoformat())
+    status, obligations = call(local, "GET", f"/facilities/{WDID}/obligations", as_user=user("viewer"))
+    by_report = Counter(o.get("report_id") for o in obligations["obligations"])
+    assert by_report == {"L1R-2023-2024": 2, f"L2AP-{YEAR}": 2, report_id: 2, None: 4}  # evaluations, annual reports
+    assert [i.split(":")[2] for i in reports[report_id]["obligation_ids"]] == list(PARAMS)
 
 
 def test_prepare_check_send_and_certify(local: Stack) -> None:
@@ -214,10 +231,16 @@ def test_prepare_check_send_and_certify(local: Stack) -> None:
     assert certified["submission"]["demonstrations"] == {p: [BMP] for p in PARAMS}
 
     # The report's obligations are closed and left the due-date index.
-    obligations = local.items(f"FAC#{WDID}", "OBL#")
+    obligations = [o for o in local.items(f"FAC#{WDID}", "OBL#") if o.get("report_id") == report_id]
     assert [o["status"] for o in obligations] == ["closed", "closed"]
     assert all("gsi2pk" not in o for o in obligations)
-    assert all(o["facts"]["seeded"] is True for o in obligations)
+    # The certification reached each parameter's Level status, in the same transaction.
+    for parameter in PARAMS:
+        [status_item] = local.items(f"FAC#{WDID}", f"STATUS#{parameter}")[:1]
+        assert (status_item["technical_report_submitted"], status_item["technical_report_id"]) == (
+            today(SystemClock()).isoformat(), report_id
+        )
+        assert status_item["demonstration"] == "industrial_activity"
 
     status, detail = call(local, "GET", path, as_user=user("viewer"))
     assert status == 200
@@ -227,7 +250,7 @@ def test_prepare_check_send_and_certify(local: Stack) -> None:
         "send_to_certifier",
         "certify",
     ]
-    # `seq` is the version each change produced (version 1 was the second obligation joining the report).
+    # `seq` is the version each change produced (version 1 is the report as the July 1 run opened it).
     assert [h["seq"] for h in detail["history"]] == [2, 3, 4, 5]
     assert detail["report"]["version"] == 5
     assert [(a["file_type"], a["status"]) for a in detail["attachments"]] == [
@@ -235,17 +258,17 @@ def test_prepare_check_send_and_certify(local: Stack) -> None:
     ]
     status, listed = call(local, "GET", f"/facilities/{WDID}/reports", as_user=user("viewer"))
     assert status == 200
-    assert [(r["report_id"], r["status"]) for r in listed["reports"]] == [(report_id, "Submitted")]
+    assert [(r["report_id"], r["status"]) for r in listed["reports"] if r["report_id"] == report_id] == [
+        (report_id, "Submitted")
+    ]
     status, obligations_listed = call(local, "GET", f"/facilities/{WDID}/obligations", as_user=user("QISP"))
     assert status == 200
-    assert {o["status"] for o in obligations_listed["obligations"]} == {"closed"}
+    assert {o["status"] for o in obligations_listed["obligations"] if o.get("report_id") == report_id} == {"closed"}
 
 
 def test_extension_on_the_due_date_once(local: Stack) -> None:
-    on = today(SystemClock())
-    if end_of_reporting_year(on) == on:
-        pytest.skip("on June 30 the due date is already the end of the reporting year")
-    report_id = seed(local, due=on)
+    on = TR_DUE
+    report_id = seed(local, today_is=on)
     path = f"{report_path(report_id)}/extension"
 
     status, refused = call(local, "POST", path, as_user=user("DEP"))
@@ -259,7 +282,9 @@ def test_extension_on_the_due_date_once(local: Stack) -> None:
     assert (status, refused["code"]) == (409, "extension_already_used")
 
     # The obligations moved with the report: new due date, due-date index entry and calendar SEQUENCE.
-    for item in local.items(f"FAC#{WDID}", "OBL#"):
+    moved = [i for i in local.items(f"FAC#{WDID}", "OBL#") if i.get("report_id") == report_id]
+    assert len(moved) == 2
+    for item in moved:
         assert item["due"] == new_due
         assert str(item["gsi2sk"]).startswith(f"{new_due}#{WDID}#")
         assert int(item["ics_sequence"]) == 1
@@ -267,7 +292,7 @@ def test_extension_on_the_due_date_once(local: Stack) -> None:
 
 
 def test_extension_the_day_after_is_refused(local: Stack) -> None:
-    report_id = seed(local, due=today(SystemClock()) - timedelta(days=1))
+    report_id = seed(local, today_is=TR_DUE + timedelta(days=1))
 
     status, refused = call(local, "POST", f"{report_path(report_id)}/extension", as_user=user("LRP"))
 
@@ -391,3 +416,21 @@ def test_template_routes_every_request_through_the_jwt_authorizer() -> None:
         ("ANY", "/{proxy+}"),
         ("GET", "/openapi.json"),
     }
+
+
+def test_every_report_route_finds_the_report_july_1_opened(local: Stack) -> None:
+    """Every route on one report answers for the report the July 1 run opened (deployed paths only): a route
+    whose report nothing in production creates would be 404. And no test here or in the fault suite writes a
+    report item itself, so a gap in the production path cannot hide behind a seeded report."""
+    report_id = seed(local)
+    document = json.loads(openapi_document())
+    routes = [(m.upper(), p) for p, ops in document["paths"].items() if "{report_id}" in p for m in ops]
+    assert len(routes) >= 10
+    for method, template in routes:
+        path = template.format(wdid=WDID, report_id=report_id, update_id=f"{report_id}-U1")
+        status, answer = call(local, method, path, as_user=user("LRP"), body={} if method != "GET" else None)
+        assert (status, (answer or {}).get("code")) != (404, "not_found"), (method, template, answer)
+    suites = Path(__file__).resolve().parents[1]
+    for module in [*suites.glob("integration/*.py"), *suites.glob("faults/*.py"), *suites.glob("security/*.py")]:
+        seeding = [name + "(" for name in ("report_item", "open_report", "add_report")]
+        assert not any(s in module.read_text() for s in seeding), module

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from permitclock.domain.members import ROLES
@@ -13,6 +14,7 @@ from permitclock.workflow.roles import PERMISSIONS, Action
 
 from .conftest import (
     BMP,
+    OBLIGATION,
     OTHER_REPORT_ID,
     OTHER_WDID,
     PARAMS,
@@ -75,6 +77,12 @@ CALLS: dict[Action, Call] = {
         "POST",
         f"{BASE}/regional-board-extension",
         {"approval_letter_attachment_id": "3000001", "new_due": "2027-09-01"},
+    ),
+    Action.EDIT_REPORT_DETAILS: Call("PUT", f"{BASE}/details", {"smarts_report_id": "961116"}),
+    Action.COMPLETE_OBLIGATION: Call(
+        "POST",
+        f"/facilities/{WDID}/obligations/{quote(OBLIGATION.obligation_id)}/complete",
+        {"completed_on": "2026-11-01"},
     ),
     Action.MANAGE_MEMBERS: Call("PUT", f"/facilities/{WDID}/members/someone", {"role": "viewer"}),
     Action.EDIT_PROGRAM_FACTS: Call(

@@ -47,12 +47,14 @@ def test_the_document_lists_every_route(api: Api) -> None:
         "/facilities/{wdid}/members/{user_id}",
         "/facilities/{wdid}/levels",
         "/facilities/{wdid}/levels/{parameter}/{reporting_year}",
+        "/facilities/{wdid}/obligations/{obligation_id}/complete",
         "/qisps",
         report,
         *(
             f"{report}/{tail}"
             for tail in (
                 "demonstrations",
+                "details",
                 "qisp",
                 "completion-check",
                 "send-to-certifier",

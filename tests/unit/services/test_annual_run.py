@@ -66,7 +66,7 @@ def test_a_facility_over_the_annual_nal_moves_to_level_1_and_its_obligations_ope
     assert world.levels.statuses[(LEVEL_1, ZINC)].level == "Level 1"
     assert world.levels.statuses[(CLEAN, ZINC)].level == "Baseline"
     assert by_wdid[LEVEL_1].changes == {"baseline_to_level_1": 1}
-    opened = {o.type for (w, _), o in world.levels.obligations.items() if w == LEVEL_1}
+    opened = {o.type for o in world.levels.obligations.for_facility(LEVEL_1)}
     assert opened == {"Level 1 ERA Evaluation", "Level 1 ERA Report", "Annual Report"}
     summary = world.summaries.get("r1")
     assert summary is not None

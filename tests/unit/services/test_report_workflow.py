@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from permitclock.clock import FixedClock
-from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.errors import BadInput, NotAllowed, NotFound
 from permitclock.services.ports import NoticePublisher
@@ -78,8 +77,25 @@ def test_a_qisp_is_chosen_from_the_registry_only() -> None:
 def test_the_lrp_assigns_a_role_and_the_facility_keeps_its_lrp() -> None:
     flow, _, _ = workflow()
 
-    assigned = flow.assign(LRP, Member(wdid=WDID, user_id="new-dep", role="DEP"))
+    assigned = flow.assign(LRP, WDID, "new-dep", {"role": "DEP", "email": "dep@example.com", "title": "Tech"})
 
     assert flow.member(Caller("new-dep"), WDID) == assigned
     with pytest.raises(NotAllowed):
-        flow.assign(DEP, Member(wdid=WDID, user_id="another", role="DEP"))
+        flow.assign(DEP, WDID, "another", {"role": "DEP"})
+
+
+def test_a_role_change_keeps_what_the_request_leaves_out() -> None:
+    flow, _, _ = workflow()
+    flow.assign(
+        LRP, WDID, "pat", {"role": "DAR", "email": "pat@example.com", "title": "EHS", "eauthorization_on_file": True}
+    )
+
+    kept = flow.assign(LRP, WDID, "pat", {"role": "LRP"})
+    assert (kept.role, kept.email, kept.title, kept.eauthorization_on_file) == ("LRP", "pat@example.com", "EHS", True)
+    renamed = flow.assign(LRP, WDID, "pat", {"title": "Plant Manager"})
+    assert (renamed.role, renamed.email, renamed.title) == ("LRP", "pat@example.com", "Plant Manager")
+    # a role that signs nothing drops the eAuthorization the request did not mention
+    assert not flow.assign(LRP, WDID, "pat", {"role": "DEP"}).eauthorization_on_file
+    with pytest.raises(BadInput) as refused:
+        flow.assign(LRP, WDID, "nobody-yet", {"email": "n@example.com"})
+    assert refused.value.code == "role_required"

@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
+from botocore.exceptions import ClientError
 
 from permitclock.adapters.table import plain, query_all
 from permitclock.domain.members import Member
+from permitclock.errors import Conflict
 
 MEMBERS_INDEX = "gsi1-by-facility"
 
@@ -63,6 +65,25 @@ class FacilityDirectory:
                 **attributes,
             }
         )
+
+    def create_facility(self, wdid: str, name: str, attributes: dict[str, Any], lrp: Member) -> None:
+        """The profile and its LRP member in one transaction, only if the facility is new (`Conflict`
+        `facility_exists` otherwise)."""
+        profile = {"pk": f"FAC#{wdid}", "sk": "PROFILE", "gsi1pk": "FACILITY", "gsi1sk": wdid, "wdid": wdid,
+                   "name": name, **{k: v for k, v in attributes.items() if v is not None}}  # fmt: skip
+        try:
+            self._table.meta.client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table.name, "Item": profile,
+                             "ConditionExpression": "attribute_not_exists(pk)"}},
+                    {"Put": {"TableName": self._table.name, "Item": member_item(lrp)}},
+                ]
+            )  # fmt: skip
+        except ClientError as err:
+            reasons = err.response.get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                raise Conflict(f"facility {wdid} already exists", code="facility_exists") from None
+            raise
 
     # ------------------------------------------------------------------ members
     def put_member(self, member: Member) -> None:

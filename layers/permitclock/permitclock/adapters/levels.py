@@ -22,18 +22,15 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from permitclock.adapters.obligations import obligation_item
+from permitclock.adapters.reports import report_additions
 from permitclock.adapters.samples import sample_from_item
+from permitclock.adapters.status_facts import facts_update, status_key
 from permitclock.adapters.table import plain, query_all, query_pages
 from permitclock.domain.levels import Assignment, FacilityYear, LevelRecord, ParameterStatus, WriteOutcome
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import Conflict
 
 MAX_TRANSACTION_ITEMS = 100
-FACT_FIELDS = ("level_1_report_submitted", "bmps_implemented", "technical_report_submitted", "demonstration")
-
-
-def status_key(wdid: str, parameter: str) -> dict[str, str]:
-    return {"pk": f"FAC#{wdid}", "sk": f"STATUS#{parameter}"}
 
 
 def history_key(wdid: str, parameter: str, reporting_year: str) -> dict[str, str]:
@@ -127,27 +124,8 @@ class LevelStore:
 
     # ------------------------------------------------------------------ facts
     def set_facts(self, wdid: str, parameter: str, facts: dict[str, date | str | None]) -> None:
-        """Record return-to-Baseline facts on the status item (created at Baseline if absent); bumps `version`
-        so an annual run that read the old item retries with the facts (IGP XII.C.2.b, XII.D.2.c)."""
-        names = {"#v": "version", "#p": "parameter", "#t": "item_type", "#w": "wdid"}
-        values: dict[str, Any] = {":one": 1, ":zero": 0, ":p": parameter, ":t": "status", ":w": wdid}
-        sets = ["#p = :p", "#t = :t", "#w = :w", "#v = if_not_exists(#v, :zero) + :one"]
-        removes = []
-        for index, name in enumerate(f for f in FACT_FIELDS if f in facts):
-            value = facts[name]
-            names[f"#f{index}"] = name
-            if value is None:
-                removes.append(f"#f{index}")
-            else:
-                values[f":f{index}"] = value.isoformat() if isinstance(value, date) else value
-                sets.append(f"#f{index} = :f{index}")
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        self._table.update_item(
-            Key=status_key(wdid, parameter),
-            UpdateExpression=expression,
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        """Record return-to-Baseline facts on the status item (`adapters.status_facts`)."""
+        self._table.update_item(**facts_update(wdid, parameter, facts))
 
     # ------------------------------------------------------------------ writes
     def write_assignments(
@@ -163,7 +141,7 @@ class LevelStore:
         """Write one facility-year: per parameter the new status (conditioned on the stored version), the
         history item (attribute_not_exists: immutable) and the opened obligations; then the facility's
         obligations and the marker. One transaction, or several of whole parameters with the marker last."""
-        units = [self._parameter_items(wdid, a, previous.get(a.parameter)) for a in assignments]
+        units = [(self._parameter_items(wdid, a, previous.get(a.parameter)), a.obligations) for a in assignments]
         final = [_put(obligation_item(o), new=True, kind="obligation") for o in facility_obligations]
         final.append(
             _put(
@@ -172,17 +150,9 @@ class LevelStore:
                 kind="marker",
             )
         )
-        chunks: list[list[tuple[str, dict[str, Any]]]] = [[]]
-        for unit in units:
-            if len(chunks[-1]) + len(unit) > MAX_TRANSACTION_ITEMS:
-                chunks.append([])
-            chunks[-1].extend(unit)
-        if len(chunks[-1]) + len(final) > MAX_TRANSACTION_ITEMS:
-            chunks.append([])
-        chunks[-1].extend(final)
         transactions = 0
         existing = 0
-        for chunk in chunks:
+        for chunk in _chunks([*units, (final, tuple(facility_obligations))]):
             sent, skipped, done = self._transact(chunk)
             transactions += sent
             existing += skipped
@@ -221,11 +191,12 @@ class LevelStore:
         items.extend(_put(obligation_item(o), new=True, kind="obligation") for o in assignment.obligations)
         return [(kind, _with_table(entry, self._table.name)) for kind, entry in items]
 
-    def _transact(self, chunk: list[tuple[str, dict[str, Any]]]) -> tuple[int, int, bool]:
+    def _transact(self, chunk: list[Action]) -> tuple[int, int, bool]:
         """Commit one part. Returns (transactions sent, obligations found existing, already done).
 
         Cancelled by the marker: the facility-year is done. Cancelled only by obligations that exist (opened
-        elsewhere with the same id): kept as they are, the rest retried. Cancelled by a status or history
+        elsewhere with the same id) or Technical Report Updates whose report is gone: kept as they are (the
+        update left off its report), the rest retried. Cancelled by a status or history
         condition: another writer got there first; `Conflict` so the message is retried on fresh data."""
         sent = 0
         skipped = 0
@@ -244,8 +215,8 @@ class LevelStore:
                 kinds = {chunk[i][0] for i in failed}
                 if "marker" in kinds:
                     return sent, skipped, True
-                if failed and kinds == {"obligation"}:
-                    skipped += len(failed)
+                if failed and kinds <= {"obligation", "report_update"}:
+                    skipped += sum(1 for i in failed if chunk[i][0] == "obligation")
                     chunk = [entry for i, entry in enumerate(chunk) if i not in failed]
                     continue
                 codes = sorted({str(r.get("Code")) for r in reasons if r.get("Code") not in (None, "None")})
@@ -255,7 +226,25 @@ class LevelStore:
         return sent, skipped, False
 
 
-def _put(item: dict[str, Any], *, new: bool, kind: str) -> tuple[str, dict[str, Any]]:
+Action = tuple[str, dict[str, Any]]
+"""(kind, TransactItems entry): the kind says what a cancellation reason on the entry means."""
+
+
+def _chunks(units: Sequence[tuple[list[Action], Sequence[Obligation]]]) -> list[list[Action]]:
+    """The transactions of a facility-year: whole units (a parameter's status, history and obligations; last
+    the facility's obligations and the marker) with the reports their obligations open or add to
+    (`adapters.reports.report_additions`), at most `MAX_TRANSACTION_ITEMS` entries each."""
+    parts: list[tuple[list[Action], list[Obligation]]] = [([], [])]
+    for actions, obligations in units:
+        items, opened = parts[-1]
+        if items and len(items) + len(actions) + len(report_additions([*opened, *obligations])) > MAX_TRANSACTION_ITEMS:
+            parts.append(([], []))
+        parts[-1][0].extend(actions)
+        parts[-1][1].extend(obligations)
+    return [[*items, *report_additions(opened)] for items, opened in parts]
+
+
+def _put(item: dict[str, Any], *, new: bool, kind: str) -> Action:
     put: dict[str, Any] = {"Item": item}
     if new:
         put["ConditionExpression"] = "attribute_not_exists(pk)"
@@ -263,7 +252,8 @@ def _put(item: dict[str, Any], *, new: bool, kind: str) -> tuple[str, dict[str, 
 
 
 def _with_table(entry: dict[str, Any], table: str) -> dict[str, Any]:
-    entry["Put"]["TableName"] = table
+    for operation in entry.values():
+        operation["TableName"] = table
     return entry
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -20,6 +20,8 @@ from botocore.exceptions import ClientError
 
 from permitclock.adapters.table import query_all
 from permitclock.domain.obligations import Obligation
+from permitclock.errors import Conflict
+from permitclock.workflow.duties import Completion
 
 DUE_INDEX = "gsi2-by-due-date"
 DUE_SHARDS = 8
@@ -88,6 +90,40 @@ class ObligationStore:
     def replace(self, obligation: Obligation, *, ics_sequence: int) -> None:
         """Write a changed obligation (closed, extended); a due-date change must come with a new SEQUENCE."""
         self._table.put_item(Item=obligation_item(obligation, ics_sequence=ics_sequence))
+
+    def complete(self, obligation: Obligation, *, ics_sequence: int, completion: Completion) -> None:
+        """Write `obligation` closed (`workflow.duties.closed_by`) with its immutable completion record
+        (`OBLHIST#{id}#{UTC time}`), in one transaction, only if the stored one is still open at
+        `ics_sequence`: `Conflict` `obligation_closed` when it was closed meanwhile, `concurrent_update` when it
+        changed otherwise."""
+        record = {
+            **completion.model_dump(mode="json"),
+            "pk": f"FAC#{completion.wdid}",
+            "sk": f"OBLHIST#{completion.obligation_id}#{completion.at.astimezone(UTC).isoformat()}",
+            "item_type": "obligation_completion",
+        }
+        client = self._table.meta.client
+        item = obligation_item(obligation, ics_sequence=ics_sequence)
+        try:
+            client.transact_write_items(
+                TransactItems=[
+                    {"Put": {"TableName": self._table.name, "Item": item,
+                             "ConditionExpression": "ics_sequence = :s AND #status <> :closed",
+                             "ExpressionAttributeNames": {"#status": "status"},
+                             "ExpressionAttributeValues": {":s": ics_sequence, ":closed": "closed"}}},
+                    {"Put": {"TableName": self._table.name, "Item": record,
+                             "ConditionExpression": "attribute_not_exists(sk)"}},
+                ]
+            )  # fmt: skip
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            found = self.get(obligation.facility_id, obligation.obligation_id)
+            if found is not None and found[0].status == "closed":
+                raise Conflict(
+                    f"obligation {obligation.obligation_id} is already closed", code="obligation_closed"
+                ) from None
+            raise Conflict("the obligation changed meanwhile: reload and retry", code="concurrent_update") from None
 
     def for_facility(self, wdid: str) -> list[Obligation]:
         return [obligation for obligation, _ in self.for_facility_with_sequence(wdid)]

@@ -9,9 +9,9 @@ GSI1 keys, so the index partition holds exactly the reports.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC
-from typing import Any, Literal
+from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
@@ -21,12 +21,12 @@ from permitclock.adapters.notice_outbox import NoticeOutbox, outbox_item
 from permitclock.adapters.obligations import ObligationStore, obligation_item, obligation_key
 from permitclock.adapters.obligations import from_item as obligation_from_item
 from permitclock.adapters.qisp import QispRegistry
+from permitclock.adapters.status_facts import facts_update
 from permitclock.adapters.table import plain, query_all
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import (
-    SUBMITTED,
     QispRecord,
     Report,
     ReportAttachment,
@@ -35,6 +35,8 @@ from permitclock.domain.reports import (
 )
 from permitclock.domain.uploads import AttachmentRecord
 from permitclock.errors import Conflict
+from permitclock.rules.igp.obligations import LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE, reports_for
+from permitclock.workflow.duties import Completion
 from permitclock.workflow.qisp import QispQuery
 from permitclock.workflow.reports import ReportChange, apply_obligation_effect
 
@@ -44,7 +46,6 @@ ATT = "#ATT#"
 _GSI2_KEYS = ("gsi2pk", "gsi2sk")
 _CONFLICT_REASONS = {"ConditionalCheckFailed", "TransactionConflict"}
 
-OpenOutcome = Literal["created", "added", "unchanged", "submitted"]
 
 
 def report_key(wdid: str, report_id: str) -> dict[str, str]:
@@ -78,7 +79,53 @@ def history_item(item: ReportHistoryItem) -> dict[str, Any]:
 
 
 def report_from_item(item: dict[str, Any]) -> Report:
-    return Report.model_validate({k: plain(v) for k, v in item.items() if k in Report.model_fields})
+    data = {k: plain(v) for k, v in item.items() if k in Report.model_fields}
+    for listed in _APPENDED:  # an addition retried after a crash may repeat an entry: each counts once
+        data[listed] = list(dict.fromkeys(data.get(listed) or ()))
+    return Report.model_validate(data)
+
+
+_APPENDED = ("parameters", "obligation_ids", "update_obligation_ids")
+
+
+def report_additions(obligations: Iterable[Obligation]) -> list[tuple[str, dict[str, Any]]]:
+    """TransactItems entries (kind, Update without `TableName`) that open the reports of a July 1's
+    obligations in the same transaction (`LevelStore.write_assignments`): per report (`rules.igp.obligations.
+    reports_for`) the report item is created at `Future` if absent, its parameters and obligation ids appended;
+    a Technical Report Update's id is appended to the `update_obligation_ids` of the report it names (kind
+    `report_update`, only if that report exists). Each obligation is opened once per facility-year (the marker),
+    so an append is never repeated; reading dedupes anyway."""
+    actions: list[tuple[str, dict[str, Any]]] = []
+    for report in reports_for(obligations):
+        item = report_item(report)
+        fixed = {k: item[k] for k in ("wdid", "report_id", "report_type", "reporting_year", "item_type",
+                                      "gsi1pk", "gsi1sk")}  # fmt: skip
+        kept = {"status": report.status, "due": item["due"]}
+        names = {f"#{k}": k for k in (*fixed, *kept, "parameters", "obligation_ids", "version")}
+        values = {f":{k}": v for k, v in (*fixed.items(), *kept.items())}
+        values.update({":parameters": list(report.parameters), ":obligation_ids": list(report.obligation_ids),
+                       ":empty": [], ":zero": 0, ":one": 1})  # fmt: skip
+        sets = [f"#{k} = :{k}" for k in fixed]
+        sets += [f"#{k} = if_not_exists(#{k}, :{k})" for k in kept]
+        sets += [f"#{k} = list_append(if_not_exists(#{k}, :empty), :{k})" for k in ("parameters", "obligation_ids")]
+        sets.append("#version = if_not_exists(#version, :zero) + :one")
+        update = {"Key": report_key(report.wdid, report.report_id), "UpdateExpression": "SET " + ", ".join(sets),
+                  "ExpressionAttributeNames": names, "ExpressionAttributeValues": values}  # fmt: skip
+        actions.append(("report", {"Update": update}))
+    updates: dict[tuple[str, str], list[str]] = {}
+    for o in obligations:
+        if o.type == LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE and o.report_id:
+            updates.setdefault((o.facility_id, o.report_id), []).append(o.obligation_id)
+    for (wdid, report_id), ids in updates.items():
+        update = {
+            "Key": report_key(wdid, report_id),
+            "UpdateExpression": "SET #u = list_append(if_not_exists(#u, :empty), :ids), #v = #v + :one",
+            "ConditionExpression": "attribute_exists(pk)",
+            "ExpressionAttributeNames": {"#u": "update_obligation_ids", "#v": "version"},
+            "ExpressionAttributeValues": {":ids": ids, ":empty": [], ":one": 1},
+        }
+        actions.append(("report_update", {"Update": update}))
+    return actions
 
 
 def _history_from_item(item: dict[str, Any]) -> ReportHistoryItem:
@@ -119,6 +166,9 @@ class DynamoDbReportStore:
     def delete_member(self, wdid: str, user_id: str) -> None:
         self._members.delete_member(wdid, user_id)
 
+    def create_facility(self, wdid: str, name: str, attributes: dict[str, Any], lrp: Member) -> None:
+        self._members.create_facility(wdid, name, attributes, lrp)
+
     # ------------------------------------------------------------------ reports
     def list_reports(self, wdid: str) -> list[Report]:
         """Query GSI1 `REPORTS#{wdid}`: report items only, ordered by report id (eventually consistent)."""
@@ -148,10 +198,18 @@ class DynamoDbReportStore:
     def list_obligations(self, wdid: str) -> list[Obligation]:
         return self._obligations.for_facility(wdid)
 
+    def get_obligation(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None:
+        return self._obligations.get(wdid, obligation_id)
+
+    def complete_obligation(self, obligation: Obligation, *, ics_sequence: int, completion: Completion) -> None:
+        self._obligations.complete(obligation, ics_sequence=ics_sequence, completion=completion)
+
     def commit(self, change: ReportChange) -> None:
         """One TransactWriteItems: the report (if still at `expected_version`), its new history item (write
-        once), and each affected obligation rewritten through `obligation_item` (if its calendar SEQUENCE is
-        unchanged). Any failed condition or a competing transaction is `Conflict("concurrent_update")`."""
+        once), each affected obligation rewritten through `obligation_item` (if its calendar SEQUENCE is
+        unchanged), a certification's facts on its parameters' status items (`adapters.status_facts`; the
+        status version moves on, so a July 1 run that read them before retries). Any failed condition or a
+        competing transaction is `Conflict("concurrent_update")`."""
         report = change.report
         actions: list[dict[str, Any]] = [
             {
@@ -172,6 +230,10 @@ class DynamoDbReportStore:
             },
         ]
         actions.extend(self._obligation_puts(change))
+        actions.extend(
+            {"Update": {"TableName": self._name, **facts_update(report.wdid, parameter, facts)}}
+            for parameter, facts in change.level_facts.items()
+        )
         actions.extend(
             {"Put": {"TableName": self._name, "Item": outbox_item(notice, change.history.at)}}
             for notice in change.notices
@@ -225,43 +287,6 @@ class DynamoDbReportStore:
                 found[str(item["sk"]).removeprefix("OBL#")] = item
             request = response.get("UnprocessedKeys") or {}
         return found
-
-    def open_report(self, report: Report, *, attempts: int = 5) -> OpenOutcome:
-        """Create `report` (a new report for one obligation), or add its parameters and obligations to the
-        stored report of the same id. Idempotent: an obligation already on the report changes nothing; a
-        submitted report is left alone. Conditional writes (no item / same version) make concurrent openers
-        safe; the stored report's version moves on, so a user's command loaded before it retries (409)."""
-        key = report_key(report.wdid, report.report_id)
-        for _ in range(attempts):
-            item = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
-            try:
-                if item is None:
-                    self._table.put_item(Item=report_item(report), ConditionExpression="attribute_not_exists(pk)")
-                    return "created"
-                stored = report_from_item(item)
-                missing = [o for o in report.obligation_ids if o not in stored.obligation_ids]
-                if not missing:
-                    return "unchanged"
-                if stored.status == SUBMITTED:
-                    return "submitted"
-                updated = stored.model_copy(
-                    update={
-                        "parameters": tuple(dict.fromkeys((*stored.parameters, *report.parameters))),
-                        "obligation_ids": (*stored.obligation_ids, *missing),
-                        "version": stored.version + 1,
-                    }
-                )
-                self._table.put_item(
-                    Item=report_item(updated),
-                    ConditionExpression="#version = :expected",
-                    ExpressionAttributeNames={"#version": "version"},
-                    ExpressionAttributeValues={":expected": stored.version},
-                )
-                return "added"
-            except ClientError as err:
-                if err.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                    raise
-        raise Conflict(f"report {report.report_id} keeps changing: retry later", code="concurrent_update")
 
     # ------------------------------------------------------------------ QISP registry
     def get_qisp(self, certificate_number: str) -> QispRecord | None:

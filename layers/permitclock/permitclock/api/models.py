@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from permitclock.domain.demonstrations import DemonstrationLabel
 from permitclock.domain.level_disagreements import StoredDisagreement
 from permitclock.domain.levels import CountedResult, LeftOutResult, Level, LevelRecord, NdPolicy
-from permitclock.domain.members import Member, Role
+from permitclock.domain.members import EmailAddress, Member, Role
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report, ReportAttachment, ReportHistoryItem
+from permitclock.domain.uploads import WDID_PATTERN
 from permitclock.workflow.completion import CompletionProblem
 from permitclock.workflow.reports import SubmissionFacts
 
@@ -23,11 +24,37 @@ class _Request(BaseModel):
 
 
 class MemberAssignment(_Request):
-    role: Role
-    email: str = Field("", max_length=320)
-    name: str = Field("", max_length=200)
-    title: str = Field("", max_length=200)
+    """A member's role and details; a field left out keeps its held value (a new member needs `role`)."""
+
+    role: Role | None = None
+    email: EmailAddress | None = None
+    name: str | None = Field(default=None, max_length=200)
+    title: str | None = Field(default=None, max_length=200)
+    eauthorization_on_file: bool | None = None
+
+
+class LrpBody(_Request):
+    user_id: str = Field(min_length=1, max_length=255, description="the LRP's identity provider subject (`sub`)")
+    email: EmailAddress
+    name: str = Field(min_length=1, max_length=200)
+    title: str = Field(min_length=1, max_length=200)
     eauthorization_on_file: bool = False
+
+
+class FacilityCreation(_Request):
+    wdid: str = Field(pattern=WDID_PATTERN.pattern, description="the SMARTS WDID, e.g. `5S34I025848`")
+    name: str = Field(min_length=1, max_length=200)
+    address: str | None = Field(default=None, max_length=500)
+    noi_date: date | None = Field(default=None, description="the day NOI coverage began")
+    lrp: LrpBody
+
+
+class FacilityCreated(BaseModel):
+    wdid: str
+    name: str
+    address: str | None = None
+    noi_date: date | None = None
+    lrp: Member
 
 
 class DemonstrationsBody(_Request):
@@ -50,6 +77,18 @@ class CertificationBody(_Request):
 class UpdateBody(_Request):
     reason: str = Field(min_length=1, max_length=2000)
     attachment_id: str = Field(min_length=1, max_length=100, description="the revised Technical Report")
+    bmps_implemented: date | None = Field(None, description="the BMP implementation date the update states")
+
+
+class ReportDetailsBody(_Request):
+    """What the preparer states about a report; a field left out is unchanged, null clears it."""
+
+    smarts_report_id: str | None = Field(
+        None, pattern=r"^[0-9]{1,20}$", description="the numeric Report ID SMARTS shows for this report"
+    )
+    bmps_implemented: date | None = Field(
+        None, description="the date the report states its BMPs were implemented (until submitted)"
+    )
 
 
 class RegionalBoardExtensionBody(_Request):
@@ -59,6 +98,11 @@ class RegionalBoardExtensionBody(_Request):
 
 class LabResultsBody(_Request):
     received_on: date = Field(description="the day the laboratory's results of the sampling event were received")
+
+
+class CompletionBody(_Request):
+    completed_on: date = Field(description="the day the duty was done (not after today, America/Los_Angeles)")
+    reference: str = Field("", max_length=500, description="e.g. the SMARTS confirmation or a document id")
 
 
 class ErrorBody(BaseModel):

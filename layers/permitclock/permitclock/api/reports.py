@@ -20,6 +20,7 @@ from .models import (
     RegionalBoardExtensionBody,
     ReportChanged,
     ReportDetail,
+    ReportDetailsBody,
     ReportList,
     UpdateBody,
 )
@@ -68,6 +69,11 @@ def router(dependencies: Callable[[], ApiDependencies]) -> Router:
     def put_demonstrations(wdid: str, report_id: str, body: DemonstrationsBody) -> ReportChanged:
         return run(wdid, report_id, lambda r, m, _, clock: reports.set_demonstrations(r, m, body.demonstrations, clock))
 
+    @routes.put(f"{REPORT}/details")
+    def put_details(wdid: str, report_id: str, body: ReportDetailsBody) -> ReportChanged:
+        details = body.model_dump(include=body.model_fields_set)
+        return run(wdid, report_id, lambda r, m, _, clock: reports.set_details(r, m, details, clock))
+
     @routes.put(f"{REPORT}/qisp")
     def put_qisp(wdid: str, report_id: str, body: QispSelection) -> ReportChanged:
         workflow = dependencies().workflow
@@ -94,7 +100,8 @@ def router(dependencies: Callable[[], ApiDependencies]) -> Router:
             wdid,
             report_id,
             lambda r, m, a, clock: reports.prepare_update(
-                r, m, a, reason=body.reason, attachment_id=body.attachment_id, clock=clock
+                r, m, a, reason=body.reason, attachment_id=body.attachment_id, clock=clock,
+                bmps_implemented=body.bmps_implemented,
             ),
         )
 

@@ -46,3 +46,13 @@ DEMONSTRATION_OF: dict[DemonstrationLabel, Demonstration] = {
 def demonstrations_of(labels: Iterable[DemonstrationLabel]) -> tuple[Demonstration, ...]:
     """The codes of a parameter's selected labels, each once, in the order first selected."""
     return tuple(dict.fromkeys(DEMONSTRATION_OF[label] for label in labels))
+
+
+def level_demonstration(labels: Iterable[DemonstrationLabel]) -> Demonstration | None:
+    """The one code a parameter's status records from the labels a certified Technical Report selected: an
+    Industrial Activity BMP Demonstration when one was selected (the BMPs address the source), else the first
+    selected (Non-Industrial or Natural Background: no further ERA); None without any."""
+    codes = demonstrations_of(labels)
+    if "industrial_activity" in codes:
+        return "industrial_activity"
+    return codes[0] if codes else None

@@ -85,8 +85,10 @@ class ParameterStatus(BaseModel):
 
     `since` is the July 1 the level began (None for the Baseline of NOI coverage). `ever_level_2` makes a
     later exceedance from Baseline go straight back to Level 2. The return-to-Baseline facts are recorded by
-    the service when the discharger reports them: `level_1_report_submitted`, `bmps_implemented`,
-    `technical_report_submitted`, `demonstration`. `recent_qses` holds the four most recent QSEs in which the
+    the service when the discharger reports them (a facts upload, or certifying the report in permitclock):
+    `level_1_report_submitted`, `bmps_implemented`, `technical_report_submitted`, `demonstration`;
+    `technical_report_id` is the permitclock report certified as the Technical Report (its updates are due
+    there). `recent_qses` holds the four most recent QSEs in which the
     parameter was sampled (enough for the four-consecutive-clean-QSE test). `last_assigned_year` and `version`
     guard against double assignment and concurrent writers (the stored item's optimistic-lock version).
     """
@@ -101,6 +103,7 @@ class ParameterStatus(BaseModel):
     bmps_implemented: date | None = None
     technical_report_submitted: date | None = None
     demonstration: Demonstration | None = None
+    technical_report_id: str | None = None
     recent_qses: tuple[QseCheck, ...] = ()
     last_assigned_year: str | None = None
     version: int = 0

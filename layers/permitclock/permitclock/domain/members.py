@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
+import re
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Role = Literal["LRP", "DAR", "DEP", "QISP", "viewer"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -12,6 +13,23 @@ SIGNATORY_ROLES: frozenset[Role] = frozenset({"LRP", "DAR"})
 """Who signs for the facility: they certify, sign an eAuthorization, and always receive its notices."""
 COPY_ROLES: frozenset[Role] = frozenset({"QISP", "DEP"})
 """Who may opt in (`cc_opt_in`) to a copy of the facility's notices."""
+
+
+_EMAIL = re.compile(
+    r"[^@\s\"(),:;<>\[\\\]]{1,64}"  # the local part: no spaces, quotes or specials
+    r"@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"  # DNS labels, a TLD
+)
+
+
+def _email(value: str) -> str:
+    """An address SES can send to: `local@domain`, no spaces or quotes, a dotted domain of DNS labels."""
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("not an email address (local@example.com)")
+    return value
+
+
+EmailAddress = Annotated[str, Field(max_length=320), AfterValidator(_email)]
+"""An email address as the API accepts one (a member's, a facility's LRP)."""
 
 
 class Member(BaseModel):

@@ -45,6 +45,7 @@ class ReminderFacts(BaseModel):
     section: str = ""
     period: str = ""
     report_id: str | None = None
+    smarts_report_id: str | None = Field(None, description="the id SMARTS shows for the report, once a member set it")
     next_step: str | None = Field(
         default=None, description="overrides the guide's next step for this obligation type"
     )
@@ -78,6 +79,7 @@ class ReminderFacts(BaseModel):
             section=obligation.section,
             period=obligation.period,
             report_id=report_id,
+            smarts_report_id=str(obligation.facts.get("smarts_report_id") or "") or None,
             obligation=obligation,
             ics_sequence=ics_sequence,
         )
@@ -153,6 +155,7 @@ class SentForCertificationFacts(BaseModel):
     wdid: str = ""
     facility_name: str = ""
     report_id: str
+    smarts_report_id: str | None = None
     report_name: str | None = None
     report_type: str | None = None
     reporting_year: str | None = None

@@ -22,6 +22,8 @@ class Obligation(BaseModel):
     `due` is the deadline (or the first day something becomes possible, for `no_cancellation_before`);
     `window_start`/`window_end` bound a window when the rule defines one. `status` is `pending` while a fact the
     rule needs (e.g. one of two receipt dates) is still unknown, `open` while the duty stands, `closed` when met.
+    `report_id` names the report whose certification closes it (`rules.igp.obligations.report_id_for`); an
+    obligation without one is closed by `POST .../obligations/{id}/complete` or by its program's facts.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -38,6 +40,7 @@ class Obligation(BaseModel):
     period: str = Field("", description="what distinguishes repeats: a reporting year, an event date")
     amount: Decimal | None = None
     facts: dict[str, Any] = Field(default_factory=dict, description="the facts the rule used (evidence)")
+    report_id: str | None = Field(default=None, description="the report that discharges it (an IGP ERA report), if any")
 
     @model_validator(mode="after")
     def _dated_unless_pending(self) -> Obligation:

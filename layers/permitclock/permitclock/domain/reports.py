@@ -88,6 +88,7 @@ class ReportUpdate(BaseModel):
     attachment_id: str
     prepared_by: str
     prepared_on: date
+    bmps_implemented: date | None = None
     certification: Certification | None = None
 
     @property
@@ -96,8 +97,12 @@ class ReportUpdate(BaseModel):
 
 
 class Report(BaseModel):
-    """An ERA report (item `FAC#{wdid}` / `REPORT#{report id}`). `version` guards concurrent writes;
-    `obligation_ids` are the obligations the report discharges."""
+    """An ERA report (item `FAC#{wdid}` / `REPORT#{report id}`), opened by the July 1 run with its obligations
+    (`adapters.levels`). `version` guards concurrent writes; `obligation_ids` are the obligations its
+    certification closes, `update_obligation_ids` the Technical Report Updates later July 1s opened on it
+    (closed by certifying an update). `smarts_report_id` is the numeric id SMARTS shows for it, set by a member;
+    `bmps_implemented` the date the report states its BMPs were implemented (the return-to-Baseline test
+    counts QSEs after it)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -114,6 +119,9 @@ class Report(BaseModel):
     extensions: tuple[Extension, ...] = ()
     updates: tuple[ReportUpdate, ...] = ()
     obligation_ids: tuple[str, ...] = ()
+    update_obligation_ids: tuple[str, ...] = ()
+    smarts_report_id: str | None = Field(default=None, pattern=r"^[0-9]{1,20}$")
+    bmps_implemented: date | None = None
     version: int = 0
 
 

@@ -9,11 +9,12 @@ leaks. Requests and decisions are in docs/workflow.md; the store's request plan 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import date
+from typing import Any, Protocol
 
-from permitclock.clock import Clock
+from permitclock.clock import Clock, today
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
@@ -22,7 +23,8 @@ from permitclock.errors import BadInput, NotAllowed, NotFound
 from permitclock.services.ports import NoticePublisher
 from permitclock.workflow import reports
 from permitclock.workflow.completion import CompletionProblem, completion_check
-from permitclock.workflow.members import Preferences, assign_member, remove_member
+from permitclock.workflow.duties import Completion, complete
+from permitclock.workflow.members import Preferences, assign_member, merged_member, remove_member
 from permitclock.workflow.qisp import QispQuery
 from permitclock.workflow.reports import ReportChange
 from permitclock.workflow.roles import Action, require
@@ -49,6 +51,11 @@ class ReportStore(Protocol):
 
     def delete_member(self, wdid: str, user_id: str) -> None: ...
 
+    def create_facility(self, wdid: str, name: str, attributes: dict[str, Any], lrp: Member) -> None:
+        """The profile (`FAC#{wdid}` / `PROFILE`, in the planner's facility index) and its LRP, in one
+        transaction; `Conflict("facility_exists")` when the profile exists."""
+        ...
+
     def list_reports(self, wdid: str) -> list[Report]:
         """The facility's reports by id (an index of report items only: no history or attachment read)."""
         ...
@@ -58,6 +65,15 @@ class ReportStore(Protocol):
         ...
 
     def list_obligations(self, wdid: str) -> list[Obligation]: ...
+
+    def get_obligation(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None:
+        """The obligation and its calendar SEQUENCE."""
+        ...
+
+    def complete_obligation(self, obligation: Obligation, *, ics_sequence: int, completion: Completion) -> None:
+        """The closed obligation (if still open at `ics_sequence`) and its completion record, in one
+        transaction (`Conflict` `obligation_closed` or `concurrent_update` otherwise)."""
+        ...
 
     def commit(self, change: ReportChange) -> None:
         """The report if still at `change.expected_version`, its history item (write once), each affected
@@ -131,10 +147,12 @@ class ReportWorkflow:
             require(member, action)
         return member
 
-    def assign(self, caller: Caller, assigned: Member) -> Member:
-        """Give `assigned` their role at the facility (the LRP decides; the facility keeps an LRP)."""
-        actor = self.member(caller, assigned.wdid)
-        member = assign_member(actor, self._store.list_members(assigned.wdid), assigned)
+    def assign(self, caller: Caller, wdid: str, user_id: str, changes: Mapping[str, Any]) -> Member:
+        """Set `user_id`'s role and details at the facility from the fields `changes` sends, the others kept
+        (`merged_member`; the LRP decides; the facility keeps an LRP)."""
+        actor = self.member(caller, wdid, Action.MANAGE_MEMBERS)
+        current = self._store.list_members(wdid)
+        member = assign_member(actor, current, merged_member(current, wdid, user_id, changes))
         self._store.put_member(member)
         return member
 
@@ -162,6 +180,14 @@ class ReportWorkflow:
             self._store.put_member(current.model_copy(update=preferences.as_member_update()))
         return preferences
 
+    def create_facility(self, caller: Caller, wdid: str, name: str, attributes: dict[str, Any], lrp: Member) -> None:
+        """A new facility and its LRP, by an administrator (`ADMIN_GROUP`): from then on the July 1 run
+        evaluates it, and its LRP manages its members."""
+        caller.require_admin()
+        if lrp.role != "LRP" or lrp.wdid != wdid:
+            raise BadInput("the facility's first member is its LRP", field="lrp")
+        self._store.create_facility(wdid, name, attributes, lrp)
+
     # ------------------------------------------------------------------ reads
     def reports(self, caller: Caller, wdid: str) -> list[Report]:
         self.member(caller, wdid, Action.VIEW)
@@ -179,6 +205,22 @@ class ReportWorkflow:
         self.member(caller, wdid, Action.COMPLETION_CHECK)
         bundle = self._load(wdid, report_id)
         return completion_check(bundle.report, bundle.attachments)
+
+    def complete_obligation(
+        self, caller: Caller, wdid: str, obligation_id: str, *, completed_on: date, reference: str = ""
+    ) -> Obligation:
+        """Record a duty done outside permitclock as done (`workflow.duties.complete`; LRP or DAR)."""
+        actor = self.member(caller, wdid, Action.COMPLETE_OBLIGATION)
+        found = self._store.get_obligation(wdid, obligation_id)
+        if found is None:
+            raise NotFound(f"obligation {obligation_id} not found")
+        obligation, sequence = found
+        closed, completion = complete(
+            obligation, actor, completed_on=completed_on, reference=reference, today=today(self.clock),
+            at=self.clock.now(),
+        )  # fmt: skip
+        self._store.complete_obligation(closed, ics_sequence=sequence, completion=completion)
+        return closed
 
     def search_qisps(self, query: QispQuery) -> list[QispRecord]:
         query.criteria()  # BadInput without any criterion

@@ -189,7 +189,7 @@ class DeadlineSweep:
                     continue
                 decision = reminder_to_send(due, today, policy, closed=obligation.status == "closed")
                 for addressee in digest:
-                    entry = digest_entry(obligation, facility_name=name, step_id=None, report_id=_report_id(obligation))
+                    entry = digest_entry(obligation, facility_name=name, step_id=None, report_id=obligation.report_id)
                     digest_items.append((addressee.member, entry, decision))
                 if decision is None:
                     continue
@@ -242,7 +242,7 @@ class DeadlineSweep:
             facility_name=facility_name,
             today=today,
             step_id=decision.step_id,
-            report_id=_report_id(obligation),
+            report_id=obligation.report_id,
             ics_sequence=sequence,
         )
         return NoticeRequest(
@@ -331,7 +331,3 @@ class DeadlineSweep:
 def single_to(addressees: list[Any]) -> list[Recipient]:
     return [as_recipient(a) for a in addressees]
 
-
-def _report_id(obligation: Obligation) -> str | None:
-    value = obligation.facts.get("report_id")
-    return str(value) if value else None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -58,3 +59,17 @@ def assign_member(actor: Member, current: Iterable[Member], assigned: Member) ->
     if held is None:
         return assigned
     return assigned.model_copy(update={"digest": held.digest, "cc_opt_in": held.cc_opt_in})
+
+
+def merged_member(current: Iterable[Member], wdid: str, user_id: str, changes: Mapping[str, Any]) -> Member:
+    """The member `PUT .../members/{user_id}` asks for: the fields it sends over the ones held, every other one
+    kept (a role change keeps the email, name, title and eAuthorization). A new member needs a role; moving a
+    signatory to a role that signs nothing drops an eAuthorization the request left out."""
+    held = next((m for m in current if m.user_id == user_id), None)
+    if held is None and "role" not in changes:
+        raise BadInput(f"{user_id} has no role at {wdid} yet: give one", code="role_required", field="role")
+    base: dict[str, Any] = held.model_dump() if held else {}
+    merged = {**base, **changes, "wdid": wdid, "user_id": user_id}
+    if "eauthorization_on_file" not in changes and merged["role"] not in SIGNATORY_ROLES:
+        merged["eauthorization_on_file"] = False
+    return Member.model_validate(merged)

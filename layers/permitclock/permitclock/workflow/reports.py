@@ -12,10 +12,10 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from permitclock.clock import Clock, today
-from permitclock.domain.demonstrations import DemonstrationLabel
+from permitclock.domain.demonstrations import DemonstrationLabel, level_demonstration
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest, SentForCertificationFacts
 from permitclock.domain.obligations import Obligation
@@ -37,13 +37,15 @@ from permitclock.workflow.roles import Action, require
 
 
 class ObligationEffect(BaseModel):
-    """What a change does to the report's obligations: close them on a date, or move their due date."""
+    """What a change does to the report's obligations: close them on a date, move their due date, or name the
+    report's SMARTS id on them (`facts.smarts_report_id`, so reminders name it)."""
 
     model_config = ConfigDict(frozen=True)
 
     obligation_id: str
-    kind: Literal["close", "move_due"]
-    on: date
+    kind: Literal["close", "move_due", "name_report"]
+    on: date | None = None
+    smarts_report_id: str | None = None
 
 
 class SubmissionFacts(BaseModel):
@@ -59,7 +61,12 @@ class SubmissionFacts(BaseModel):
     submitted_on: date
     certification_id: str
     demonstrations: dict[str, tuple[DemonstrationLabel, ...]]
+    bmps_implemented: date | None = None
     update_id: str | None = None
+
+
+LevelFacts = dict[str, dict[str, date | str | None]]
+"""Per parameter (its Level report name), the return-to-Baseline facts to record on its status item."""
 
 
 class ReportChange(BaseModel):
@@ -74,6 +81,7 @@ class ReportChange(BaseModel):
     obligation_effects: tuple[ObligationEffect, ...] = ()
     notices: tuple[NoticeRequest, ...] = ()
     submission: SubmissionFacts | None = None
+    level_facts: LevelFacts = Field(default_factory=dict)
 
 
 def record_change(
@@ -107,9 +115,14 @@ def record_change(
 def apply_obligation_effect(obligation: Obligation, effect: ObligationEffect) -> Obligation:
     """The obligation after `effect`: closed on the submission date, or due on the extended date."""
     if effect.kind == "close":
+        if obligation.status == "closed":
+            return obligation  # closed before (completed, or an earlier certification): its record stays
         return obligation.model_copy(
             update={"status": "closed", "facts": {**obligation.facts, "closed_on": effect.on}}
         )
+    if effect.kind == "name_report":
+        facts = {**obligation.facts, "smarts_report_id": effect.smarts_report_id}
+        return obligation.model_copy(update={"facts": facts})
     return obligation.model_copy(
         update={"due": effect.on, "facts": {**obligation.facts, "extended_from": obligation.due}}
     )
@@ -167,6 +180,30 @@ def set_qisp(report: Report, actor: Member, qisp: QispRecord, clock: Clock) -> R
     return ReportChange(report=new, expected_version=report.version, history=item)
 
 
+REPORT_DETAILS = ("smarts_report_id", "bmps_implemented")
+
+
+def set_details(report: Report, actor: Member, details: Mapping[str, Any], clock: Clock) -> ReportChange:
+    """Set what the preparer states about the report: `smarts_report_id`, the numeric id SMARTS shows for it
+    (any time, also after submission: SMARTS numbers a report when it is filed there), and `bmps_implemented`,
+    the date the report states its BMPs were implemented (until submitted: afterwards an update states it).
+    A detail left out is unchanged; None clears it. Naming the SMARTS id writes it on the report's obligations
+    too, so their reminders name it."""
+    require_in_facility(report, actor)
+    require(actor, Action.EDIT_REPORT_DETAILS)
+    if "bmps_implemented" in details and details["bmps_implemented"] != report.bmps_implemented:
+        _require_editable(report)
+    changes = {k: details[k] for k in REPORT_DETAILS if k in details}
+    new, item = record_change(report, actor, Action.EDIT_REPORT_DETAILS, clock, changes=changes)
+    effects: tuple[ObligationEffect, ...] = ()
+    if "smarts_report_id" in changes and changes["smarts_report_id"] != report.smarts_report_id:
+        effects = tuple(
+            ObligationEffect(obligation_id=o, kind="name_report", smarts_report_id=changes["smarts_report_id"])
+            for o in (*report.obligation_ids, *report.update_obligation_ids)
+        )
+    return ReportChange(report=new, expected_version=report.version, history=item, obligation_effects=effects)
+
+
 def _require_complete(report: Report, attachments: Iterable[ReportAttachment]) -> None:
     problems = completion_check(report, attachments)
     if problems:
@@ -197,6 +234,7 @@ def send_to_certifier(
         include_facility_signatories=True,
         facts=SentForCertificationFacts(
             report_id=report.report_id,
+            smarts_report_id=report.smarts_report_id,
             report_type=report.report_type,
             reporting_year=report.reporting_year,
             due=report.due,
@@ -261,6 +299,7 @@ def certify(
             ObligationEffect(obligation_id=o, kind="close", on=on) for o in report.obligation_ids
         ),
         submission=_submission(report, on, certification.certification_id),
+        level_facts=level_facts(report, on),
     )
 
 
@@ -272,6 +311,7 @@ def prepare_update(
     reason: str,
     attachment_id: str,
     clock: Clock,
+    bmps_implemented: date | None = None,
 ) -> ReportChange:
     """Start an update of a submitted Technical Report: a reason and a revised, accepted attachment of type
     `Level 2 ERA Technical Report` (SMARTS Level 2 ERA Technical Report guide, steps 12-14). One open at a
@@ -301,6 +341,7 @@ def prepare_update(
         attachment_id=attachment_id,
         prepared_by=actor.user_id,
         prepared_on=today(clock),
+        bmps_implemented=bmps_implemented,
     )
     new, item = record_change(
         report,
@@ -339,12 +380,43 @@ def certify_update(
     new, item = record_change(
         report, actor, Action.CERTIFY_UPDATE, clock, reason=update.reason, changes={"updates": tuple(updates)}
     )
+    revised = report.model_copy(update={"bmps_implemented": update.bmps_implemented or report.bmps_implemented})
     return ReportChange(
         report=new,
         expected_version=report.version,
         history=item,
-        submission=_submission(report, on, certification.certification_id, update_id),
+        obligation_effects=tuple(
+            ObligationEffect(obligation_id=o, kind="close", on=on) for o in report.update_obligation_ids
+        ),
+        submission=_submission(revised, on, certification.certification_id, update_id),
+        level_facts=level_facts(revised, on, update=True),
     )
+
+
+def level_facts(report: Report, on: date, *, update: bool = False) -> LevelFacts:
+    """What certifying `report` (or, `update`, one of its updates) on `on` records on each parameter's status
+    (era-rules "Level status"): a Level 1 ERA Report its submission date; a Technical Report its submission date,
+    its id (later updates are due on it) and each parameter's demonstration (`level_demonstration`); an update
+    the demonstrations again (its submission date stays the report's); both the BMP implementation date when the
+    report states one. An Action Plan records nothing."""
+    facts: dict[str, date | str | None] = {}
+    if report.report_type == "Level 1 ERA Report":
+        facts["level_1_report_submitted"] = on
+    elif report.report_type == TECHNICAL_REPORT and not update:
+        facts.update(technical_report_submitted=on, technical_report_id=report.report_id)
+    elif report.report_type != TECHNICAL_REPORT:
+        return {}
+    if report.bmps_implemented is not None:
+        facts["bmps_implemented"] = report.bmps_implemented
+    out: LevelFacts = {}
+    for parameter in report.parameters:
+        shown = dict(facts)
+        demonstration = level_demonstration(report.demonstrations.get(parameter, ()))
+        if demonstration and report.report_type == TECHNICAL_REPORT:
+            shown["demonstration"] = demonstration
+        if shown:
+            out[parameter] = dict(shown)
+    return out
 
 
 def _submission(report: Report, on: date, certification_id: str, update_id: str | None = None) -> SubmissionFacts:
@@ -357,5 +429,6 @@ def _submission(report: Report, on: date, certification_id: str, update_id: str 
         submitted_on=on,
         certification_id=certification_id,
         demonstrations=dict(report.demonstrations),
+        bmps_implemented=report.bmps_implemented,
         update_id=update_id,
     )

@@ -154,8 +154,11 @@ def transition(
 def _new_status(
     status: ParameterStatus, level: Level, qses: tuple[QseCheck, ...], reporting_year: str, assigned_on: date
 ) -> ParameterStatus:
-    """The status after the assignment: a new level starts on July 1 with its return facts cleared (a re-entry
-    into Level 2 keeps the submitted Technical Report, which now needs its update)."""
+    """The status after the assignment. A new level starts on July 1 with the return facts of the old one
+    cleared: a dated fact (Level 1 ERA Report submitted, BMPs implemented) is kept only when it is dated on or
+    after that July 1 (it belongs to the new level: facts take effect by their dates, whenever they were
+    recorded); the demonstration goes with them. The submitted Technical Report is kept across every change
+    (Level 2 -> Baseline -> Level 2 opens its update, era-rules "Level status")."""
     update: dict[str, Any] = {
         "recent_qses": qses,
         "last_assigned_year": reporting_year,
@@ -166,13 +169,16 @@ def _new_status(
             level=level,
             since=assigned_on,
             ever_level_2=status.ever_level_2 or level == "Level 2",
-            level_1_report_submitted=None,
-            bmps_implemented=None,
-            demonstration=None,
+            level_1_report_submitted=_dated_from(status.level_1_report_submitted, assigned_on),
+            bmps_implemented=_dated_from(status.bmps_implemented, assigned_on),
         )
-        if not (level == "Level 2" and status.level == "Baseline"):
-            update["technical_report_submitted"] = None
+        if _dated_from(status.technical_report_submitted, assigned_on) is None:
+            update["demonstration"] = None
     return trusted_copy(status, update)  # status.model_copy(update=update), without copy.copy
+
+
+def _dated_from(fact: date | None, day: date) -> date | None:
+    return fact if fact is not None and fact >= day else None
 
 
 def _facts(evaluation: YearEvaluation, prior: Level, level: Level, rule: str) -> dict[str, Any]:
@@ -229,7 +235,10 @@ def _assign(
     if opened:
         facts = _facts(evaluation, prior, level, rule)
         obligations = tuple(
-            ob.era_obligation(kind, wdid, nal.level_report_name, reporting_year, facts) for kind in opened
+            ob.era_obligation(
+                kind, wdid, nal.level_report_name, reporting_year, facts, technical_report_id=status.technical_report_id
+            )
+            for kind in opened
         )
     return trusted(  # every field is built here from typed values: no re-validation
         Assignment,

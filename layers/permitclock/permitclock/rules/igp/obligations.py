@@ -6,11 +6,13 @@ America/Los_Angeles and never roll to a business day (January 1 stays January 1)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any, Literal
 
 from permitclock.domain.levels import trusted
 from permitclock.domain.obligations import Obligation
+from permitclock.domain.reports import Report
 from permitclock.errors import BadInput, Conflict, NotAllowed
 from permitclock.rules.igp.years import assignment_date, start_year
 
@@ -31,6 +33,20 @@ SECTIONS: dict[str, str] = {
     LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE: "IGP XII.D.3.c ([SJ-680], [CASQA-L2TR])",
     ANNUAL_REPORT: "IGP XVI.A",
 }
+
+REPORT_CODES: dict[str, str] = {
+    LEVEL_1_ERA_REPORT: "L1R",
+    LEVEL_2_ERA_ACTION_PLAN: "L2AP",
+    LEVEL_2_ERA_TECHNICAL_REPORT: "L2TR",
+}
+"""The obligation types that are SMARTS reports of the workflow, and their report id codes."""
+
+
+def report_id_for(report_type: str, reporting_year: str) -> str:
+    """One report per facility, report type and reporting year: `{code}-{reporting year}`, e.g. `L2TR-2025-2026`
+    (fits the attachment key contract `attachments/{WDID}/{report id}/{file name}`)."""
+    return f"{REPORT_CODES[report_type]}-{reporting_year}"
+
 
 Role = Literal["LRP", "DAR", "DEP", "QISP"]
 CERTIFYING_ROLES: frozenset[str] = frozenset({"LRP", "DAR"})
@@ -77,10 +93,25 @@ DUE_RULES = {
 
 
 def era_obligation(
-    obligation_type: str, wdid: str, parameter: str, reporting_year: str, facts: dict[str, Any]
+    obligation_type: str,
+    wdid: str,
+    parameter: str,
+    reporting_year: str,
+    facts: dict[str, Any],
+    *,
+    technical_report_id: str | None = None,
 ) -> Obligation:
     """An open ERA obligation of `obligation_type` for one parameter, opened by the July 1 assignment that
-    follows `reporting_year` (the evaluated year, which is also the obligation's `period`)."""
+    follows `reporting_year` (the evaluated year, which is also the obligation's `period`). Its `report_id` is
+    its own report's (`report_id_for`); a Technical Report Update belongs to the submitted Technical Report it
+    updates (`technical_report_id`, None when that report was submitted outside permitclock); the Level 1 ERA
+    Evaluation belongs to no report."""
+    if obligation_type in REPORT_CODES:
+        report_id: str | None = report_id_for(obligation_type, reporting_year)
+    elif obligation_type == LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE:
+        report_id = technical_report_id
+    else:
+        report_id = None
     assigned_on = assignment_date(reporting_year)
     due = DUE_RULES[obligation_type](assigned_on)
     section = SECTIONS[obligation_type]
@@ -102,8 +133,9 @@ def era_obligation(
             "period": reporting_year,
             "amount": None,
             "facts": dict(facts),
+            "report_id": report_id,
         },
-        set(_ERA_FIELDS_SET),
+        set(_ERA_FIELDS_SET) | ({"report_id"} if report_id else set()),
     )
 
 
@@ -127,6 +159,28 @@ def annual_report_obligation(wdid: str, reporting_year: str) -> Obligation:
         period=reporting_year,
         facts={"reporting_year": reporting_year},
     )
+
+
+def reports_for(obligations: Iterable[Obligation]) -> list[Report]:
+    """The reports a July 1's obligations open (era-rules "Roles and report workflow"): one per facility, report
+    type and reporting year, listing every parameter and obligation of it, status Future, due the obligations'
+    due date. A Technical Report Update opens none (it is due on its submitted Technical Report), nor does the
+    Level 1 ERA Evaluation or the Annual Report."""
+    merged: dict[tuple[str, str], Report] = {}
+    for o in obligations:
+        if o.program != PROGRAM or o.type not in REPORT_CODES or o.report_id is None or o.due is None:
+            continue
+        known = merged.get((o.facility_id, o.report_id))
+        merged[(o.facility_id, o.report_id)] = Report(
+            wdid=o.facility_id,
+            report_id=o.report_id,
+            report_type=o.type,  # type: ignore[arg-type]  # a REPORT_CODES key is a ReportType
+            reporting_year=o.period,
+            parameters=(*known.parameters, o.subject) if known else (o.subject,),
+            due=o.due,
+            obligation_ids=(*known.obligation_ids, o.obligation_id) if known else (o.obligation_id,),
+        )
+    return list(merged.values())
 
 
 def automatic_extension(obligation: Obligation, *, requested_on: date, role: Role) -> Obligation:
