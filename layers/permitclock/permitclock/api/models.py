@@ -42,7 +42,7 @@ class LrpBody(_Request):
 
 
 class FacilityCreation(_Request):
-    wdid: str = Field(pattern=WDID_PATTERN.pattern, description="the SMARTS WDID, e.g. `5S34I025848`")
+    wdid: str = Field(max_length=20, pattern=WDID_PATTERN.pattern, description="the SMARTS WDID, e.g. `5S34I025848`")
     name: str = Field(min_length=1, max_length=200)
     address: str | None = Field(default=None, max_length=500)
     noi_date: date | None = Field(default=None, description="the day NOI coverage began")
