@@ -8,23 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
+from permitclock.observability import count, logger, observed
 from permitclock.services.annual_run import RunRequest
 from permitclock.settings import AnnualPlannerSettings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 settings = AnnualPlannerSettings()  # type: ignore[call-arg]  # filled from the environment
 wiring = bootstrap.Wiring(lambda runtime: bootstrap.annual_planner(settings, runtime))
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = RunRequest.model_validate(event)
     result = wiring.service.plan(request)
@@ -36,7 +30,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         messages=result.messages,
         dry_run=result.dry_run,
     )
-    metrics.add_metric(name="annual_facilities_planned", unit=MetricUnit.Count, value=result.facilities)
+    count("annual_facilities_planned", result.facilities)
     return {
         "run_id": result.run_id,
         "on": result.on.isoformat(),

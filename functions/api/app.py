@@ -9,21 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
 from permitclock.api.routes import create_app
+from permitclock.observability import observed
 from permitclock.settings import StackSettings
 
-logger = Logger()
-tracer = Tracer()
 settings = StackSettings()  # type: ignore[call-arg]  # filled from the environment (TABLE_NAME, ...)
 wiring = bootstrap.Wiring(lambda runtime: bootstrap.api(settings, runtime))
 app = create_app(lambda: wiring.service)
 
 
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-@tracer.capture_lambda_handler
+@observed(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

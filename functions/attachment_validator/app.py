@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -22,11 +20,9 @@ from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
 from permitclock.events import ObjectEvent, object_events
+from permitclock.observability import count_upload, logger, observed
 from permitclock.settings import AttachmentValidatorSettings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 settings = AttachmentValidatorSettings()  # type: ignore[call-arg]  # filled from the environment
 processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
 idempotency = IdempotencyConfig(event_key_jmespath="[bucket, key, version_id, e_tag, kind]")
@@ -44,7 +40,7 @@ wiring = bootstrap.Wiring(lambda runtime: bootstrap.attachment_intake(settings, 
 def handle_object(event: ObjectEvent) -> dict[str, Any]:
     result = wiring.service.handle(event)
     logger.info("attachment handled", outcome=result.outcome, attachment_id=result.attachment_id, codes=result.codes)
-    metrics.add_metric(name=f"attachment_{result.outcome}", unit=MetricUnit.Count, value=1)
+    count_upload(result.outcome)
     return {"outcome": result.outcome, "attachment_id": result.attachment_id, "codes": list(result.codes)}
 
 
@@ -52,9 +48,7 @@ def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
     return [handle_object(event=event) for event in object_events(record.body)]
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -9,26 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
 from permitclock.clock import today
+from permitclock.observability import count, logger, observed
 from permitclock.services.sweep import SweepRequest
 from permitclock.settings import SweepSettings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 settings = SweepSettings()  # type: ignore[call-arg]  # filled from the environment
 wiring = bootstrap.Wiring(lambda runtime: bootstrap.deadline_sweep(settings, runtime))
 
 
-
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     job = parse(event=event, model=SweepRequest)
     sweep = wiring.service
@@ -38,7 +31,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return {"feeds_written": len(result.written), "feeds_unchanged": result.unchanged}
     report = sweep.run(job.on or today(wiring.runtime.clock), dry_run=job.dry_run)
     summary = report.summary()
-    metrics.add_metric(name="reminders_queued", unit=MetricUnit.Count, value=report.reminders)
-    metrics.add_metric(name="digests_queued", unit=MetricUnit.Count, value=report.digests)
+    count("reminders_queued", report.reminders)
+    count("digests_queued", report.digests)
+    count("obligations_overdue", report.overdue)
     logger.info("sweep done", **{k: v for k, v in summary.items() if k != "windows"}, windows=len(report.windows))
     return summary

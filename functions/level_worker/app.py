@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
+from permitclock.observability import count, logger, observed
 from permitclock.services.annual_run import WorkMessage
 from permitclock.settings import LevelWorkerSettings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 settings = LevelWorkerSettings()  # type: ignore[call-arg]  # filled from the environment
 processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
 
@@ -48,12 +44,10 @@ def record_handler(record: SqsRecordModel) -> dict[str, Any]:
                     level=a.level,
                     dry_run=message.dry_run,
                 )
-    metrics.add_metric(name="annual_facilities_evaluated", unit=MetricUnit.Count, value=len(results))
+    count("annual_facilities_evaluated", len(results))
     return {"facilities": len(results)}
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
 from permitclock.events import object_events
+from permitclock.observability import count, count_upload, logger, observed
 from permitclock.settings import MonitoringIntakeSettings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 settings = MonitoringIntakeSettings()  # type: ignore[call-arg]  # filled from the environment
 processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
 
@@ -45,14 +41,12 @@ def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
             rejected=result.rejected,
             error_report_key=result.error_report_key,
         )
-        metrics.add_metric(name="monitoring_rows_stored", unit=MetricUnit.Count, value=result.stored)
-        metrics.add_metric(name="monitoring_rows_rejected", unit=MetricUnit.Count, value=result.rejected)
+        count("monitoring_rows_stored", result.stored)
+        count_upload(result.outcome, rows_rejected=result.rejected)
         out.append({"outcome": result.outcome, "stored": result.stored, "rejected": result.rejected})
     return out
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
 from permitclock.events import object_events
+from permitclock.observability import count_upload, logger, observed
 from permitclock.settings import ProgramIntakeSettings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 settings = ProgramIntakeSettings()  # type: ignore[call-arg]  # filled from the environment
 processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
 wiring = bootstrap.Wiring(lambda runtime: bootstrap.program_intake(settings, runtime))
@@ -37,13 +33,11 @@ def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
             code=result.code,
             **result.counts,
         )
-        metrics.add_metric(name=f"program_upload_{result.outcome}", unit=MetricUnit.Count, value=1)
+        count_upload(result.outcome)
         out.append({"outcome": result.outcome, "program": result.program, **result.counts})
     return out
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -9,27 +9,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
+from permitclock.observability import count, logger, observed
 from permitclock.settings import StackSettings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 settings = StackSettings()  # type: ignore[call-arg]  # filled from the environment
 wiring = bootstrap.Wiring(lambda runtime: bootstrap.program_recompute(settings, runtime))
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = wiring.service.run(date.fromisoformat(event["on"]) if "on" in event else None)
     for program, code in result.invalid:
         logger.warning("stored program facts no longer valid", program=program, code=code)
     counts = result.counts()
-    metrics.add_metric(name="program_documents_recomputed", unit=MetricUnit.Count, value=counts["evaluated"])
+    count("program_documents_recomputed", counts["evaluated"])
     logger.info("program facts recomputed", **counts)
     return counts

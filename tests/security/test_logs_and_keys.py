@@ -7,12 +7,14 @@ import base64
 import json
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
 import pytest
+from permitclock import observability
 from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.domain.members import Member
 
@@ -118,6 +120,37 @@ def test_no_personal_data_or_tokens_in_logs(
         assert BAD_NAME not in text and GOOD_NAME not in text, f"uploaded file name in a log line: {text[:300]}"
         assert not JWT.search(text), f"JWT in a log line: {text[:300]}"
         assert "Harbor Plating Works" not in text, f"facility name in a log line: {text[:300]}"
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Every metric the handlers add (the local runner disables powertools' EMF output, not the calls)."""
+    counts: Counter[str] = Counter()
+
+    def add_metric(name: str, unit: Any, value: float, **_: Any) -> None:
+        counts[name] += int(value)
+
+    monkeypatch.setattr(observability.metrics, "add_metric", add_metric)
+    return counts
+
+
+def test_the_run_is_counted_and_every_line_is_structured(
+    local: Stack,  # noqa: F811
+    shared_data: Path,
+    log_lines: list[str],
+    counted: Counter[str],
+) -> None:
+    _demo_run(local, (shared_data / "pdfs/normal/pdflatex-4-pages.pdf").read_bytes())
+
+    assert (counted["uploads_accepted"], counted["uploads_rejected"]) == (1, 2)
+    assert counted["notices_sent"] == len(sent_emails()) >= 3
+    ours = [line for line in log_lines if '"service"' in line or "permitclock" in line]
+    assert ours and all(line.startswith("{") for line in ours), [line for line in ours if line[:1] != "{"][:3]
+    lines = [json.loads(line) for line in ours]
+    said = {(line["service"], line["message"]) for line in lines}
+    # the mailer's own lines, once the standard library's, carry the notifier's service and their fields
+    assert ("notifier", "sent") in said and ("attachment-validator", "attachment handled") in said
+    assert all(line["attempt"] >= 1 for line in lines if line["message"] == "sent")
 
 
 HOSTILE_KEYS = [

@@ -14,6 +14,7 @@ from botocore.stub import ANY, Stubber
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
+from permitclock import observability
 from permitclock.adapters.mailer import SesMailer
 from permitclock.bootstrap import Aws
 from permitclock.notices.mime import build_message, to_bytes
@@ -188,10 +189,13 @@ def test_logs_carry_codes_never_addresses(caplog: pytest.LogCaptureFixture) -> N
     client, stub = stubbed()
     stub.add_client_error("send_email", service_error_code="TooManyRequestsException", http_status_code=429)
     stub.add_client_error("send_email", service_error_code="MessageRejected", http_status_code=400)
-    caplog.set_level("DEBUG", logger="permitclock.adapters.mailer")
+    caplog.set_level("DEBUG")
     with stub:
         SesMailer(lambda: client, SENDER, sleep=lambda _: None, is_suppressed=lambda a: False).send(
             raw_message(), TO
         )
     logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert "MessageRejected" in logged and TO not in logged and SENDER not in logged
+    ours = [r for r in caplog.records if r.name == observability.logger.name]
+    fields = [(r.getMessage(), r.__dict__.get("error_code"), r.__dict__.get("attempt")) for r in ours]
+    assert fields == [("send retry", "TooManyRequestsException", 1), ("send rejected", "MessageRejected", 2)]

@@ -7,7 +7,6 @@ with the returned message id afterwards (reliability notes 2.3). This adapter ne
 
 from __future__ import annotations
 
-import logging
 import random
 import re
 import time
@@ -25,8 +24,7 @@ from botocore.exceptions import (
 )
 
 from permitclock.notices.recipients import recipient_hash
-
-logger = logging.getLogger(__name__)
+from permitclock.observability import logger
 
 SendStatus = Literal["sent", "throttled_exhausted", "held", "rejected"]
 
@@ -146,7 +144,7 @@ class SesMailer:
             kept = [a for a in addresses if not self._is_suppressed(a)]
             for a in addresses:
                 if a not in kept:
-                    logger.info("recipient suppressed", extra={"recipient_hash": recipient_hash(a)})
+                    logger.info("recipient suppressed", recipient_hash=recipient_hash(a))
             addresses = kept
         if not addresses:
             return SendResult(status="rejected", error_code=SUPPRESSED, attempts=0)
@@ -168,24 +166,24 @@ class SesMailer:
             except ClientError as exc:
                 code = _error_code(exc)
                 if _held(exc, code):
-                    logger.warning("send held", extra={"error_code": code, "attempt": attempt})
+                    logger.warning("send held", error_code=code, attempt=attempt)
                     return SendResult(status="held", error_code=code, attempts=attempt)
                 if not _retryable(exc, code):
-                    logger.warning("send rejected", extra={"error_code": code, "attempt": attempt})
+                    logger.warning("send rejected", error_code=code, attempt=attempt)
                     return SendResult(status="rejected", error_code=code, attempts=attempt)
                 last_code = code
             except _TRANSPORT_ERRORS as exc:
                 last_code = type(exc).__name__
             else:
                 message_id = response.get("MessageId")
-                logger.info("sent", extra={"attempt": attempt, "recipients": len(addresses)})
+                logger.info("sent", attempt=attempt, recipients=len(addresses))
                 return SendResult(status="sent", message_id=message_id, attempts=attempt)
             if attempt < self.max_attempts:
                 delay = self.backoff(attempt)
-                logger.info("send retry", extra={"error_code": last_code, "attempt": attempt, "delay": delay})
+                logger.info("send retry", error_code=last_code, attempt=attempt, delay=delay)
                 self._sleep(delay)
         logger.warning(
-            "send retries exhausted", extra={"error_code": last_code, "attempts": self.max_attempts}
+            "send retries exhausted", error_code=last_code, attempts=self.max_attempts
         )
         return SendResult(status="throttled_exhausted", error_code=last_code, attempts=self.max_attempts)
 

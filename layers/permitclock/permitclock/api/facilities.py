@@ -6,12 +6,12 @@ from collections.abc import Callable
 from http import HTTPStatus
 from urllib.parse import unquote
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
 from permitclock.domain.members import Member
 from permitclock.domain.obligations import Obligation
+from permitclock.observability import logger
 from permitclock.workflow.members import Preferences
 
 from .dependencies import ApiDependencies
@@ -24,8 +24,6 @@ from .models import (
     MemberList,
     ObligationList,
 )
-
-logger = Logger(child=True)
 
 
 def router(dependencies: Callable[[], ApiDependencies]) -> Router:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
+from permitclock.observability import logger
 from permitclock.services.program_intake import parse_json_text
 from permitclock.workflow.roles import Action
 
@@ -16,7 +16,6 @@ from .dependencies import ApiDependencies
 from .identity import caller
 from .models import ProgramFactsChanged, ProgramFactsList, ProgramFactsView
 
-logger = Logger(child=True)
 PROGRAMS = "/facilities/<wdid>/programs"
 
 

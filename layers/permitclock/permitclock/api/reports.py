@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from permitclock.observability import logger
 from permitclock.services.report_workflow import Command, Committed
 from permitclock.workflow import extensions, reports
 
@@ -25,7 +25,6 @@ from .models import (
     UpdateBody,
 )
 
-logger = Logger(child=True)
 REPORT = "/facilities/<wdid>/reports/<report_id>"
 
 

@@ -10,7 +10,6 @@ ignored, since SES already retries those. The notifier skips suppressed addresse
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,9 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from permitclock.clock import Clock
 from permitclock.notices.recipients import normalize_address, recipient_hash
+from permitclock.observability import logger
 from permitclock.services.ports import Claims
-
-logger = logging.getLogger(__name__)
 
 
 class _Recipient(BaseModel):
@@ -101,7 +99,7 @@ class BounceHandler:
             for address, reason in addresses_to_suppress(notification):
                 self._claims.suppress(normalize_address(address), reason, at)
                 change = SuppressionChange(recipient_hash(address), reason)
-                logger.info("address suppressed", extra={"recipient_hash": change.recipient_hash, "reason": reason})
+                logger.info("address suppressed", recipient_hash=change.recipient_hash, reason=reason)
                 changes.append(change)
         return changes
 

@@ -16,7 +16,6 @@ the notice ids are stable (`reminder:{obligation}:{due}:{step}`, `digest:{user}:
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -42,11 +41,10 @@ from permitclock.notices.guide import type_key
 from permitclock.notices.policy import DEFAULT_POLICY, ReminderPolicy, policy_for_facility
 from permitclock.notices.recipients import as_recipient, notice_recipients, split_for_digest
 from permitclock.notices.schedule import ReminderDecision, digest_notice_id, reminder_notice_id, reminder_to_send
+from permitclock.observability import logger
 from permitclock.services.calendars import CalendarFeeds, FacilityCache, FeedResult
 from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.ports import Claims, Facilities, NoticePublisher, Obligations
-
-logger = logging.getLogger(__name__)
 
 EXTENDABLE_TYPE = "level2_era_technical_report"
 
@@ -90,6 +88,7 @@ class SweepReport:
     due_through: date
     dry_run: bool = False
     obligations: int = 0
+    overdue: int = 0
     facilities: int = 0
     reminders: int = 0
     reminder_recipients: int = 0
@@ -107,6 +106,7 @@ class SweepReport:
             "due_through": self.due_through.isoformat(),
             "dry_run": self.dry_run,
             "obligations": self.obligations,
+            "overdue": self.overdue,
             "facilities": self.facilities,
             "reminders": self.reminders,
             "reminder_recipients": self.reminder_recipients,
@@ -187,6 +187,8 @@ class DeadlineSweep:
                 due = obligation.due or obligation.window_end
                 if due is None:
                     continue
+                if due < today and obligation.status != "closed":
+                    report.overdue += 1
                 decision = reminder_to_send(due, today, policy, closed=obligation.status == "closed")
                 for addressee in digest:
                     entry = digest_entry(obligation, facility_name=name, step_id=None, report_id=obligation.report_id)
@@ -206,7 +208,7 @@ class DeadlineSweep:
             report.digests += 1
 
         for w in report.windows:
-            logger.info("window %s", w.event, extra=w.as_dict())
+            logger.info("window", extra=w.as_dict())
         if calendars and self._calendars is not None and not dry_run:
             feeds = self._calendars.refresh(by_facility, cache)
             report.feeds_written, report.feeds_unchanged = len(feeds.written), feeds.unchanged
