@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from permitclock.cli.main import PLUGIN_GROUP, build_parser, main
@@ -44,3 +46,20 @@ def test_run_annual_uploads_registers_and_assigns(tmp_path: Path) -> None:
     [run] = out["runs"]
     assert (run["job"], run["reporting_year"], run["facilities_evaluated"]) == ("annual", "2024-2025", 1)
     assert run["changes"] == {"baseline_to_level_1": 1}
+
+
+def test_run_sweep_prints_its_json_alone_and_progress_on_stderr(tmp_path: Path) -> None:
+    """As a process: nothing else reaches stdout (moto looks for Docker while provisioning, and says so)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "permitclock.cli.main", "run", "sweep", "--on", "2026-12-25", "--outbox", tmp_path],
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout)
+    [run] = out["runs"]
+    assert (run["job"], run["day"], out["demo_facilities"]) == ("sweep", "2026-12-25", 3)
+    assert run["reminders"] >= 1 and len(run["emails"]) == run["reminder_recipients"] + run["digests"]
+    assert run["overdue"] <= run["obligations"]
+    assert len(list(tmp_path.glob("*.eml"))) == len(run["emails"])
+    progress = done.stderr.splitlines()
+    assert any(line.startswith("permitclock run: sweep 2026-12-25:") for line in progress)
