@@ -401,21 +401,32 @@ def check_key(raw: str) -> None:
 JSON_LEAF = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
 S3_RECORD = st.fixed_dictionaries(
     {
+        "eventVersion": st.just("2.1"),
+        "awsRegion": st.just("us-west-2"),
+        "eventTime": st.just("2026-12-02T17:00:00.000Z") | JSON_LEAF,
         "eventName": st.sampled_from(["ObjectCreated:Put", "ObjectRemoved:Delete", "ObjectRemoved:DeleteMarkerCreated"])
         | JSON_LEAF,
         "s3": st.fixed_dictionaries(
             {
-                "bucket": st.fixed_dictionaries({"name": st.text(max_size=10) | JSON_LEAF}),
+                "s3SchemaVersion": st.just("1.0"),
+                "configurationId": st.just("c1"),
+                "bucket": st.fixed_dictionaries(
+                    {"name": st.text(max_size=10) | JSON_LEAF, "arn": st.just("arn:aws:s3:::b"),
+                     "ownerIdentity": st.just({"principalId": "A1"})},
+                ),
                 "object": st.fixed_dictionaries(
                     {"key": KEY_TEXT | JSON_LEAF},
-                    optional={"size": st.integers() | JSON_LEAF, "versionId": JSON_LEAF, "sequencer": JSON_LEAF},
+                    optional={"size": st.integers() | JSON_LEAF, "eTag": st.text(max_size=8) | JSON_LEAF,
+                              "versionId": JSON_LEAF, "sequencer": JSON_LEAF},
                 ),
             }
         )
         | JSON_LEAF,
+        "userIdentity": st.just({"principalId": "AWS:A1"}),
+        "requestParameters": st.just({"sourceIPAddress": "203.0.113.1"}),
+        "responseElements": st.just({"x-amz-request-id": "r", "x-amz-id-2": "i"}),
     },
-    optional={"eventTime": JSON_LEAF},
-)
+)  # fmt: skip
 EVENT_BODY = st.one_of(
     st.text(max_size=100),
     st.lists(S3_RECORD, max_size=3).map(lambda rs: json.dumps({"Records": rs})),

@@ -17,6 +17,7 @@ from permitclock.clock import SystemClock, today
 from permitclock.domain.members import Member
 from permitclock.services.program_intake import CLOSED_REASON
 
+from infra.moto_gaps import notification
 from infra.sent_mail import sent_emails
 from tests.integration.conftest import Stack
 from tests.integration.test_api import call
@@ -221,20 +222,12 @@ def test_a_redelivered_event_changes_nothing(local: Stack) -> None:
     version = upload(local, il_facts())
     before = all_items(local)
     size = len(json.dumps(il_facts()).encode())
-    notification = {
-        "Records": [
-            {
-                "eventName": "ObjectCreated:Put",
-                "s3": {
-                    "bucket": {"name": local.bucket},
-                    "object": {"key": KEY.replace(" ", "+"), "size": size, "versionId": version},
-                },
-            }
-        ]
-    }
+    head = local.s3.head_object(Bucket=local.bucket, Key=KEY, VersionId=version)
+    etag = head["ETag"].strip('"')
+    body = notification(local.bucket, KEY.replace(" ", "+"), size=size, e_tag=etag, version_id=version)
     queue = local.stack.queue_url("ProgramEventsQueue")
     for _ in range(2):
-        local.sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(notification))
+        local.sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(body))
 
     result = local.runner.drain(only=INTAKE)
 

@@ -18,6 +18,7 @@ from permitclock import observability
 from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.domain.members import Member
 
+from infra.moto_gaps import notification
 from infra.sent_mail import sent_emails
 from tests.integration.conftest import Stack, local  # noqa: F401  (the local-stack fixture)
 
@@ -177,9 +178,9 @@ def test_hostile_keys_stay_inside_their_prefixes(local: Stack) -> None:  # noqa:
     bodies = []
     for key in HOSTILE_KEYS:
         put = local.s3.put_object(Bucket=local.bucket, Key=key, Body=b"%PDF-1.4 not really", Metadata=metadata)
-        record = {"eventName": "ObjectCreated:Put", "s3": {"bucket": {"name": local.bucket}, "object": {
-            "key": quote_plus(key, safe=""), "size": 19, "versionId": put["VersionId"]}}}  # fmt: skip
-        bodies.append(json.dumps({"Records": [record]}))
+        body = notification(local.bucket, quote_plus(key, safe=""), size=19, e_tag=put["ETag"].strip('"'),
+                            version_id=put["VersionId"])  # fmt: skip
+        bodies.append(json.dumps(body))
     # moto does not notify for every one of these keys; send each event as S3 would (key URL-encoded).
     local.sqs.purge_queue(QueueUrl=queue)
     for body in bodies:

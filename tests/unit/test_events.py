@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.parser import parse
-from aws_lambda_powertools.utilities.parser.models import SnsModel, SqsModel
+from aws_lambda_powertools.utilities.parser.models import S3SqsEventNotificationModel, SnsModel, SqsModel
 from permitclock.domain.notices import NoticeRequest
 from permitclock.events import ObjectEvent, object_events
 from permitclock.rules.programs import parse_program_facts
@@ -40,7 +40,12 @@ def event_files() -> list[str]:
 
 
 def objects(event: dict[str, Any]) -> list[ObjectEvent]:
-    return [o for record in parse(event=event, model=SqsModel).Records for o in object_events(record.body)]
+    """As the intakes read it: each SQS record (powertools' `SqsModel`), its body by `object_events`; and the
+    whole event must also be what powertools' `S3SqsEventNotificationModel` accepts (every field S3 sends)."""
+    notification = parse(event=event, model=S3SqsEventNotificationModel)
+    read = [o for record in parse(event=event, model=SqsModel).Records for o in object_events(record.body)]
+    assert [o.version_id for o in read] == [r.s3.object.versionId for m in notification.Records for r in m.body.Records]
+    return read
 
 
 def test_every_event_belongs_to_a_function_and_every_function_has_one() -> None:
@@ -78,6 +83,28 @@ def test_each_event_reads_as_its_handler_reads_it(name: str) -> None:
         "qisp_intake": lambda: [o.key.split("/")[0] for o in objects(event)] == ["qisp"],
     }
     assert readers[folder]()
+
+
+S3_RECORD_FIELDS = {"eventVersion", "eventSource", "awsRegion", "eventTime", "eventName", "userIdentity",
+                    "requestParameters", "responseElements", "s3"}  # fmt: skip
+"""What every S3 event notification record carries (AWS, "Event message structure")."""
+
+
+@pytest.mark.parametrize("name", [n for n in event_files() if "/sqs_object_" in n or "/sqs_delete_" in n])
+def test_s3_samples_carry_every_field_s3_sends(name: str) -> None:
+    for message in json.loads((EVENTS / name).read_text())["Records"]:
+        for record in json.loads(message["body"])["Records"]:
+            assert set(record) == S3_RECORD_FIELDS
+            assert {"s3SchemaVersion", "configurationId", "bucket", "object"} == set(record["s3"])
+            assert {"name", "ownerIdentity", "arn"} == set(record["s3"]["bucket"])
+            created = {"key", "size", "eTag", "versionId", "sequencer"}
+            removed = record["eventName"].startswith("ObjectRemoved")  # no size or eTag: nothing was written
+            assert set(record["s3"]["object"]) == (created - {"size", "eTag"} if removed else created)
+
+
+def test_a_delete_marker_is_a_removal_of_the_version_it_hides() -> None:
+    [removed] = objects(json.loads((EVENTS / "attachment_validator/sqs_delete_marker_created.json").read_text()))
+    assert (removed.kind, removed.event_name, removed.size) == ("removed", "ObjectRemoved:DeleteMarkerCreated", None)
 
 
 def test_object_keys_arrive_url_encoded_and_are_decoded_once() -> None:

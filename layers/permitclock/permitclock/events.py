@@ -1,8 +1,11 @@
 """S3 event notifications as they arrive in an SQS message body, reduced to what the intake services need.
 
-The body is either S3's one-off `s3:TestEvent` (ignored) or `{"Records": [...]}`. Keys are URL-encoded and
-decoded here exactly once. `versionId` and `sequencer` are optional: real S3 sends them for a versioned
-bucket, moto omits them.
+The body is either S3's one-off `s3:TestEvent` (sent when a notification configuration is saved: ignored) or
+an event notification, read with powertools' `S3Model` (the body model of its `S3SqsEventNotificationModel`),
+which requires every field real S3 sends (`eventVersion`, `userIdentity`, `requestParameters`, `size` and `eTag`
+of a created object, ...). The handlers' batch processors keep `SqsRecordModel` and read the body here, so a test
+event is skipped rather than failed into the dead-letter queue. Keys are URL-encoded and decoded here exactly
+once; `versionId` (a versioned bucket) and `sequencer` are optional in the model, and S3 sends both for ours.
 """
 
 from __future__ import annotations
@@ -10,47 +13,11 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from aws_lambda_powertools.utilities.parser.models import S3Model
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from permitclock.domain.uploads import decode_s3_key
 from permitclock.errors import BadInput
-
-
-class _S3Object(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    key: str
-    size: int | None = None
-    e_tag: str | None = Field(None, alias="eTag")
-    version_id: str | None = Field(None, alias="versionId")
-    sequencer: str | None = None
-
-
-class _S3Bucket(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    name: str
-
-
-class _S3Entity(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    bucket: _S3Bucket
-    object: _S3Object
-
-
-class _S3Record(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    event_name: str = Field(alias="eventName")
-    event_time: str | None = Field(None, alias="eventTime")
-    s3: _S3Entity
-
-
-class _S3Notification(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    records: list[_S3Record] = Field(alias="Records")
 
 
 class ObjectEvent(BaseModel):
@@ -78,20 +45,20 @@ def object_events(body: str) -> list[ObjectEvent]:
     if isinstance(payload, dict) and payload.get("Event") == "s3:TestEvent":
         return []
     try:
-        notification = _S3Notification.model_validate(payload)
-    except ValidationError:
+        notification = S3Model.model_validate(payload)
+    except (ValidationError, TypeError, AttributeError):  # S3Model's own pre-check assumes objects where it looks
         raise BadInput("the queue message is not an S3 event notification", code="bad_event") from None
     return [
         ObjectEvent(
-            kind="removed" if r.event_name.startswith("ObjectRemoved") else "created",
-            event_name=r.event_name,
+            kind="removed" if r.eventName.startswith("ObjectRemoved") else "created",
+            event_name=r.eventName,
             bucket=r.s3.bucket.name,
             key=decode_s3_key(r.s3.object.key),
-            size=r.s3.object.size,
-            version_id=r.s3.object.version_id,
-            e_tag=r.s3.object.e_tag,
+            size=None if r.s3.object.size is None else int(r.s3.object.size),
+            version_id=r.s3.object.versionId,
+            e_tag=r.s3.object.eTag,
             sequencer=r.s3.object.sequencer,
-            event_time=r.event_time,
+            event_time=r.eventTime.isoformat(),
         )
-        for r in notification.records
+        for r in notification.Records
     ]
