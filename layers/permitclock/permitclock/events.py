@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Literal
 
-from aws_lambda_powertools.utilities.parser.models import S3Model
+from aws_lambda_powertools.utilities.parser.models import S3Model, S3RecordModel
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from permitclock.domain.uploads import decode_s3_key
@@ -48,17 +48,21 @@ def object_events(body: str) -> list[ObjectEvent]:
         notification = S3Model.model_validate(payload)
     except (ValidationError, TypeError, AttributeError):  # S3Model's own pre-check assumes objects where it looks
         raise BadInput("the queue message is not an S3 event notification", code="bad_event") from None
-    return [
-        ObjectEvent(
-            kind="removed" if r.eventName.startswith("ObjectRemoved") else "created",
-            event_name=r.eventName,
-            bucket=r.s3.bucket.name,
-            key=decode_s3_key(r.s3.object.key),
-            size=None if r.s3.object.size is None else int(r.s3.object.size),
-            version_id=r.s3.object.versionId,
-            e_tag=r.s3.object.eTag,
-            sequencer=r.s3.object.sequencer,
-            event_time=r.eventTime.isoformat(),
-        )
-        for r in notification.Records
-    ]
+    return [_object_event(r) for r in notification.Records]
+
+
+def _object_event(record: S3RecordModel) -> ObjectEvent:
+    obj = record.s3.object
+    if obj is None:  # only Intelligent-Tiering events lack it; the bucket notifies none
+        raise BadInput(f"an S3 {record.eventName} event names no object", code="bad_event")
+    return ObjectEvent(
+        kind="removed" if record.eventName.startswith("ObjectRemoved") else "created",
+        event_name=record.eventName,
+        bucket=record.s3.bucket.name,
+        key=decode_s3_key(obj.key),
+        size=None if obj.size is None else int(obj.size),
+        version_id=obj.versionId,
+        e_tag=obj.eTag,
+        sequencer=obj.sequencer,
+        event_time=record.eventTime.isoformat(),
+    )
