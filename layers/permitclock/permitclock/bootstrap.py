@@ -114,7 +114,7 @@ class Aws:
         return self._get("sqs", lambda: boto3.client("sqs", region_name=self.region))
 
     def sesv2(self) -> Any:
-        """SES v2 with the SDK's own retries off: `SesMailer` is the only retry loop."""
+        """SES v2 with botocore's standard retry mode (`SES_CLIENT_CONFIG`): the one retry loop of a send."""
         import boto3
 
         return self._get("sesv2", lambda: boto3.client("sesv2", region_name=self.region, config=SES_CLIENT_CONFIG))
@@ -127,7 +127,7 @@ class Runtime:
     aws: Aws = field(default_factory=Aws)
     clock: Clock = field(default_factory=SystemClock)
     sleep: Callable[[float], None] = time.sleep
-    """How retry loops wait (the SES mailer's backoff, the send claims' throttling retries)."""
+    """How the send claims' throttling retries wait (SES's are botocore's own)."""
 
 
 class Wiring(Generic[S]):
@@ -308,7 +308,6 @@ def notifier(settings: NotifierSettings, runtime: Runtime) -> Notifier:
             runtime.aws.sesv2,
             settings.notice_from_address,
             configuration_set=settings.ses_configuration_set or None,
-            sleep=runtime.sleep,
         ),
         clock=runtime.clock,
     )

@@ -1,4 +1,4 @@
-"""SES v2 mailer: real request shape on moto; retries, backoff and permanent errors with botocore Stubber."""
+"""SES v2 mailer: real request shape on moto; botocore's retries on scripted HTTP answers; held and permanent errors."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from email import policy
 from typing import Any
 
 import boto3
+import botocore.endpoint
 import pytest
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from permitclock import observability
-from permitclock.adapters.mailer import SesMailer
+from permitclock.adapters.mailer import MAX_ATTEMPTS, SES_CLIENT_CONFIG, SesMailer
 from permitclock.bootstrap import Aws
 from permitclock.notices.mime import build_message, to_bytes
 from permitclock.notices.render import RenderedEmail
@@ -75,6 +77,38 @@ def expected(configuration_set: str | None = None) -> dict[str, Any]:
     return params
 
 
+class _Body:
+    """The raw HTTP body botocore reads an answer from."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._data
+
+    def read(self, *_: Any, **__: Any) -> bytes:
+        return self._data
+
+
+def answering(monkeypatch: pytest.MonkeyPatch, *answers: tuple[int, str | None]) -> tuple[Any, list[float]]:
+    """A `sesv2` client as bootstrap configures it whose HTTP answers are `(status, error code or None)`, in
+    order: botocore's own retry loop runs (its sleeps are recorded, not slept)."""
+    client = boto3.client("sesv2", region_name=REGION, aws_access_key_id="x", aws_secret_access_key="x",
+                          config=SES_CLIENT_CONFIG)  # fmt: skip
+    pending = list(answers)
+
+    def answer(request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        status, code = pending.pop(0)
+        headers = {"content-type": "application/json", **({"x-amzn-ErrorType": code} if code else {})}
+        body = b'{"message": "injected"}' if code else b'{"MessageId": "m-1"}'
+        return AWSResponse(request.url, status, headers, _Body(body))
+
+    client.meta.events.register("before-send.sesv2.SendEmail", answer)
+    sleeps: list[float] = []
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", sleeps.append)
+    return client, sleeps
+
+
 @pytest.mark.parametrize(
     ("code", "status"),
     [
@@ -85,43 +119,22 @@ def expected(configuration_set: str | None = None) -> dict[str, Any]:
         ("SomethingOdd", 503),
     ],
 )
-def test_throttling_and_5xx_are_retried_with_backoff_then_sent(code: str, status: int) -> None:
-    client, stub = stubbed()
-    stub.add_client_error("send_email", service_error_code=code, http_status_code=status)
-    stub.add_client_error("send_email", service_error_code=code, http_status_code=status)
-    stub.add_response("send_email", {"MessageId": "m-1"}, expected("notices"))
-    sleeps: list[float] = []
-    mailer = SesMailer(
-        lambda: client, SENDER, "notices", base_delay=1.0, sleep=sleeps.append, jitter=lambda: 1.0
-    )
-    with stub:
-        result = mailer.send(raw_message(), [TO])
-    stub.assert_no_pending_responses()
+def test_throttling_and_5xx_are_retried_by_botocore_then_sent(
+    monkeypatch: pytest.MonkeyPatch, code: str, status: int
+) -> None:
+    client, sleeps = answering(monkeypatch, (status, code), (status, code), (200, None))
+    result = SesMailer(lambda: client, SENDER, "notices").send(raw_message(), [TO])
     assert (result.status, result.message_id, result.attempts) == ("sent", "m-1", 3)
-    assert sleeps == [1.0, 2.0]
+    assert len(sleeps) == 2 and all(0 <= s <= 20 for s in sleeps)  # full jitter, capped
 
 
-def test_backoff_is_capped_and_jittered() -> None:
-    mailer = SesMailer(lambda: None, SENDER, base_delay=0.5, max_delay=4.0, jitter=lambda: 0.5)
-    assert [mailer.backoff(n) for n in (1, 2, 3, 4, 5, 6)] == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
-
-
-def test_throttling_that_never_ends_is_exhausted_not_raised() -> None:
-    client, stub = stubbed()
-    for _ in range(3):
-        stub.add_client_error(
-            "send_email", service_error_code="TooManyRequestsException", http_status_code=429
-        )
-    sleeps: list[float] = []
-    mailer = SesMailer(lambda: client, SENDER, max_attempts=3, sleep=sleeps.append, jitter=lambda: 0.0)
-    with stub:
-        result = mailer.send(raw_message(), TO)
+def test_throttling_that_never_ends_is_exhausted_not_raised(monkeypatch: pytest.MonkeyPatch) -> None:
+    client, sleeps = answering(monkeypatch, *[(429, "TooManyRequestsException")] * MAX_ATTEMPTS)
+    result = SesMailer(lambda: client, SENDER).send(raw_message(), TO)
     assert (result.status, result.error_code, result.attempts) == (
-        "throttled_exhausted",
-        "TooManyRequestsException",
-        3,
-    )
-    assert len(sleeps) == 2
+        "throttled_exhausted", "TooManyRequestsException", MAX_ATTEMPTS,
+    )  # fmt: skip
+    assert len(sleeps) == MAX_ATTEMPTS - 1
 
 
 @pytest.mark.parametrize(
@@ -140,11 +153,9 @@ def test_held_and_permanent_errors_are_not_retried(code: str, message: str, stat
     """Held: only the operator can fix it (the notifier lets the queue redeliver); rejected: the message itself."""
     client, stub = stubbed()
     stub.add_client_error("send_email", service_error_code=code, service_message=message, http_status_code=400)
-    sleeps: list[float] = []
     with stub:
-        result = SesMailer(lambda: client, SENDER, sleep=sleeps.append).send(raw_message(), TO)
+        result = SesMailer(lambda: client, SENDER).send(raw_message(), TO)
     assert (result.status, result.error_code, result.attempts) == (status, code, 1)
-    assert sleeps == []
 
 
 def test_suppressed_recipients_are_dropped_before_sending() -> None:
@@ -179,23 +190,18 @@ def test_client_is_created_lazily_once() -> None:
     assert made == [1]
 
 
-def test_the_bootstrap_sesv2_client_has_botocore_retries_off(aws: None) -> None:
+def test_the_bootstrap_sesv2_client_retries_in_botocores_standard_mode(aws: None) -> None:
     client = Aws(region=REGION).sesv2()
     assert client.meta.service_model.service_name == "sesv2"
-    assert client.meta.config.retries["total_max_attempts"] == 1
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}
 
 
-def test_logs_carry_codes_never_addresses(caplog: pytest.LogCaptureFixture) -> None:
-    client, stub = stubbed()
-    stub.add_client_error("send_email", service_error_code="TooManyRequestsException", http_status_code=429)
-    stub.add_client_error("send_email", service_error_code="MessageRejected", http_status_code=400)
+def test_logs_carry_codes_never_addresses(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    client, _ = answering(monkeypatch, (429, "TooManyRequestsException"), (400, "MessageRejected"))
     caplog.set_level("DEBUG")
-    with stub:
-        SesMailer(lambda: client, SENDER, sleep=lambda _: None, is_suppressed=lambda a: False).send(
-            raw_message(), TO
-        )
-    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    SesMailer(lambda: client, SENDER, is_suppressed=lambda a: False).send(raw_message(), TO)
+    ours = [r for r in caplog.records if r.name == observability.logger.name]  # not botocore's DEBUG lines
+    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in ours)
     assert "MessageRejected" in logged and TO not in logged and SENDER not in logged
-    ours = [r for r in caplog.records if r.name == observability.logger.name]
-    fields = [(r.getMessage(), r.__dict__.get("error_code"), r.__dict__.get("attempt")) for r in ours]
-    assert fields == [("send retry", "TooManyRequestsException", 1), ("send rejected", "MessageRejected", 2)]
+    fields = [(r.getMessage(), r.__dict__.get("error_code"), r.__dict__.get("attempts")) for r in ours]
+    assert fields == [("send rejected", "MessageRejected", 2)]  # the retry was botocore's

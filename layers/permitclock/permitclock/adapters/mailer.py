@@ -1,5 +1,5 @@
-"""The SES v2 mailer: sends raw MIME, retries throttling and transient failures, holds sends the account may not
-make yet (the SES sandbox, paused sending), returns permanent ones.
+"""The SES v2 mailer: sends raw MIME (botocore's standard retry mode retries throttling and transient failures),
+holds sends the account may not make yet (the SES sandbox, paused sending), returns permanent ones.
 
 SES has no idempotency token: the notifier claims (notice, recipient) before calling `send` and marks it sent
 with the returned message id afterwards (reliability notes 2.3). This adapter never logs addresses.
@@ -7,9 +7,7 @@ with the returned message id afterwards (reliability notes 2.3). This adapter ne
 
 from __future__ import annotations
 
-import random
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -83,19 +81,24 @@ class SendResult:
         return self.status == "sent"
 
 
-SES_CLIENT_CONFIG = Config(retries={"total_max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=15)
-"""The `sesv2` client's configuration: the SDK's own retries off, so `SesMailer` is the only retry loop."""
+MAX_ATTEMPTS = 5
+SES_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS}, connect_timeout=5, read_timeout=15
+)
+"""The `sesv2` client's configuration: botocore's standard retry mode retries throttling
+(`TooManyRequestsException`, `Throttling...`, `LimitExceeded...`), HTTP 500/502/503/504 and connection errors,
+with exponential backoff and full jitter capped at 20 s, up to `MAX_ATTEMPTS` calls; `SesMailer` classifies
+what is left."""
 
 
 class SesMailer:
-    """Sends raw MIME through SES v2 `SendEmail`.
+    """Sends raw MIME through SES v2 `SendEmail`, with the client's own retries (`SES_CLIENT_CONFIG`).
 
-    Throttling (`TooManyRequestsException`, `Throttling...`, `LimitExceeded...`), HTTP 5xx and connection
-    errors are retried up to `max_attempts` with exponential backoff and full jitter; then the result is
-    `throttled_exhausted` (the caller releases its claim and lets the queue redeliver later). An identity not
-    verified (the sandbox) or paused sending is `held` (the same for the caller: only the operator can fix it,
-    and then the notice must still go out). Any other client error is permanent: `rejected`, never raised.
-    `is_suppressed(address)` (e.g. a `SUPPRESS#` lookup) drops suppressed recipients before sending.
+    What the SDK retried and gave up on (throttling, 5xx, connection errors) is `throttled_exhausted`: the caller
+    releases its claim and lets the queue redeliver later. An identity not verified (the sandbox) or paused
+    sending is `held` (the same for the caller: only the operator can fix it, and then the notice must still go
+    out). Any other client error is permanent: `rejected`, never raised. `is_suppressed(address)` (e.g. a
+    `SUPPRESS#` lookup) drops suppressed recipients before sending.
     """
 
     def __init__(
@@ -104,24 +107,12 @@ class SesMailer:
         from_address: str,
         configuration_set: str | None = None,
         *,
-        max_attempts: int = 5,
-        base_delay: float = 0.5,
-        max_delay: float = 20.0,
-        sleep: Callable[[float], None] = time.sleep,
-        jitter: Callable[[], float] = random.random,
         is_suppressed: Callable[[str], bool] | None = None,
     ) -> None:
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
         self._client_factory = client_factory
         self._client: Any = None
         self.from_address = from_address
         self.configuration_set = configuration_set
-        self.max_attempts = max_attempts
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self._sleep = sleep
-        self._jitter = jitter
         self._is_suppressed = is_suppressed
 
     @property
@@ -129,11 +120,6 @@ class SesMailer:
         if self._client is None:
             self._client = self._client_factory()
         return self._client
-
-    def backoff(self, attempt: int) -> float:
-        """Seconds to wait after failed attempt number `attempt` (1-based): full jitter on a doubling cap."""
-        cap = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
-        return cap * self._jitter()
 
     def send(
         self, raw_bytes: bytes, to: str | Sequence[str], *, tags: Mapping[str, str] | None = None
@@ -159,33 +145,29 @@ class SesMailer:
         if tags:
             request["EmailTags"] = [{"Name": k, "Value": v} for k, v in tags.items()]
 
-        last_code = "Unknown"
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                response = self.client.send_email(**request)
-            except ClientError as exc:
-                code = _error_code(exc)
-                if _held(exc, code):
-                    logger.warning("send held", error_code=code, attempt=attempt)
-                    return SendResult(status="held", error_code=code, attempts=attempt)
-                if not _retryable(exc, code):
-                    logger.warning("send rejected", error_code=code, attempt=attempt)
-                    return SendResult(status="rejected", error_code=code, attempts=attempt)
-                last_code = code
-            except _TRANSPORT_ERRORS as exc:
-                last_code = type(exc).__name__
-            else:
-                message_id = response.get("MessageId")
-                logger.info("sent", attempt=attempt, recipients=len(addresses))
-                return SendResult(status="sent", message_id=message_id, attempts=attempt)
-            if attempt < self.max_attempts:
-                delay = self.backoff(attempt)
-                logger.info("send retry", error_code=last_code, attempt=attempt, delay=delay)
-                self._sleep(delay)
-        logger.warning(
-            "send retries exhausted", error_code=last_code, attempts=self.max_attempts
-        )
-        return SendResult(status="throttled_exhausted", error_code=last_code, attempts=self.max_attempts)
+        try:
+            response = self.client.send_email(**request)
+        except ClientError as exc:
+            code, attempts = _error_code(exc), _attempts(exc.response)
+            if _held(exc, code):
+                logger.warning("send held", error_code=code, attempts=attempts)
+                return SendResult(status="held", error_code=code, attempts=attempts)
+            if not _retryable(exc, code):
+                logger.warning("send rejected", error_code=code, attempts=attempts)
+                return SendResult(status="rejected", error_code=code, attempts=attempts)
+            logger.warning("send retries exhausted", error_code=code, attempts=attempts)
+            return SendResult(status="throttled_exhausted", error_code=code, attempts=attempts)
+        except _TRANSPORT_ERRORS as exc:
+            logger.warning("send retries exhausted", error_code=type(exc).__name__, attempts=MAX_ATTEMPTS)
+            return SendResult(status="throttled_exhausted", error_code=type(exc).__name__, attempts=MAX_ATTEMPTS)
+        attempts = _attempts(response)
+        logger.info("sent", attempts=attempts, recipients=len(addresses))
+        return SendResult(status="sent", message_id=response.get("MessageId"), attempts=attempts)
+
+
+def _attempts(response: Mapping[str, Any]) -> int:
+    """Calls made: botocore counts the retries in the response (or the error's) metadata."""
+    return 1 + int(response.get("ResponseMetadata", {}).get("RetryAttempts", 0))
 
 
 def _error_code(exc: ClientError) -> str:
