@@ -3,6 +3,7 @@ traceback, whatever AWS or the reader of the pipe does; `--version`."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
-from permitclock import __version__
+from permitclock import __version__, observability
 from permitclock.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +55,13 @@ def test_an_aws_refusal_is_one_line_naming_the_call(
     assert (code, out) == (1, "")
     assert err.startswith("permitclock suppression: AWS refused ") and "ResourceNotFoundException" in err
     assert err.count("\n") == 1 and "person@example.com" not in err
+
+
+def test_the_layers_log_lines_go_to_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    """Lambda reads the log from stdout; a command's stdout is its JSON alone."""
+    assert main(["windows", str(FACTS), "--as-of", "2026-01-15"]) == 0
+    assert observability.logger.registered_handler.stream is sys.__stderr__
+    json.loads(capsys.readouterr().out)
 
 
 def test_a_reader_that_closes_the_pipe_ends_the_command_quietly() -> None:

@@ -8,6 +8,7 @@ one line on stderr, never a traceback; a reader that closes the pipe early (`| h
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from permitclock import __version__
 from permitclock.errors import DomainError
+from permitclock.observability import logger
 
 # Each name is a module of this package with `register(subparsers)`; the subparser sets `func(args) -> int`.
 SUBCOMMANDS = [
@@ -45,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    handler = logger.registered_handler
+    if isinstance(handler, logging.StreamHandler):  # a log line of the layer never mixes into the JSON
+        handler.setStream(sys.__stderr__)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
