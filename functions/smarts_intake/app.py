@@ -10,18 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.parser.models import SqsRecordModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
 from permitclock.events import object_events
+from permitclock.observability import count, logger, observed
 from permitclock.settings import StackSettings
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 settings = StackSettings()  # type: ignore[call-arg]  # filled from the environment
 processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
 wiring = bootstrap.Wiring(lambda runtime: bootstrap.levels_reconciliation(settings, runtime))
@@ -32,13 +28,11 @@ def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
     for event in object_events(record.body):
         result = wiring.service.handle(event)
         logger.info("smarts upload handled", outcome=result.outcome, error=result.error, **result.counts)
-        metrics.add_metric(name=f"smarts_upload_{result.outcome}", unit=MetricUnit.Count, value=1)
+        count(f"smarts_upload_{result.outcome}")
         out.append({"outcome": result.outcome, **result.counts})
     return out
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

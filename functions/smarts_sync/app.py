@@ -7,16 +7,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
+from permitclock.observability import count, logger, observed
 from permitclock.settings import SmartsSyncSettings
 from pydantic import BaseModel
 
-logger = Logger()
-tracer = Tracer()
-metrics = Metrics()
 settings = SmartsSyncSettings()  # type: ignore[call-arg]  # filled from the environment
 wiring = bootstrap.Wiring(lambda runtime: bootstrap.smarts_sync(settings, runtime))
 
@@ -25,9 +21,7 @@ class SyncRequest(BaseModel):
     job: Literal["smarts-sync"]
 
 
-@logger.inject_lambda_context
-@tracer.capture_lambda_handler
-@metrics.log_metrics
+@observed
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     SyncRequest.model_validate(event)
     report = wiring.service.run()
@@ -35,6 +29,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.info("smarts sync done", **{k: v for k, v in summary.items() if k != "errors"}, errors=len(report.errors))
     for error in report.errors:
         logger.warning("smarts sync error", **error)
-    metrics.add_metric(name="smarts_sync_objects_written", unit=MetricUnit.Count, value=report.written)
-    metrics.add_metric(name="smarts_sync_errors", unit=MetricUnit.Count, value=len(report.errors))
+    count("smarts_sync_objects_written", report.written)
+    count("smarts_sync_errors", len(report.errors))
     return summary

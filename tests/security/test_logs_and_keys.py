@@ -151,7 +151,7 @@ def test_the_run_is_counted_and_every_line_is_structured(
     said = {(line["service"], line["message"]) for line in lines}
     # the mailer's own lines, once the standard library's, carry the notifier's service and their fields
     assert ("notifier", "sent") in said and ("attachment-validator", "attachment handled") in said
-    assert all(line["attempt"] >= 1 for line in lines if line["message"] == "sent")
+    assert all(line["attempts"] >= 1 for line in lines if line["message"] == "sent")
 
 
 HOSTILE_KEYS = [
