@@ -310,6 +310,7 @@ def notifier(settings: NotifierSettings, runtime: Runtime) -> Notifier:
             configuration_set=settings.ses_configuration_set or None,
         ),
         clock=runtime.clock,
+        obligations=ObligationStore(table),
     )
 
 

@@ -12,7 +12,7 @@ from permitclock.domain.notices import NoticeRequest, Recipient
 from permitclock.services.notifier import Notifier, RetryLater
 
 from tests.fakes.pipelines import FakeMailer
-from tests.fakes.ports import FakeClaims, FakeFacilities
+from tests.fakes.ports import FakeClaims, FakeFacilities, FakeObligations
 
 WDID = "4 19I000033"
 NOW = datetime(2026, 11, 2, 9, tzinfo=PERMIT_TZ)
@@ -30,7 +30,7 @@ def world(*outcomes: str) -> tuple[Notifier, FakeClaims, FakeMailer]:
     facilities.put_profile(WDID, "Harbor Plating Works")
     facilities.put_member(Member(wdid=WDID, user_id="lrp-1", role="LRP", email="lrp@harbor.example"))
     facilities.put_member(Member(wdid=WDID, user_id="dep-1", role="DEP", email="dep@harbor.example"))
-    return Notifier(facilities, claims, mailer, FixedClock(NOW)), claims, mailer
+    return Notifier(facilities, claims, mailer, FixedClock(NOW), obligations=FakeObligations()), claims, mailer
 
 
 def test_the_uploader_and_the_signatories_each_get_one_email() -> None:

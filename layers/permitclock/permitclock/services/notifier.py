@@ -5,22 +5,27 @@ skip a suppressed address, claim the send (conditional write), render, send thro
 A throttled or held send (the SES sandbox, paused sending) releases its claim and raises `RetryLater` so the
 queue redelivers the message (then dead-letters it, to be moved back once SES sends again); the other
 recipients already sent stay sent (their claims stop a second email).
+
+A reminder or digest is checked against the obligations as they are when it is sent: nothing is sent for an
+obligation closed (or moved to another due date) since the sweep queued it, and a digest with no news left is
+not sent at all.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal, Protocol
 
 from permitclock.clock import Clock
 from permitclock.domain.members import COPY_ROLES
-from permitclock.domain.notices import NoticeRequest, Recipient, ReminderFacts
+from permitclock.domain.notices import DigestEntry, DigestFacts, DigestGroup, NoticeRequest, Recipient, ReminderFacts
 from permitclock.notices.ics import CalendarEntry, deadline_ics
 from permitclock.notices.mime import build_message, to_bytes
 from permitclock.notices.recipients import as_recipient, merge_recipients, recipient_hash, signatories
 from permitclock.notices.render import render_request
-from permitclock.services.ports import Claims, Facilities
+from permitclock.observability import logger
+from permitclock.services.ports import Claims, Facilities, Obligations
 
 SendOutcome = Literal["sent", "already_sent", "suppressed", "failed"]
 
@@ -70,11 +75,14 @@ class Delivery:
 class Notifier:
     """The use case behind the notifier function."""
 
-    def __init__(self, directory: Facilities, claims: Claims, mailer: Mailer, clock: Clock) -> None:
+    def __init__(
+        self, directory: Facilities, claims: Claims, mailer: Mailer, clock: Clock, *, obligations: Obligations
+    ) -> None:
         self._directory = directory
         self._claims = claims
         self._mailer = mailer
         self._clock = clock
+        self._obligations = obligations
 
     def recipients(self, request: NoticeRequest) -> list[Recipient]:
         extra = (
@@ -85,6 +93,11 @@ class Notifier:
         return merge_recipients(request.recipients, extra)
 
     def handle(self, request: NoticeRequest) -> list[Delivery]:
+        current = self.still_due(request)
+        if current is None:
+            logger.info("notice dropped: its obligations are closed or moved", notice_id=request.notice_id)
+            return []
+        request = current
         facility_name = self._directory.facility_name(request.wdid)
         deliveries = []
         for recipient in self.recipients(request):
@@ -92,6 +105,33 @@ class Notifier:
         if any(d.outcome == "failed" and d.detail in _RETRIED for d in deliveries):
             raise RetryLater(request.notice_id)
         return deliveries
+
+    def still_due(self, request: NoticeRequest) -> NoticeRequest | None:
+        """The request as it stands now: a reminder only while its obligation is open at the same due date; a
+        digest without the entries that are not (None when none of those left has a step today)."""
+        facts = request.facts
+        if isinstance(facts, ReminderFacts):
+            return request if self._open_at(facts.wdid, facts.obligation_id, facts.due) else None
+        if isinstance(facts, DigestFacts):
+            groups = [
+                DigestGroup(urgency=g.urgency, entries=kept)
+                for g in facts.groups
+                if (kept := [e for e in g.entries if self._entry_open(e)])
+            ]
+            if not any(e.step_id for g in groups for e in g.entries):
+                return None
+            return request.model_copy(update={"facts": facts.model_copy(update={"groups": groups})})
+        return request
+
+    def _entry_open(self, entry: DigestEntry) -> bool:
+        return self._open_at(entry.wdid, entry.obligation_id, entry.due)
+
+    def _open_at(self, wdid: str, obligation_id: str, due: date) -> bool:
+        found = self._obligations.get(wdid, obligation_id)
+        if found is None:
+            return False
+        obligation = found[0]
+        return obligation.status != "closed" and (obligation.due or obligation.window_end) == due
 
     def _deliver(self, request: NoticeRequest, recipient: Recipient, facility_name: str) -> Delivery:
         address = recipient.email

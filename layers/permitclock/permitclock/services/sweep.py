@@ -11,7 +11,9 @@ them explicitly (`include_facility_signatories=False`, so a digest reader is nev
 notifier). People who chose a digest get one `daily_digest` per day across their facilities, on a day when one
 of their items has news. Exactly once is the notifier's: it claims (notice id, recipient) before sending, and
 the notice ids are stable (`reminder:{obligation}:{due}:{step}`, `digest:{user}:{day}`), so rerunning a day
-(or the catch-up window repeating a step) sends nothing new.
+(or the catch-up window repeating a step) sends nothing new. A closed obligation is never reminded: the sweep
+leaves out any the due index still lists, and the notifier reads each one again before it sends
+(`services.notifier`).
 """
 
 from __future__ import annotations
@@ -173,6 +175,8 @@ class DeadlineSweep:
 
         by_facility: dict[str, list[tuple[Obligation, int]]] = defaultdict(list)
         for obligation, sequence in self._obligations.due_through(last):
+            if obligation.status == "closed":  # the due index is eventually consistent: a closed one may linger
+                continue
             by_facility[obligation.facility_id].append((obligation, sequence))
             report.obligations += 1
         report.facilities = len(by_facility)
@@ -187,9 +191,9 @@ class DeadlineSweep:
                 due = obligation.due or obligation.window_end
                 if due is None:
                     continue
-                if due < today and obligation.status != "closed":
+                if due < today:
                     report.overdue += 1
-                decision = reminder_to_send(due, today, policy, closed=obligation.status == "closed")
+                decision = reminder_to_send(due, today, policy)
                 for addressee in digest:
                     entry = digest_entry(obligation, facility_name=name, step_id=None, report_id=obligation.report_id)
                     digest_items.append((addressee.member, entry, decision))
