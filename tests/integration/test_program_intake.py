@@ -24,7 +24,8 @@ from tests.integration.test_api import call
 
 pytestmark = pytest.mark.stack
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "events" / "programs" / "il_725_243_example.json"
+PROGRAM_EXAMPLES = Path(__file__).resolve().parents[2] / "events" / "programs"
+EXAMPLE = PROGRAM_EXAMPLES / "il_725_243_example.json"
 INTAKE = {"ProgramIntakeFunction"}
 RECOMPUTE = "ProgramRecomputeFunctionDailyRecompute"  # template.yaml: the daily recompute schedule
 FACILITY = "ILD987654321"
@@ -70,10 +71,13 @@ def windows_cli(facts: dict[str, Any], as_of: str, tmp_path: Path) -> dict[str, 
     """What `permitclock windows FILE --as-of` prints for the same facts."""
     path = tmp_path / "facts.json"
     path.write_text(json.dumps(facts))
+    return cli("windows", str(path), "--as-of", as_of)
+
+
+def cli(*argv: str) -> dict[str, Any]:
+    """What the `permitclock` console script prints for `argv` (exit 0 required)."""
     script = Path(sys.executable).with_name("permitclock")
-    done = subprocess.run(
-        [str(script), "windows", str(path), "--as-of", as_of], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([str(script), *argv], capture_output=True, text=True, check=True)
     printed: dict[str, Any] = json.loads(done.stdout)
     return printed
 
@@ -116,6 +120,33 @@ def test_the_illinois_example_opens_what_permitclock_windows_prints(local: Stack
     assert json.loads(facts_item["document"]) == json.loads(json.dumps(il_facts()))
     assert facts_item["source"] == {"kind": "upload", "bucket": local.bucket, "key": KEY, "version_id": version}
     assert sorted(facts_item["obligation_ids"]) == sorted(stored)
+
+
+TABLE_ONLY = {"pk", "sk", "ics_sequence", "gsi2pk", "gsi2sk", "gsi4pk", "gsi4sk"}
+"""An obligation item's keys, index keys and calendar sequence: what the table adds to `Obligation.stored_fields`."""
+
+
+@pytest.mark.parametrize("program", ["il_725_243", "tx_115", "pa_cbts", "ma_srf"])
+def test_permitclock_obligations_prints_what_an_upload_of_the_same_file_stores(local: Stack, program: str) -> None:
+    # GIVEN the program's example facts file, and the facility it names registered
+    example = PROGRAM_EXAMPLES / f"{program}_example.json"
+    data = example.read_bytes()
+    facility = cli("obligations", program, str(example), "--as-of", "2024-06-15")["facility_id"]
+    seed_facility(local, facility)
+    key = f"programs/{program}/{facility}/example.json"
+    # WHEN the file is uploaded under programs/ and the intake runs
+    version = upload(local, data, key=key)
+    rec = record(local, version, key=key)
+    assert rec["status"] == "accepted", rec
+    # THEN the command, as of the intake's day, prints exactly the obligations the table holds, field for field
+    printed = cli("obligations", program, str(example), "--as-of", rec["as_of"])
+    assert (printed["program"], printed["facility_id"], printed["as_of"]) == (program, facility, rec["as_of"])
+    stored = {i["obligation_id"]: i for i in local.items(f"FAC#{facility}", "OBL#") if i["program"] == program}
+    assert printed["obligations"], "every example gives at least one obligation"
+    assert sorted(o["obligation_id"] for o in printed["obligations"]) == sorted(stored)
+    for row in printed["obligations"]:
+        item = stored[row["obligation_id"]]
+        assert {k: v for k, v in item.items() if k not in TABLE_ONLY} == row
 
 
 def _bad_date(facts: dict[str, Any]) -> bytes:

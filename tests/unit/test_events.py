@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import S3SqsEventNotificationModel, SnsModel, SqsModel
 from permitclock.domain.notices import NoticeRequest
 from permitclock.events import ObjectEvent, object_events
-from permitclock.rules.programs import parse_program_facts
+from permitclock.rules.programs import PROGRAMS, parse_program_facts
 from permitclock.services.annual_run import RunRequest, WorkMessage
 from permitclock.services.bounces import SesNotification
 from permitclock.services.sweep import SweepRequest
@@ -20,8 +20,9 @@ from permitclock.services.sweep import SweepRequest
 from infra.local_stack import load_template
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
-UPLOAD_SAMPLES = {"programs/il_725_243_example.json"}
-"""Not events: documents users upload (the program facts example the docs quote)."""
+UPLOAD_SAMPLES = {f"programs/{program}_example.json" for program in PROGRAMS}
+"""Not events: documents users upload (each program's facts example the docs quote and `permitclock obligations`
+reads in tests/unit/programs/test_obligations_cli.py)."""
 
 
 def functions() -> dict[str, dict[str, Any]]:
@@ -113,6 +114,6 @@ def test_object_keys_arrive_url_encoded_and_are_decoded_once() -> None:
     assert (upload.kind, upload.version_id) == ("created", "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY")
 
 
-def test_the_program_facts_example_is_valid_725_243_facts() -> None:
-    facts = parse_program_facts("il_725_243", json.loads((EVENTS / "programs/il_725_243_example.json").read_text()))
-    assert facts.facility.id == "ILD000123456"  # type: ignore[attr-defined]
+@pytest.mark.parametrize("program", list(PROGRAMS))
+def test_each_program_facts_example_is_valid_facts_of_its_program(program: str) -> None:
+    parse_program_facts(program, json.loads((EVENTS / f"programs/{program}_example.json").read_text()))

@@ -48,9 +48,8 @@ def obligation_key(wdid: str, obligation_id: str) -> dict[str, str]:
 def obligation_item(obligation: Obligation, *, ics_sequence: int = 0) -> dict[str, Any]:
     """The table item of an obligation (also used inside transactions by the annual run)."""
     item: dict[str, Any] = {
-        **{k: v for k, v in obligation.model_dump(mode="json").items() if v is not None},
+        **obligation.stored_fields(),
         **obligation_key(obligation.facility_id, obligation.obligation_id),
-        "obligation_id": obligation.obligation_id,
         "ics_sequence": ics_sequence,
         "gsi4pk": PORTFOLIO_PK,
         "gsi4sk": portfolio_sk(obligation),

@@ -18,13 +18,14 @@ from importlib.metadata import entry_points
 from botocore.exceptions import BotoCoreError, ClientError
 
 from permitclock import __version__
-from permitclock.errors import DomainError
+from permitclock.errors import BadInput, DomainError
 from permitclock.observability import logger
 
 # Each name is a module of this package with `register(subparsers)`; the subparser sets `func(args) -> int`.
 SUBCOMMANDS = [
     "check_pdf",
     "windows",
+    "obligations",
     "levels",
     "reconcile",
     "outlook",
@@ -57,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a closed pipe shows here, inside the try
         return code
     except DomainError as err:
-        return _fail(args.command, err.message, 2 if err.code == "bad_input" else 1)
+        return _fail(args.command, err.message, 2 if isinstance(err, BadInput) else 1)
     except ClientError as err:
         error = err.response.get("Error", {})
         return _fail(args.command, f"AWS refused {err.operation_name}: {error.get('Code')}: {error.get('Message')}", 1)

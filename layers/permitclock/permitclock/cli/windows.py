@@ -27,16 +27,21 @@ def register(subparsers: Any) -> None:
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     parser.add_argument("file", metavar="FILE.json")
+    add_as_of_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
+    """`--as-of YYYY-MM-DD` of the program commands (`windows`, `obligations`); read with `as_of_date`."""
     parser.add_argument(
         "--as-of",
         metavar="YYYY-MM-DD",
         help="evaluate as on this date (default: today, America/Los_Angeles): facts dated later are ignored",
     )
-    parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    as_of = _as_of(args.as_of)
+    as_of = as_of_date(args.as_of)
     facts = parse_program_facts(il_725_243.PROGRAM, _load(args.file))
     assert isinstance(facts, ILClosureFacts)
     print(_encode(report(facts, as_of)))
@@ -64,7 +69,8 @@ def report(facts: ILClosureFacts, as_of: date) -> dict[str, Any]:
     }
 
 
-def _as_of(value: str | None) -> date:
+def as_of_date(value: str | None) -> date:
+    """`--as-of`: the date given, else today in America/Los_Angeles; `BadInput` naming `--as-of` if malformed."""
     if value is None:
         return today(SystemClock())
     try:

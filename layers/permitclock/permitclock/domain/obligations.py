@@ -52,3 +52,9 @@ class Obligation(BaseModel):
     def obligation_id(self) -> str:
         """Stable id: the same facts always give the same id (idempotent writes, stable calendar UIDs)."""
         return f"{self.program}:{self.facility_id}:{self.subject}:{self.type}:{self.period}"
+
+    def stored_fields(self) -> dict[str, Any]:
+        """The obligation as its table item holds it, beside keys and indexes: the id and every field that is
+        set, in JSON form (dates ISO, amounts exact decimal strings). `permitclock obligations` prints this."""
+        fields = {k: v for k, v in self.model_dump(mode="json").items() if v is not None}
+        return {"obligation_id": self.obligation_id, **fields}

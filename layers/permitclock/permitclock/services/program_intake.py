@@ -235,6 +235,23 @@ def evaluate(facility_id: str, program: str, payload: Any, as_of: date) -> list[
             code="facility_mismatch",
             field=declared_field,
         )
+    return _obligations(facility_id, program, facts, as_of)
+
+
+def evaluate_document(program: str, payload: Any, as_of: date) -> tuple[str, list[Obligation]]:
+    """The facility the facts name and what recording them for it computes as of `as_of`, without a store
+    (`permitclock obligations`): `evaluate` with the facility taken from the facts. `BadInput` as there, and
+    naming the facility field when the facts name no facility."""
+    facts = parse_program_facts(program, payload)
+    declared_field, declared = declared_facility(program, facts)
+    if not declared:
+        name = declared_field or "facility"
+        raise BadInput(f"{name}: required (the facility id the obligations carry)", field=name)
+    check_facility_id(declared, field=declared_field)
+    return declared, _obligations(declared, program, facts, as_of)
+
+
+def _obligations(facility_id: str, program: str, facts: BaseModel, as_of: date) -> list[Obligation]:
     try:
         obligations: list[Obligation] = program_module(program).obligations(facts, as_of)
     except BadInput:
@@ -255,12 +272,12 @@ def evaluate(facility_id: str, program: str, payload: Any, as_of: date) -> list[
     return obligations
 
 
-def check_facility_id(facility_id: str) -> None:
+def check_facility_id(facility_id: str, *, field: str = "facility") -> None:
     if not FACILITY_ID_PATTERN.fullmatch(facility_id):
         raise BadInput(
-            "facility: not a facility id (letters, digits, space, '.', '_', '-'; at most 64)",
+            f"{field}: not a facility id (letters, digits, space, '.', '_', '-'; at most 64)",
             code="bad_key",
-            field="facility",
+            field=field,
         )
 
 
