@@ -35,7 +35,7 @@ from permitclock.domain.uploads import (
 from permitclock.errors import BadInput
 from permitclock.events import object_events
 from permitclock.intake.smarts import RAW_COLUMNS, SmartsReader
-from permitclock.rules.programs import PROGRAMS, program_module, program_obligations
+from permitclock.rules.programs import PROGRAMS, parse_program_facts, program_module
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 PDF_DIR = SHARED / "pdfs"
@@ -357,7 +357,7 @@ def check_program(case: tuple[str, Any]) -> None:
     """Program intake: obligations, or `BadInput` naming a field path; never anything else."""
     program, payload = case
     try:
-        obligations = program_obligations(program, payload, date(2026, 11, 3))
+        obligations = program_module(program).obligations(parse_program_facts(program, payload), date(2026, 11, 3))
     except BadInput as err:
         assert err.field, err.message
         return

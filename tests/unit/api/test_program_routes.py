@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from permitclock.rules.programs import program_obligations
-from permitclock.services.program_intake import CLOSED_REASON
+from permitclock.services.program_intake import CLOSED_REASON, evaluate_document
 
 from .conftest import OTHER_WDID, TODAY, WDID, Api, user
 
@@ -32,7 +31,7 @@ def papi(api: Api) -> Api:
 def test_put_opens_the_obligations_the_rules_give_and_the_list_shows_them(papi: Api) -> None:
     status, body = papi.call("PUT", PUT, as_user=user("DEP"), body=il_facts())
 
-    expected = program_obligations("il_725_243", il_facts(), TODAY)
+    _, expected = evaluate_document("il_725_243", il_facts(), TODAY)
     assert status == 200, body
     assert body["as_of"] == TODAY.isoformat()
     assert sorted(body["opened"]) == sorted(o.obligation_id for o in expected)

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from permitclock.domain.programs import (
-    NitrogenSpecies,
     PACBTSFacts,
     PointSource,
     RetiredOnLot,
@@ -15,9 +14,14 @@ from permitclock.domain.programs import (
 )
 from permitclock.errors import BadInput
 from permitclock.rules import ma_srf, pa_cbts, tx_115
-from permitclock.rules.programs import parse_program_facts, program_obligations
+from permitclock.rules.programs import parse_program_facts, program_module
 
 D = date.fromisoformat
+
+
+def program_obligations(program, payload, as_of):
+    """Parse and evaluate, as the registry routes an upload."""
+    return program_module(program).obligations(parse_program_facts(program, payload), as_of)
 
 
 def stream(ppmw, lpm, sic="2869", **extra):
@@ -157,11 +161,6 @@ def test_tx_exempt_plant_has_no_repair_clock():
     small = {"id": "s", "sic": "2869", "voc_ppmw": "1000", "flow_lpm": "10"}
     facts = plant(small, defects=[{"component": "c", "detected": "2024-05-01"}])
     assert tx_115.obligations(facts, D("2024-06-30")) == []
-
-
-def test_pa_total_nitrogen():
-    species = NitrogenSpecies(tkn=Decimal("12.5"), nitrate_n=Decimal("3.2"), nitrite_n=Decimal("0.3"))
-    assert pa_cbts.total_nitrogen(species) == Decimal("16.0")
 
 
 @pytest.mark.parametrize(

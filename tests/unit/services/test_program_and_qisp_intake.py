@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from permitclock.clock import FixedClock
 from permitclock.events import ObjectEvent
-from permitclock.rules.programs import program_obligations
-from permitclock.services.program_intake import ProgramFactsService, ProgramIntake, ProgramRecompute
+from permitclock.services.program_intake import ProgramFactsService, ProgramIntake, ProgramRecompute, evaluate_document
 from permitclock.services.qisp_intake import QispIntake
 
 from tests.fakes.pipelines import FakeFactsDocuments
@@ -55,7 +54,7 @@ def test_an_upload_opens_the_obligations_its_facts_give_and_stores_the_document(
     # WHEN the intake handles the upload
     result = world.intake.handle(event(KEY))
     # THEN the rules' obligations are open, the document is stored as received, the upload record says so
-    expected = {o.obligation_id for o in program_obligations("il_725_243", json.loads(world.document), TODAY)}
+    expected = {o.obligation_id for o in evaluate_document("il_725_243", json.loads(world.document), TODAY)[1]}
     assert (result.outcome, result.counts["opened"]) == ("accepted", len(expected))
     assert world.program_ids() == expected
     stored = world.facts.get(FACILITY, "il_725_243")

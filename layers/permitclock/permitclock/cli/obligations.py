@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
-from permitclock.cli.windows import add_as_of_argument, as_of_date
-from permitclock.errors import BadInput
+from permitclock.cli.windows import add_as_of_argument, as_of_date, read_document
 from permitclock.rules.programs import PROGRAMS
-from permitclock.services.program_intake import evaluate_document, parse_document
+from permitclock.services.program_intake import evaluate_document
 
 
 def register(subparsers: Any) -> None:
@@ -34,11 +32,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     as_of = as_of_date(args.as_of)
-    try:
-        data = Path(args.file).read_bytes()
-    except OSError as err:
-        raise BadInput(f"file: {args.file}: cannot read ({err.strerror})", field="file") from None
-    facility_id, obligations = evaluate_document(args.program, parse_document(data), as_of)
+    facility_id, obligations = evaluate_document(args.program, read_document(args.file), as_of)
     out = {
         "program": args.program,
         "facility_id": facility_id,

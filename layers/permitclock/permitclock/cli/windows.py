@@ -11,6 +11,7 @@ import argparse
 import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from permitclock.clock import SystemClock, today
@@ -18,6 +19,7 @@ from permitclock.domain.programs import ILClosureFacts
 from permitclock.errors import BadInput
 from permitclock.rules import il_725_243
 from permitclock.rules.programs import parse_program_facts
+from permitclock.services.program_intake import parse_document
 
 
 def register(subparsers: Any) -> None:
@@ -42,7 +44,7 @@ def add_as_of_argument(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     as_of = as_of_date(args.as_of)
-    facts = parse_program_facts(il_725_243.PROGRAM, _load(args.file))
+    facts = parse_program_facts(il_725_243.PROGRAM, read_document(args.file))
     assert isinstance(facts, ILClosureFacts)
     print(_encode(report(facts, as_of)))
     return 0
@@ -79,20 +81,13 @@ def as_of_date(value: str | None) -> date:
         raise BadInput(f"--as-of: invalid date {value!r} (YYYY-MM-DD)", field="--as-of") from None
 
 
-def _load(path: str) -> Any:
-    """The file's JSON with every non-integer number as an exact `Decimal`."""
+def read_document(path: str) -> Any:
+    """The file's JSON, read as the program intake reads an upload (exact decimals); `BadInput` naming `file`."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle, parse_float=Decimal, parse_constant=_no_constant)
+        data = Path(path).read_bytes()
     except OSError as err:
-        raise BadInput(f"{path}: cannot read ({err.strerror})", field="file") from None
-    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError, or a NaN/Infinity constant
-        where = f" at line {err.lineno} column {err.colno}" if isinstance(err, json.JSONDecodeError) else ""
-        raise BadInput(f"{path}: not valid JSON{where}", field="file") from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
+        raise BadInput(f"file: {path}: cannot read ({err.strerror})", field="file") from None
+    return parse_document(data)
 
 
 def _encode(value: Any) -> str:

@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Day = date  # for fields named `date`, whose name would shadow the type in the class body
 Money = Annotated[Decimal, Field(ge=0)]
-Positive = Annotated[Decimal, Field(gt=0)]
 
 
 class _Input(BaseModel):
@@ -322,14 +321,6 @@ class TXWastewaterFacts(_Input):
 
 
 # ---- Pennsylvania Chesapeake Bay Tributary Strategy
-
-
-class NitrogenSpecies(_Input):
-    """Concentrations (mg/L) or loads (lb/day) of the nitrogen forms; TN is their sum."""
-
-    tkn: Annotated[Decimal, Field(ge=0)]
-    nitrate_n: Annotated[Decimal, Field(ge=0)] = Decimal(0)
-    nitrite_n: Annotated[Decimal, Field(ge=0)] = Decimal(0)
 
 
 class PointSource(_Input):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Final, Literal, get_args
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,7 +13,6 @@ from permitclock.domain.demonstrations import DemonstrationLabel
 from permitclock.domain.members import Role
 
 ReportType = Literal["Level 1 ERA Report", "Level 2 ERA Action Plan", "Level 2 ERA Technical Report"]
-REPORT_TYPES: tuple[ReportType, ...] = get_args(ReportType)
 TECHNICAL_REPORT: Final = "Level 2 ERA Technical Report"
 
 ReportStatus = Literal["Future", "Not Submitted - certification required", "Submitted"]

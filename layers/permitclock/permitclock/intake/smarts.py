@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -514,9 +514,3 @@ def parse(source: str | PathLike[str] | IO[Any], *, as_of: date, name: str | Non
     `unreadable`).
     """
     yield from SmartsReader(source, as_of=as_of, name=name)
-
-
-def parse_many(sources: Iterable[str | PathLike[str]], *, as_of: date) -> Iterator[Row]:
-    """Stream several files one after the other (each file's errors are raised as in `parse`)."""
-    for source in sources:
-        yield from parse(source, as_of=as_of)

@@ -81,15 +81,6 @@ def step_at_offset(policy: ReminderPolicy, offset: int) -> ReminderStep | None:
     return None
 
 
-def step_firing_on(
-    due: date, today: date, policy: ReminderPolicy, *, closed: bool = False
-) -> ReminderStep | None:
-    """The step that fires exactly on `today` for an obligation due on `due`; None if none, or if closed."""
-    if closed:
-        return None
-    return step_at_offset(policy, (today - due).days)
-
-
 def reminder_to_send(
     due: date,
     today: date,
@@ -119,41 +110,6 @@ def reminder_to_send(
             return ReminderDecision(step=step, fires_on=day, days_late=(today - day).days)
         day -= timedelta(days=1)
     return None
-
-
-@dataclass(frozen=True)
-class ScheduledReminder:
-    """A step and the calendar day it fires on."""
-
-    step: ReminderStep
-    on: date
-
-
-def steps_between(due: date, start: date, end: date, policy: ReminderPolicy) -> list[ScheduledReminder]:
-    """Every step firing from `start` to `end` inclusive, in date order (weekly overdue steps need an end)."""
-    out: list[ScheduledReminder] = []
-    day = start
-    while day <= end:
-        step = step_at_offset(policy, (day - due).days)
-        if step is not None:
-            out.append(ScheduledReminder(step=step, on=day))
-        day += timedelta(days=1)
-    return out
-
-
-def sweep_due_range(today: date, policy: ReminderPolicy) -> tuple[date | None, date]:
-    """The due dates (earliest or None = unbounded, latest) whose obligations may need a reminder today.
-
-    The latest is today + the first step (60 days). The earliest is unbounded while overdue steps repeat until
-    closed; otherwise it is today minus the last overdue step and the catch-up window.
-    """
-    latest = today + timedelta(days=policy.horizon_days)
-    if policy.overdue_repeat_every is not None and policy.overdue_stop_after is None:
-        return None, latest
-    last_after = policy.overdue_stop_after if policy.overdue_repeat_every is not None else None
-    if last_after is None:
-        last_after = max(policy.overdue_days, default=0)
-    return today - timedelta(days=last_after + policy.catch_up_days), latest
 
 
 def reminder_notice_id(obligation_id: str, due: date, step_id: str) -> str:

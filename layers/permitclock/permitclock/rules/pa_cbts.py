@@ -1,6 +1,6 @@
 """Pennsylvania Chesapeake Bay Tributary Strategy (CBTS) in sewage facilities (Act 537) planning.
 
-`total_nitrogen`, `is_significant`, `onlot_offset_lb`, `balances` (zero net increase per nutrient) and
+`is_significant`, `onlot_offset_lb`, `balances` (zero net increase per nutrient) and
 `obligations(facts, as_of)`: the offsets or credits still needed, due with the planning submission.
 """
 
@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from permitclock.domain.obligations import Obligation
-from permitclock.domain.programs import NitrogenSpecies, PACBTSFacts, PointSource, RetiredOnLot
+from permitclock.domain.programs import PACBTSFacts, PointSource, RetiredOnLot
 
 PROGRAM = "pa_cbts"
 FACTS = PACBTSFacts
@@ -39,11 +39,6 @@ class NutrientBalance(BaseModel):
     credits: Decimal
     net: Decimal
     zero_net: bool
-
-
-def total_nitrogen(species: NitrogenSpecies) -> Decimal:
-    """CBTS definitions, "TN": TKN + nitrate-N (NO3-N) + nitrite-N (NO2-N), in the units given."""
-    return species.tkn + species.nitrate_n + species.nitrite_n
 
 
 def is_significant(source: PointSource) -> bool:

@@ -16,7 +16,6 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from permitclock.domain.obligations import Obligation
 from permitclock.errors import BadInput
 
 PROGRAMS: Mapping[str, str] = {
@@ -56,13 +55,6 @@ def parse_program_facts(program: str, payload: Any) -> BaseModel:
         field, message = describe_error(err, payload)
         more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
         raise BadInput(f"{field}: {message}{more}", field=field) from None
-
-
-def program_obligations(program: str, payload: Any, as_of: date) -> list[Obligation]:
-    """Parse and evaluate in one step: what an upload of `programs/{program}/...json` produces."""
-    facts = parse_program_facts(program, payload)
-    result: list[Obligation] = program_module(program).obligations(facts, as_of)
-    return result
 
 
 _TAGGED_UNIONS = ("union_tag_invalid", "union_tag_not_found")

@@ -86,26 +86,6 @@ def deduplicate(samples: Iterable[Sample]) -> tuple[list[Sample], int]:
     return ordered, duplicates
 
 
-def instantaneous_exceeds(value: Decimal | None, nal: NAL, non_detect: bool) -> bool:
-    """One result outside the instantaneous-maximum NAL (IGP XII.A.2, [FS141]): above TSS 400 / O&G 25 mg/L,
-    or pH below 6.0 or above 9.0. Exactly at the limit is inside. A non-detect never exceeds."""
-    if non_detect or value is None:
-        return False
-    if nal.instantaneous_high is not None and value > nal.instantaneous_high:
-        return True
-    return nal.instantaneous_low is not None and value < nal.instantaneous_low
-
-
-def result_clean(sample: Sample, nal: NAL) -> bool:
-    """A single result is clean for the four-QSE test: not above the annual NAL and inside the instantaneous
-    limits (docs/igp-rules.md "Clean QSE"). A non-detect is clean."""
-    if sample.non_detect or sample.value is None:
-        return True
-    if nal.annual is not None and sample.value > nal.annual:
-        return False
-    return not instantaneous_exceeds(sample.value, nal, False)
-
-
 def eligible_results(nal: NAL, reporting_year: str, samples: Iterable[Sample]) -> tuple[list[Sample], int]:
     """The year's results that count for `nal`, exact duplicates removed (and how many were removed)."""
     return deduplicate(s for s in samples if s.reporting_year == reporting_year and counts(s, nal))
@@ -144,8 +124,17 @@ def evaluate_eligible(
 def evaluate_with_qses(
     nal: NAL, reporting_year: str, eligible: list[Sample], duplicates: int, nd_policy: NdPolicy
 ) -> tuple[YearEvaluation, list[QseCheck]]:
-    """`evaluate_eligible` and `qse_checks` of the same eligible results, in one pass (the Level engine's hot
-    path). The per-result tests are those of `instantaneous_exceeds` and `result_clean`, inlined."""
+    """`evaluate_eligible` and the QSEs of the same eligible results, in one pass (the Level engine's hot path).
+
+    The QSEs are those in which the parameter was sampled, each clean or not (four-QSE test, IGP XII.C.4 /
+    XII.D.4, [SJ-671]), in date order: a QSE is a sample date with a qualifying-storm-event result; discharge
+    locations sampled the same day are the same QSE; every eligible result counts there whatever `nd_policy`
+    (a non-detect is clean).
+
+    Per result: it exceeds the instantaneous-maximum NAL (IGP XII.A.2, [FS141]) when above TSS 400 / O&G 25 mg/L,
+    or for pH below 6.0 or above 9.0; exactly at the limit is inside. It is clean for the four-QSE test when not
+    above the annual NAL and inside the instantaneous limits (docs/igp-rules.md "Clean QSE"). A non-detect never
+    exceeds and is clean."""
     total = _ZERO
     count = 0
     inst = 0
@@ -160,11 +149,11 @@ def evaluate_with_qses(
         nd = sample.qualifier in NON_DETECT_QUALIFIERS  # Sample.non_detect
         if nd or value is None:
             exceeds = False
-            clean = True  # result_clean: a non-detect (or no value) is clean
+            clean = True  # a non-detect (or no value) is clean
         else:
             exceeds = (high is not None and value > high) or (low is not None and value < low)
             clean = not exceeds and not (annual is not None and value > annual)
-        if is_qualifying_storm_event(sample.event_type):  # qse_checks: every eligible result, any nd_policy
+        if is_qualifying_storm_event(sample.event_type):  # every eligible result, any nd_policy
             day = sample.sample_date
             by_day[day] = by_day.get(day, True) and clean
         if nd:
@@ -210,20 +199,6 @@ def evaluate_with_qses(
     )
     days = sorted(by_day.items()) if len(by_day) > 1 else by_day.items()
     return evaluation, [QseCheck(day, clean) for day, clean in days]
-
-
-def qse_checks(nal: NAL, eligible: Iterable[Sample]) -> list[QseCheck]:
-    """The QSEs in which the parameter was sampled, each clean or not (four-QSE test, IGP XII.C.4 / XII.D.4,
-    [SJ-671]), from the year's eligible results (`eligible_results`). A QSE is a sample date with a
-    qualifying-storm-event result; discharge locations sampled the same day are the same QSE. Every eligible result
-    counts here whatever `nd_policy` (a non-detect is clean)."""
-    by_day: dict[date, bool] = {}
-    for sample in eligible:
-        if is_qualifying_storm_event(sample.event_type):
-            day = sample.sample_date
-            by_day[day] = by_day.get(day, True) and result_clean(sample, nal)
-    days = sorted(by_day.items()) if len(by_day) > 1 else by_day.items()
-    return [QseCheck(day, clean) for day, clean in days]
 
 
 def left_out(nal: NAL, samples: Iterable[Sample], nd_policy: NdPolicy = "zero") -> tuple[LeftOutResult, ...]:

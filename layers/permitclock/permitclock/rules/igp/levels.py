@@ -67,7 +67,7 @@ def merge_qses(previous: Iterable[QseCheck], new: Iterable[QseCheck]) -> tuple[Q
 
 
 def _merge_sorted_qses(previous: tuple[QseCheck, ...], new: list[QseCheck]) -> tuple[QseCheck, ...]:
-    """`merge_qses` for `new` as `qse_checks` returns it (sorted, one per day): when every new QSE is later than
+    """`merge_qses` for `new` as `evaluate_with_qses` returns it (sorted, one per day): when every new QSE is later than
     the stored ones, and the stored ones are in order one per day (the usual case: years assigned in order), the
     result is the last four of both, as is."""
     if not previous:
