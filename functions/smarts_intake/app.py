@@ -1,9 +1,11 @@
-"""SMARTS intake: S3 events for `smarts/` (via SQS). A "Current Level 1 and Level 2 Pollutant Search" export under
-`smarts/levels/` is reconciled against the stored Levels (`LevelsReconciliation`).
+"""SMARTS intake: S3 events for `smarts/` (via SQS), each to the use case of its prefix (`SmartsIntake`): a
+"Current Level 1 and Level 2 Pollutant Search" export under `smarts/levels/` is reconciled against the stored
+Levels; an "Industrial Annual Reports" download under `smarts/annual-reports/` closes the Annual Reports it shows
+certified.
 
 Thin handler: parse each SQS record (powertools parser + BatchProcessor, partial batch failures) and run the
 service per object event. A message that is not an S3 notification raises, so it is retried and then
-dead-lettered; a file that is not an export is rejected on its upload record, never raised.
+dead-lettered; a file that is not a SMARTS file is rejected on its upload record, never raised.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from permitclock.settings import StackSettings
 
 settings = StackSettings()  # type: ignore[call-arg]  # filled from the environment
 processor = BatchProcessor(event_type=EventType.SQS, model=SqsRecordModel)
-wiring = bootstrap.Wiring(lambda runtime: bootstrap.levels_reconciliation(settings, runtime))
+wiring = bootstrap.Wiring(lambda runtime: bootstrap.smarts_intake(settings, runtime))
 
 
 def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:

@@ -11,7 +11,9 @@ from permitclock.adapters.send_claims import CLAIM_LEASE
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
+from permitclock.errors import Conflict
 from permitclock.notices.recipients import recipient_hash
+from permitclock.workflow.duties import Completion
 
 
 class FakeNoticePublisher:
@@ -29,6 +31,7 @@ class FakeObligations:
 
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], tuple[Obligation, int]] = {}
+        self.completions: list[Completion] = []
 
     def put_new(self, obligation: Obligation) -> bool:
         key = (obligation.facility_id, obligation.obligation_id)
@@ -42,6 +45,17 @@ class FakeObligations:
 
     def replace(self, obligation: Obligation, *, ics_sequence: int) -> None:
         self.items[(obligation.facility_id, obligation.obligation_id)] = (obligation, ics_sequence)
+
+    def complete(self, obligation: Obligation, *, ics_sequence: int | None, completion: Completion) -> None:
+        """As `ObligationStore.complete`: only if still open at `ics_sequence` (None: only if absent)."""
+        key = (obligation.facility_id, obligation.obligation_id)
+        found = self.items.get(key)
+        if found is not None and found[0].status == "closed":
+            raise Conflict(f"obligation {obligation.obligation_id} is already closed", code="obligation_closed")
+        if (found[1] if found is not None else None) != ics_sequence:
+            raise Conflict("the obligation changed meanwhile: reload and retry", code="concurrent_update")
+        self.items[key] = (obligation, ics_sequence or 0)
+        self.completions.append(completion)
 
     def for_facility_with_sequence(self, wdid: str) -> list[tuple[Obligation, int]]:
         return [entry for (w, _), entry in sorted(self.items.items()) if w == wdid]

@@ -37,12 +37,13 @@ from permitclock.adapters.sync_objects import SyncObjects
 from permitclock.adapters.uploads import UploadObjects, UploadRecords
 from permitclock.api.dependencies import ApiDependencies
 from permitclock.clock import Clock, SystemClock
+from permitclock.services.annual_report_intake import ANNUAL_REPORTS_PREFIX, AnnualReportIntake
 from permitclock.services.annual_run import AnnualPlanner, LevelWorker
 from permitclock.services.attachment_intake import AttachmentIntake, limits_from
 from permitclock.services.bounces import BounceHandler
 from permitclock.services.calendars import CalendarFeeds
 from permitclock.services.level_evidence import LevelEvidence
-from permitclock.services.levels_reconciliation import LevelsReconciliation
+from permitclock.services.levels_reconciliation import LEVELS_PREFIX, LevelsReconciliation
 from permitclock.services.monitoring_intake import MonitoringIntake
 from permitclock.services.notice_relay import NoticeRelay
 from permitclock.services.notifier import Notifier
@@ -52,6 +53,7 @@ from permitclock.services.program_intake import ProgramFactsService, ProgramInta
 from permitclock.services.qisp_intake import QispIntake
 from permitclock.services.report_workflow import ReportWorkflow
 from permitclock.services.sampling_duties import SamplingDuties
+from permitclock.services.smarts_intake import SmartsIntake
 from permitclock.services.smarts_sync import FACILITIES_SYNC_PREFIX, MONITORING_SYNC_PREFIX, SmartsSync, SyncResource
 from permitclock.services.sweep import DeadlineSweep
 from permitclock.settings import (
@@ -197,10 +199,18 @@ def outlook_watch(settings: StackSettings, runtime: Runtime) -> OutlookWatch:
     )
 
 
-def levels_reconciliation(settings: StackSettings, runtime: Runtime) -> LevelsReconciliation:
-    """A SMARTS Level export under `smarts/levels/` against the registered facilities' stored Levels."""
+def smarts_intake(settings: StackSettings, runtime: Runtime) -> SmartsIntake:
+    """The SMARTS uploads: a Level export under `smarts/levels/` against the registered facilities' stored
+    Levels; an Annual Reports download under `smarts/annual-reports/` closing their Annual Reports."""
     table = runtime.aws.table(settings.table_name)
-    return LevelsReconciliation(
+    annual_reports = AnnualReportIntake(
+        objects=UploadObjects(runtime.aws.s3()),
+        uploads=UploadRecords(table),
+        facility_pages=lambda: facility_wdids(table),
+        obligations=ObligationStore(table),
+        clock=runtime.clock,
+    )
+    levels = LevelsReconciliation(
         objects=UploadObjects(runtime.aws.s3()),
         uploads=UploadRecords(table),
         facility_pages=lambda: facility_wdids(table),
@@ -210,6 +220,7 @@ def levels_reconciliation(settings: StackSettings, runtime: Runtime) -> LevelsRe
         publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
         clock=runtime.clock,
     )
+    return SmartsIntake({LEVELS_PREFIX: levels, ANNUAL_REPORTS_PREFIX: annual_reports})
 
 
 def smarts_sync(settings: SmartsSyncSettings, runtime: Runtime) -> SmartsSync:

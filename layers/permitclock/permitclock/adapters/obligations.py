@@ -90,11 +90,11 @@ class ObligationStore:
         """Write a changed obligation (closed, extended); a due-date change must come with a new SEQUENCE."""
         self._table.put_item(Item=obligation_item(obligation, ics_sequence=ics_sequence))
 
-    def complete(self, obligation: Obligation, *, ics_sequence: int, completion: Completion) -> None:
+    def complete(self, obligation: Obligation, *, ics_sequence: int | None, completion: Completion) -> None:
         """Write `obligation` closed (`workflow.duties.closed_by`) with its immutable completion record
         (`OBLHIST#{id}#{UTC time}`), in one transaction, only if the stored one is still open at
-        `ics_sequence`: `Conflict` `obligation_closed` when it was closed meanwhile, `concurrent_update` when it
-        changed otherwise."""
+        `ics_sequence` (None: only if none is stored yet, a duty done before it opens): `Conflict`
+        `obligation_closed` when it was closed meanwhile, `concurrent_update` when it changed otherwise."""
         record = {
             **completion.model_dump(mode="json"),
             "pk": f"FAC#{completion.wdid}",
@@ -102,14 +102,19 @@ class ObligationStore:
             "item_type": "obligation_completion",
         }
         client = self._table.meta.client
-        item = obligation_item(obligation, ics_sequence=ics_sequence)
+        item = obligation_item(obligation, ics_sequence=ics_sequence or 0)
+        put: dict[str, Any]
+        if ics_sequence is None:
+            put = {"TableName": self._table.name, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
+        else:
+            put = {"TableName": self._table.name, "Item": item,
+                   "ConditionExpression": "ics_sequence = :s AND #status <> :closed",
+                   "ExpressionAttributeNames": {"#status": "status"},
+                   "ExpressionAttributeValues": {":s": ics_sequence, ":closed": "closed"}}  # fmt: skip
         try:
             client.transact_write_items(
                 TransactItems=[
-                    {"Put": {"TableName": self._table.name, "Item": item,
-                             "ConditionExpression": "ics_sequence = :s AND #status <> :closed",
-                             "ExpressionAttributeNames": {"#status": "status"},
-                             "ExpressionAttributeValues": {":s": ics_sequence, ":closed": "closed"}}},
+                    {"Put": put},
                     {"Put": {"TableName": self._table.name, "Item": record,
                              "ConditionExpression": "attribute_not_exists(sk)"}},
                 ]

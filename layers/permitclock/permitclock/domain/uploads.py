@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 from urllib.parse import unquote_plus
@@ -27,6 +27,17 @@ rows listed), `rejected` (refused as a whole, with its reasons), `duplicate` (a 
 `ignored` (not this intake's object), `deleted` (a delete marked the records), `gone` (the version no longer
 exists). The upload records keep their documented statuses (docs/uploads.md: monitoring `processed` or
 `failed`, QISP registry `loaded` or `rejected`, program facts `accepted` or `rejected`)."""
+
+
+@dataclass
+class SmartsUploadResult:
+    """What the SMARTS intake did with one object under `smarts/`: its outcome, the counters its upload record
+    got, and the error of a file refused as a whole."""
+
+    outcome: UploadOutcome
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
 
 ATTACHMENTS_PREFIX = "attachments/"
 QUARANTINE_PREFIX = "quarantine/"

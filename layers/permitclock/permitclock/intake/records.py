@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import codecs
 import csv
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import IO, Any
 
 from permitclock.errors import BadInput
@@ -34,6 +36,51 @@ MAX_FIELDS = 256
 
 Record = tuple[int, list[str] | None, str]
 """(first physical line, the fields or None, the reason when None)."""
+
+
+def normalise_column(name: str, aliases: dict[str, str] | None = None) -> str:
+    """`"Sample Date"`, `sample_date`, `SAMPLE_DATE` -> `SAMPLE_DATE` (then looked up in `aliases`)."""
+    key = re.sub(r"\s+", "_", name.strip().strip('"').strip().upper())
+    return (aliases or {}).get(key, key)
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderLine:
+    """A header line read: its delimiter (tab when it holds one, else comma), each column's index by its
+    normalised name, and its number of fields."""
+
+    delimiter: str
+    columns: dict[str, int]
+    width: int
+
+
+def read_header(header_line: str | None, what: str, normalise: Callable[[str], str] = normalise_column) -> HeaderLine:
+    """The header line of a delimited file; `BadInput` (code `bad_format`, `what` naming the file expected) when
+    it is too long, unreadable, has over `MAX_FIELDS` columns or names a column twice."""
+    if header_line is None:
+        raise BadInput(f"not a {what}: the first line is not a header (too long)", code="bad_format")
+    text = header_line.lstrip("\ufeff").rstrip("\r\n")
+    delimiter = "\t" if "\t" in text else ","
+    try:
+        names = next(csv.reader([text], delimiter=delimiter)) if text else []
+    except csv.Error as err:
+        raise BadInput(f"not a {what}: unreadable header ({err})", code="bad_format") from None
+    if len(names) > MAX_FIELDS:
+        raise BadInput(f"not a {what}: {len(names)} columns (at most {MAX_FIELDS})", code="bad_format")
+    columns: dict[str, int] = {}
+    repeated: list[str] = []
+    for index, name in enumerate(names):
+        column = normalise(name)
+        if column in columns:
+            if column and column not in repeated:
+                repeated.append(column)
+            continue
+        columns[column] = index
+    if repeated:
+        raise BadInput(
+            f"repeated columns {', '.join(repeated)}: each column may appear once in the header", code="bad_format"
+        )
+    return HeaderLine(delimiter=delimiter, columns=columns, width=len(names))
 
 
 def decoded_chunks(raw: IO[Any], name: str) -> Iterator[str]:

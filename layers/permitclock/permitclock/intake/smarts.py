@@ -14,7 +14,6 @@ header is line 1); a split record carries the number of its first line.
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,7 +25,8 @@ from typing import IO, Any, Literal
 from permitclock.domain.samples import RejectedRow, Sample
 from permitclock.domain.uploads import WDID_PATTERN
 from permitclock.errors import BadInput, DomainError
-from permitclock.intake.records import MAX_FIELDS, csv_records, decoded_chunks, physical_lines, tab_records
+from permitclock.intake.records import csv_records, decoded_chunks, physical_lines, read_header, tab_records
+from permitclock.intake.records import normalise_column as normalised
 from permitclock.rules.igp.nals import PH, UnitError, conversion_factor, nal_for
 from permitclock.rules.igp.years import reporting_year_of
 
@@ -128,8 +128,7 @@ def normalise_location_type(text: str) -> str | None:
 
 def normalise_column(name: str) -> str:
     """`"Sample Date"`, `sample_date`, `SAMPLE_DATE` -> `SAMPLE_DATE` (labels of the dictionary mapped too)."""
-    key = re.sub(r"\s+", "_", name.strip().strip('"').strip().upper())
-    return LABEL_ALIASES.get(key, key)
+    return normalised(name, LABEL_ALIASES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,29 +143,8 @@ class Header:
 
 def detect_layout(header_line: str | None) -> Header:
     """Recognise the layout from the header line; `BadInput` naming the missing (or repeated) columns otherwise."""
-    if header_line is None:
-        raise BadInput("not a SMARTS monitoring file: the first line is not a header (too long)", code="bad_format")
-    text = header_line.lstrip("\ufeff").rstrip("\r\n")
-    delimiter = "\t" if "\t" in text else ","
-    try:
-        names = next(csv.reader([text], delimiter=delimiter)) if text else []
-    except csv.Error as err:
-        raise BadInput(f"not a SMARTS monitoring file: unreadable header ({err})", code="bad_format") from None
-    if len(names) > MAX_FIELDS:
-        raise BadInput(f"not a SMARTS monitoring file: {len(names)} columns (at most {MAX_FIELDS})", code="bad_format")
-    columns: dict[str, int] = {}
-    repeated: list[str] = []
-    for index, name in enumerate(names):
-        column = normalise_column(name)
-        if column in columns:
-            if column and column not in repeated:
-                repeated.append(column)
-            continue
-        columns[column] = index
-    if repeated:
-        raise BadInput(
-            f"repeated columns {', '.join(repeated)}: each column may appear once in the header", code="bad_format"
-        )
+    line = read_header(header_line, "SMARTS monitoring file", normalise_column)
+    columns, delimiter = line.columns, line.delimiter
     if ACCESS_DATE in columns:
         layout: Layout = "access_export"
         required = ACCESS_REQUIRED
@@ -180,7 +158,7 @@ def detect_layout(header_line: str | None) -> Header:
             f"data.ca.gov Industrial_Monitoring CSV): missing columns {', '.join(missing)}",
             code="bad_format",
         )
-    return Header(layout=layout, delimiter=delimiter, columns=columns, width=len(names))
+    return Header(layout=layout, delimiter=delimiter, columns=columns, width=line.width)
 
 
 class _Reject(Exception):
@@ -247,13 +225,13 @@ class SmartsReader:
     def __iter__(self) -> Iterator[Row]:
         header = self.header
         if header.layout == "smarts_raw":
-            records = tab_records(self._lines, header.width)
+            rows = tab_records(self._lines, header.width)
         else:
-            records = csv_records(self._lines, header.width, header.delimiter)
+            rows = csv_records(self._lines, header.width, header.delimiter)
         convert = self._access_row if self.header.layout == "access_export" else self._smarts_row
         name = self.name
         try:
-            for line, fields, reason in records:
+            for line, fields, reason in rows:
                 if fields is None:
                     yield RejectedRow(name, line, reason)
                     continue
@@ -305,7 +283,7 @@ class SmartsReader:
         try:
             found = self._dates[key]
         except KeyError:
-            found = _parse_date(key)
+            found = parse_date(key)
             if len(self._dates) < MAX_REMEMBERED:
                 self._dates[key] = found
         if found is None:
@@ -492,7 +470,7 @@ def _check_storable(number: Decimal, text: str) -> None:
         )
 
 
-def _parse_date(text: str) -> date | None:
+def parse_date(text: str) -> date | None:
     """`MM/DD/YYYY` (optionally with a time), or ISO `YYYY-MM-DD[THH:MM:SS]`; None when it is not a real date."""
     match = _DATE_US.match(text)
     try:

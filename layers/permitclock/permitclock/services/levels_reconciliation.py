@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
@@ -23,7 +22,7 @@ from permitclock.domain.level_disagreements import StoredDisagreement
 from permitclock.domain.levels import Level, ParameterStatus
 from permitclock.domain.members import Member
 from permitclock.domain.notices import LevelDifference, LevelsDisagreementFacts, NoticeRequest, Recipient
-from permitclock.domain.uploads import UploadOutcome
+from permitclock.domain.uploads import SmartsUploadResult
 from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
 from permitclock.intake.level_export import read_level_export
@@ -57,13 +56,6 @@ class Members(Protocol):
     def members(self, wdid: str) -> list[Member]: ...
 
 
-@dataclass
-class ReconcileResult:
-    outcome: UploadOutcome
-    counts: dict[str, int] = field(default_factory=dict)
-    error: str | None = None
-
-
 def notice_id(wdid: str, new: Iterable[Disagreement]) -> str:
     """Stable for the facility and the disagreements it reports (sorted), whatever export showed them."""
     text = "\x1f".join(f"{d.parameter}\x1e{d.smarts_level}\x1e{d.permitclock_level}" for d in sorted(
@@ -95,20 +87,20 @@ class LevelsReconciliation:
         self._publisher = publisher
         self._clock = clock
 
-    def handle(self, event: ObjectEvent) -> ReconcileResult:
+    def handle(self, event: ObjectEvent) -> SmartsUploadResult:
         key = event.key
         if event.kind != "created" or not key.startswith(LEVELS_PREFIX) or key.endswith(ERRORS_SUFFIX):
-            return ReconcileResult(outcome="ignored")
+            return SmartsUploadResult(outcome="ignored")
         record = {"key": key, "bucket": event.bucket, "version_id": event.version_id, "kind": "smarts_levels",
                   "size": event.size, "started_at": self._clock.now().isoformat()}  # fmt: skip
         if not self._uploads.start(event.bucket, key, event.version_id, record):
-            return ReconcileResult(outcome="duplicate")
+            return SmartsUploadResult(outcome="duplicate")
         stream = self._objects.open(event.bucket, key, event.version_id)
         try:
             export = read_level_export(stream, name=key)
         except BadInput as err:
-            self._finish(event, ReconcileResult(outcome="rejected", error=err.message), None)
-            return ReconcileResult(outcome="rejected", error=err.message)
+            self._finish(event, SmartsUploadResult(outcome="rejected", error=err.message), None)
+            return SmartsUploadResult(outcome="rejected", error=err.message)
         finally:
             stream.close()
         registered = [w for page in self._facility_pages() for w in page if export.covers(w)]
@@ -130,7 +122,7 @@ class LevelsReconciliation:
             report_key = error_report_key(key)
             rows = [(s.line, s.reason) for s in export.skipped]
             self._objects.put_report(event.bucket, report_key, error_report(rows))
-        outcome = ReconcileResult(outcome="accepted", counts=counts)
+        outcome = SmartsUploadResult(outcome="accepted", counts=counts)
         self._finish(event, outcome, report_key)
         return outcome
 
@@ -186,7 +178,7 @@ class LevelsReconciliation:
             ),
         )
 
-    def _finish(self, event: ObjectEvent, result: ReconcileResult, report_key: str | None) -> None:
+    def _finish(self, event: ObjectEvent, result: SmartsUploadResult, report_key: str | None) -> None:
         self._uploads.finish(
             event.bucket,
             event.key,

@@ -1,0 +1,141 @@
+"""A SMARTS "Industrial Annual Reports" download uploaded under `smarts/annual-reports/` closes the Annual Report
+obligations (IGP XVI.A) of the registered facilities and reporting years it shows as certified.
+
+Each certified record (`intake.annual_reports`) of a registered facility closes that facility-year's Annual Report
+obligation as done on its CERTIFIED_DATE (`workflow.duties.closed_by`), with a completion record whose actor is
+`smarts-annual-reports` and whose reference is the SMARTS report id: the obligation and its record in one
+transaction, only if it is still open. A facility-year SMARTS lists twice is closed by its earliest certification.
+An Annual Report certified before the July 1 that opens its obligation (SMARTS accepts it from June) is written
+closed, so that July 1 keeps it closed; a year already past whose obligation permitclock never opened is not
+tracked here and is only counted. Rows the reader rejects go to `{key}.errors.csv` by line; the upload record
+gets the counts. Re-uploading the file, or a redelivered event, closes nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Protocol
+
+from permitclock.clock import Clock, today
+from permitclock.domain.obligations import Obligation
+from permitclock.domain.samples import RejectedRow
+from permitclock.domain.uploads import SmartsUploadResult, UploadOutcome
+from permitclock.errors import BadInput, Conflict
+from permitclock.events import ObjectEvent
+from permitclock.intake.annual_reports import AnnualReportRecord, read_annual_reports
+from permitclock.rules.igp.obligations import annual_report_obligation
+from permitclock.rules.igp.years import is_over
+from permitclock.services.monitoring_intake import RECORD_STATUS, error_report, error_report_key
+from permitclock.services.ports import UploadObjects, Uploads
+from permitclock.workflow.duties import Completion, closed_by
+
+ANNUAL_REPORTS_PREFIX = "smarts/annual-reports/"
+ERRORS_SUFFIX = ".errors.csv"
+ACTOR = "smarts-annual-reports"
+"""Who the history names as having recorded the Annual Report done."""
+ATTEMPTS = 3
+"""Tries to close one obligation that another writer changed meanwhile (the July 1 run opening it)."""
+
+
+class Obligations(Protocol):
+    """The obligations (`adapters.obligations.ObligationStore`)."""
+
+    def get(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None: ...
+
+    def complete(self, obligation: Obligation, *, ics_sequence: int | None, completion: Completion) -> None: ...
+
+
+COUNTS = ("records", "rejected", "not_certified", "not_registered", "closed", "already_closed", "not_tracked")
+"""The upload record's counters (docs/uploads.md, "SMARTS Annual Reports")."""
+
+
+class AnnualReportIntake:
+    """The use case behind the SMARTS intake for `smarts/annual-reports/` uploads."""
+
+    def __init__(
+        self,
+        *,
+        objects: UploadObjects,
+        uploads: Uploads,
+        facility_pages: Callable[[], Iterable[list[str]]],
+        obligations: Obligations,
+        clock: Clock,
+    ) -> None:
+        self._objects = objects
+        self._uploads = uploads
+        self._facility_pages = facility_pages
+        self._obligations = obligations
+        self._clock = clock
+
+    def handle(self, event: ObjectEvent) -> SmartsUploadResult:
+        key = event.key
+        if event.kind != "created" or not key.startswith(ANNUAL_REPORTS_PREFIX) or key.endswith(ERRORS_SUFFIX):
+            return SmartsUploadResult(outcome="ignored")
+        record = {"key": key, "bucket": event.bucket, "version_id": event.version_id, "kind": "smarts_annual_reports",
+                  "size": event.size, "started_at": self._clock.now().isoformat()}  # fmt: skip
+        if not self._uploads.start(event.bucket, key, event.version_id, record):
+            return SmartsUploadResult(outcome="duplicate")
+        counts = dict.fromkeys(COUNTS, 0)
+        registered = {w for page in self._facility_pages() for w in page}
+        earliest: dict[tuple[str, str], tuple[date, AnnualReportRecord]] = {}
+        rejected: list[tuple[int, str]] = []
+        error = None
+        stream = self._objects.open(event.bucket, key, event.version_id)
+        try:
+            for row in read_annual_reports(stream, name=key, as_of=today(self._clock)):
+                if isinstance(row, RejectedRow):
+                    rejected.append((row.line, row.reason))
+                    continue
+                counts["records"] += 1
+                if row.certified_on is None:
+                    counts["not_certified"] += 1
+                elif row.wdid not in registered:
+                    counts["not_registered"] += 1
+                else:
+                    held = earliest.get((row.wdid, row.reporting_year))
+                    if held is None or held[0] > row.certified_on:
+                        earliest[(row.wdid, row.reporting_year)] = (row.certified_on, row)
+        except BadInput as err:  # the whole file (its header) or the rest of it (its encoding) is unreadable
+            error = err.message
+            rejected.append((0, err.message))
+        finally:
+            stream.close()
+        for certified_on, found in earliest.values():
+            counts[self._close(found, certified_on)] += 1
+        counts["rejected"] = len(rejected)
+        outcome: UploadOutcome = "rejected" if error else "accepted"
+        report_key = None
+        if rejected:
+            report_key = error_report_key(key)
+            self._objects.put_report(event.bucket, report_key, error_report(rejected))
+        result = SmartsUploadResult(outcome=outcome, counts=counts, error=error)
+        self._uploads.finish(event.bucket, key, event.version_id, {
+            "status": RECORD_STATUS[outcome], "layout": "smarts_annual_reports", **counts,
+            "error_report_key": report_key, "error": error, "finished_at": self._clock.now().isoformat(),
+        })  # fmt: skip
+        return result
+
+    def _close(self, row: AnnualReportRecord, certified_on: date) -> str:
+        """Close the facility-year's Annual Report obligation as done on `certified_on`; the counter it adds to."""
+        fresh = annual_report_obligation(row.wdid, row.reporting_year)
+        completion = Completion(
+            wdid=row.wdid, obligation_id=fresh.obligation_id, completed_on=certified_on,
+            reference=row.smarts_report_id, source=ACTOR, actor_user_id=ACTOR, at=self._clock.now(),
+        )  # fmt: skip
+        for _ in range(ATTEMPTS):
+            found = self._obligations.get(row.wdid, fresh.obligation_id)
+            if found is None and is_over(row.reporting_year, today(self._clock)):
+                return "not_tracked"
+            obligation, sequence = found if found is not None else (fresh, None)
+            if obligation.status == "closed":
+                return "already_closed"
+            try:
+                self._obligations.complete(closed_by(obligation, completion), ics_sequence=sequence,
+                                           completion=completion)  # fmt: skip
+            except Conflict as err:
+                if err.code == "obligation_closed":
+                    return "already_closed"
+                continue
+            return "closed"
+        raise Conflict(f"{fresh.obligation_id} kept changing: retried {ATTEMPTS} times", code="concurrent_update")
