@@ -142,6 +142,10 @@ def _event(
         if key == "cookie":
             continue
         headers[key] = f"{headers[key]},{value}" if key in headers else value
+    # API Gateway's own: how the caller reached it (the API builds calendar feed URLs from them)
+    headers.update(
+        {"x-forwarded-proto": request.scheme, "x-forwarded-port": str(request.environ.get("SERVER_PORT", ""))}
+    )
     query: dict[str, str] = {}
     for name, value in request.args.items(multi=True):
         query[name] = f"{query[name]},{value}" if name in query else value

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from permitclock.adapters.send_claims import CLAIM_LEASE
+from permitclock.domain.calendar_tokens import FeedOwner, StoredToken
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
@@ -179,3 +180,31 @@ class FakeUploads:
     def get(self, bucket: str, key: str, version_id: str | None) -> dict[str, Any] | None:
         found = self.records.get((bucket, key, version_id or "null"))
         return dict(found) if found is not None else None
+
+
+class FakeCalendarTokens:
+    """Calendar token items by selector and each owner's live selector (`adapters.calendar_tokens`)."""
+
+    def __init__(self) -> None:
+        self.tokens: dict[str, StoredToken] = {}
+        self.live: dict[FeedOwner, str] = {}
+
+    def find(self, selector: str) -> StoredToken | None:
+        return self.tokens.get(selector)
+
+    def replace(self, owner: FeedOwner, selector: str, verifier_sha256: str) -> None:
+        previous = self.live.get(owner)
+        if previous is not None:
+            del self.tokens[previous]
+        self.tokens[selector] = StoredToken(owner=owner, verifier_sha256=verifier_sha256)
+        self.live[owner] = selector
+
+
+class FakeFeeds:
+    """Feed objects by key."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, bytes] = {}
+
+    def read(self, key: str) -> bytes | None:
+        return self.objects.get(key)

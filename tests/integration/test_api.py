@@ -411,10 +411,11 @@ def test_template_routes_every_request_through_the_jwt_authorizer() -> None:
     assert jwt == {"issuer": {"Ref": "JwtIssuer"}, "audience": [{"Ref": "JwtAudience"}]}
     events = resources["ApiFunction"]["Properties"]["Events"]
     unauthenticated = {e["Properties"]["Path"] for e in events.values() if e["Properties"].get("Auth")}
-    assert unauthenticated == {"/openapi.json"}
+    assert unauthenticated == {"/openapi.json", "/calendars/{token}"}  # calendar apps send no JWT (issue 19)
     assert {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in events.values()} == {
         ("ANY", "/{proxy+}"),
         ("GET", "/openapi.json"),
+        ("GET", "/calendars/{token}"),
     }
 
 

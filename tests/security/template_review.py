@@ -83,6 +83,8 @@ CONDITIONED_TYPE_WILDCARDS: dict[str, str] = {
 
 PUBLIC_ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/openapi.json"): "the API's own description: static, generated from the models, reads no data.",
+    ("GET", "/calendars/{token}"): "calendar feeds: calendar apps send no JWT; the path's unguessable token (its "
+    "hash stored, compared in constant time) is the credential and opens one feed; any other token is 404.",
 }
 """HTTP API routes deliberately without the JWT authorizer, with the reason."""
 

@@ -17,6 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from permitclock.adapters.attachment_records import AttachmentRecords
 from permitclock.adapters.calendar_feeds import S3FeedStore
+from permitclock.adapters.calendar_tokens import CalendarTokenStore
 from permitclock.adapters.ckan import CkanDatastore
 from permitclock.adapters.documents import S3Documents
 from permitclock.adapters.facilities import FacilityDirectory
@@ -41,6 +42,7 @@ from permitclock.services.annual_report_intake import ANNUAL_REPORTS_PREFIX, Ann
 from permitclock.services.annual_run import AnnualPlanner, LevelWorker
 from permitclock.services.attachment_intake import AttachmentIntake, limits_from
 from permitclock.services.bounces import BounceHandler
+from permitclock.services.calendar_tokens import CalendarTokens
 from permitclock.services.calendars import CalendarFeeds
 from permitclock.services.level_evidence import LevelEvidence
 from permitclock.services.levels_reconciliation import LEVELS_PREFIX, LevelsReconciliation
@@ -356,6 +358,11 @@ def api(settings: StackSettings, runtime: Runtime) -> ApiDependencies:
         sampling=SamplingDuties(
             LevelStore(runtime.aws.table(settings.table_name)),
             ObligationStore(runtime.aws.table(settings.table_name)),
+            runtime.clock,
+        ),
+        calendars=CalendarTokens(
+            CalendarTokenStore(runtime.aws.table(settings.table_name)),
+            S3FeedStore(runtime.aws.s3(), settings.documents_bucket),
             runtime.clock,
         ),
     )

@@ -17,6 +17,7 @@ from permitclock.domain.members import ROLES, Member
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report
 from permitclock.domain.uploads import AttachmentRecord
+from permitclock.services.calendar_tokens import CalendarTokens
 from permitclock.services.level_evidence import LevelEvidence
 from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.portfolio import Portfolio
@@ -26,7 +27,7 @@ from permitclock.services.sampling_duties import SamplingDuties
 
 from tests.fakes.pipelines import FakeDisagreements, FakeFactsDocuments, FakeLevels
 from tests.fakes.portfolio import FakePortfolio
-from tests.fakes.ports import FakeNoticePublisher
+from tests.fakes.ports import FakeCalendarTokens, FakeFeeds, FakeNoticePublisher
 from tests.fakes.reports import FakeReportStore
 
 WDID = "5S34I025848"
@@ -187,6 +188,7 @@ def make_api(
         portfolio=Portfolio(FakePortfolio(store.facilities, store.obligations, levels), clock),
         outlook=FacilityOutlooks(levels, clock),
         sampling=SamplingDuties(levels, store.obligations, clock),
+        calendars=CalendarTokens(FakeCalendarTokens(), FakeFeeds(), clock),
     )
     return Api(
         app=create_app(lambda: deps), store=store, publisher=publisher, levels=levels, disagreements=disagreements

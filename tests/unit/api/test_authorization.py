@@ -93,6 +93,7 @@ CALLS: dict[Action, Call] = {
     Action.RECORD_LAB_RESULTS: Call(
         "PUT", f"/facilities/{WDID}/sampling-events/2026-10-01/lab-results", {"received_on": "2026-10-20"}
     ),
+    Action.ROTATE_CALENDAR_TOKEN: Call("POST", f"/facilities/{WDID}/calendar-token"),
 }
 
 

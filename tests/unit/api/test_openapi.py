@@ -49,6 +49,9 @@ def test_the_document_lists_every_route(api: Api) -> None:
         "/facilities/{wdid}/levels/{parameter}/{reporting_year}",
         "/facilities/{wdid}/obligations/{obligation_id}/complete",
         "/qisps",
+        "/me/calendar-token",
+        "/facilities/{wdid}/calendar-token",
+        "/calendars/{token}.ics",
         report,
         *(
             f"{report}/{tail}"
@@ -66,6 +69,16 @@ def test_the_document_lists_every_route(api: Api) -> None:
             )
         ),
     }
+
+
+def test_only_the_calendar_feed_needs_no_jwt() -> None:
+    doc = json.loads(openapi_document())
+    open_operations = {
+        (path, method) for path, operations in doc["paths"].items() for method, op in operations.items()
+        if op.get("security") == []
+    }  # fmt: skip
+    assert doc["security"] == [{"jwt": []}] and open_operations == {("/calendars/{token}.ics", "get")}
+    assert "401" not in doc["paths"]["/calendars/{token}.ics"]["get"]["responses"]
 
 
 def test_openapi_route_serves_the_same_document(api: Api) -> None:

@@ -1,4 +1,4 @@
-"""Calendar feeds in the documents bucket (`calendars/...`): read a feed's content hash, write a feed.
+"""Calendar feeds in the documents bucket (`calendars/...`): read a feed's content hash, write and read a feed.
 
 Each feed object carries the SHA-256 of its content (rendered with a fixed DTSTAMP) in its metadata, so a writer
 can tell with one HEAD whether a rewrite would change anything.
@@ -10,8 +10,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from permitclock.notices.ics import FEED_CONTENT_TYPE
+
 HASH_METADATA = "content-sha256"
-CONTENT_TYPE = "text/calendar; charset=utf-8"
+_MISSING = ("404", "403", "NoSuchKey", "NotFound", "Forbidden", "AccessDenied")
+"""What S3 answers for a key that is not there (403 / AccessDenied without `s3:ListBucket`)."""
 
 
 class S3FeedStore:
@@ -28,7 +31,7 @@ class S3FeedStore:
         try:
             head = self._s3.head_object(Bucket=self.bucket, Key=key)
         except ClientError as err:
-            if err.response.get("Error", {}).get("Code") in ("404", "403", "NoSuchKey", "NotFound", "Forbidden"):
+            if err.response.get("Error", {}).get("Code") in _MISSING:
                 return None
             raise
         return head.get("Metadata", {}).get(HASH_METADATA)
@@ -38,10 +41,16 @@ class S3FeedStore:
             Bucket=self.bucket,
             Key=key,
             Body=body,
-            ContentType=CONTENT_TYPE,
+            ContentType=FEED_CONTENT_TYPE,
             CacheControl="max-age=3600",
             Metadata={HASH_METADATA: content_hash},
         )
 
-    def read(self, key: str) -> bytes:
-        return bytes(self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+    def read(self, key: str) -> bytes | None:
+        """The feed's bytes, or None before its first write (`GET /calendars/{token}.ics` serves them)."""
+        try:
+            return bytes(self._s3.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in _MISSING:
+                return None
+            raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from permitclock.services.calendar_tokens import CalendarTokens
 from permitclock.services.level_evidence import LevelEvidence
 from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.portfolio import Portfolio
@@ -26,3 +27,5 @@ class ApiDependencies:
     """The in-year outlook of a facility's parameters (`GET /facilities/{wdid}/outlook`)."""
     sampling: SamplingDuties
     """Sampling events' laboratory-results dates and their 30-day reporting deadlines."""
+    calendars: CalendarTokens
+    """Calendar subscription tokens and the feeds they open."""

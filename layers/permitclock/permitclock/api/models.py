@@ -155,6 +155,14 @@ class MemberList(BaseModel):
     members: list[Member]
 
 
+class CalendarToken(BaseModel):
+    """A feed's new token (shown only here: the table keeps its hash) and the URL to subscribe to."""
+
+    token: str = Field(description="64 hex characters; the owner's previous token stops working")
+    url: str = Field(description="`https://{host}/calendars/{token}.ics`: no JWT, the token is the credential")
+    webcal: str = Field(description="the same URL as `webcal://`, which calendar apps open as a subscription")
+
+
 class ReportList(BaseModel):
     reports: list[Report]
 

@@ -1,6 +1,6 @@
 """The HTTP API: one powertools resolver over a `Router` per resource (`portfolio`, `facilities`, `reports`,
-`levels`, `programs`, `qisps`, `outlook`, `sampling`), behind a size gate, with the error map of `errors.py` and the
-generated OpenAPI document.
+`levels`, `programs`, `qisps`, `outlook`, `sampling`, `calendars`), behind a size gate, with the error map of
+`errors.py` and the generated OpenAPI document.
 
 Identity comes from the JWT claims; every read and write is scoped to the caller's facilities (another
 facility's ids give 404, never 403) by the use cases in `services.report_workflow`. Each call of `create_app`
@@ -21,7 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from permitclock.errors import BadInput
 
-from . import facilities, levels, outlook, portfolio, programs, qisps, reports, sampling
+from . import calendars, facilities, levels, outlook, portfolio, programs, qisps, reports, sampling
 from .dependencies import ApiDependencies
 from .errors import register_error_handlers
 from .identity import MAX_PATH_SEGMENT_BYTES
@@ -36,7 +36,7 @@ def create_app(dependencies: Callable[[], ApiDependencies]) -> APIGatewayHttpRes
     builds)."""
     app = _BoundedResolver(enable_validation=True)
     register_error_handlers(app)
-    for resource in (portfolio, facilities, reports, levels, programs, qisps, outlook, sampling):
+    for resource in (portfolio, facilities, reports, levels, programs, qisps, outlook, sampling, calendars):
         app.include_router(resource.router(dependencies))
 
     @app.get("/openapi.json", include_in_schema=False)
@@ -135,15 +135,18 @@ def openapi_schema(app: APIGatewayHttpResolver) -> dict[str, Any]:
             }
         }
     }
-    for operations in doc["paths"].values():
+    for path, operations in doc["paths"].items():
         for operation in operations.values():
             operation["responses"].pop("422", None)
             operation["responses"].update(
                 {
                     status: {"description": why, "content": unauthorized if status == "401" else error}
                     for status, why in ERROR_RESPONSES.items()
+                    if path not in calendars.OPEN_PATHS or status not in ("401", "403")
                 }
             )
+            if path in calendars.OPEN_PATHS:
+                operation["security"] = []  # no JWT: the template's route has `Authorizer: NONE`
     _drop_unreferenced_schemas(doc)
     return doc
 

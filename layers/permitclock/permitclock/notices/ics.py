@@ -23,6 +23,8 @@ UID_DOMAIN = "permitclock"
 DEFAULT_ALARM_DAYS: tuple[int, ...] = (7, 1)
 ALARM_HOUR = 9
 FEED_REFRESH = timedelta(hours=12)
+FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"
+"""How a feed is stored and served."""
 
 
 @dataclass(frozen=True)

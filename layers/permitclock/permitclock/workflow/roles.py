@@ -26,6 +26,7 @@ class Action(StrEnum):
     MANAGE_MEMBERS = "manage_members"
     EDIT_PROGRAM_FACTS = "edit_program_facts"
     RECORD_LAB_RESULTS = "record_lab_results"
+    ROTATE_CALENDAR_TOKEN = "rotate_calendar_token"
 
 
 _EVERYONE: frozenset[Role] = frozenset(ROLES)
@@ -61,6 +62,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Project decision: the date a laboratory's results were received is entered by whoever prepares the
     # facility's data (the QISP, a DEP) or answers for it; it opens the 30-day results-reporting deadline.
     Action.RECORD_LAB_RESULTS: _PREPARERS,
+    # Issue 19: a facility's calendar token (its feed's subscription URL) is issued and rotated by its LRP.
+    Action.ROTATE_CALENDAR_TOKEN: frozenset({"LRP"}),
 }
 
 NEEDS_EAUTHORIZATION: frozenset[Action] = frozenset({Action.CERTIFY, Action.CERTIFY_UPDATE})
