@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -61,3 +62,31 @@ def sample(
         file="test",
         line=line,
     )
+
+
+def level_1_then_clean_file(folder: Path) -> Path:
+    """A download where zinc and TSS exceed in 2016-2017 (Level 1 on July 1, 2017), then have four clean QSEs in
+    2017-2018 (`permitclock levels --facts` and its deployed twin)."""
+    tss = "Total Suspended Solids (TSS)"
+    rows = [raw_row(result="0.5", sample_id="z0"), raw_row(tss, "900", sample_id="t0")]
+    for n, day in enumerate(("11/01/2017", "12/01/2017", "01/10/2018", "02/10/2018"), start=1):
+        rows.append(raw_row(result="0.05", sample_date=day, reporting_year="2017", sample_id=f"z{n}"))
+        rows.append(raw_row(tss, "10", sample_date=day, reporting_year="2017", sample_id=f"t{n}"))
+    path = folder / "levels.txt"
+    path.write_text("\n".join([RAW_HEADER, *rows]) + "\n")
+    return path
+
+
+def return_facts_file(folder: Path) -> Path:
+    """Facts for `level_1_then_clean_file`: zinc's Level 1 ERA Report and BMPs dated after its Level 1 began (so
+    recorded before that change they are kept by it); TSS's dated before its Level 1 began (facts of the Baseline
+    years: the change to Level 1 drops them); entry 3 is bad."""
+    path = folder / "facts.json"
+    path.write_text(json.dumps({"facts": [
+        {"wdid": WDID, "parameter": "Zinc, Total", "level_1_report_submitted": "2017-12-20",
+         "bmps_implemented": "2017-10-01"},
+        {"wdid": WDID, "parameter": "Total Suspended Solids (TSS)", "level_1_report_submitted": "2017-06-01",
+         "bmps_implemented": "2017-06-01"},
+        {"wdid": WDID, "parameter": "Unobtainium"},
+    ]}))  # fmt: skip
+    return path

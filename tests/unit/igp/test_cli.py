@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from igp_helpers import RAW_HEADER, REGION1, REGION4_2018, raw_row
+from igp_helpers import RAW_HEADER, REGION1, REGION4_2018, level_1_then_clean_file, raw_row, return_facts_file
 from permitclock.cli.main import main
 
 FIELDS = [
@@ -141,3 +141,37 @@ def test_reconcile_lists_disagreements_with_both_statuses(tmp_path: Path, capsys
     assert (copper["smarts_level"], copper["permitclock_level"]) == ("Level 1", "Baseline")
     assert ("4 19I000033", "Zinc, Total (Recoverable)") not in rows  # both Level 1
     assert any("empty WDID" in s["reason"] for s in data["skipped_rows"])
+
+
+# ------------------------------------------------------------------------------------------ --facts
+TSS = "Total Suspended Solids (TSS)"
+ZINC = "Zinc, Total (Recoverable)"
+
+
+def level_1_then_clean(tmp_path: Path) -> str:
+    return str(level_1_then_clean_file(tmp_path))
+
+
+def facts_file(tmp_path: Path) -> str:
+    return str(return_facts_file(tmp_path))
+
+
+def test_levels_facts_take_effect_by_their_dates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monitoring, facts = level_1_then_clean(tmp_path), facts_file(tmp_path)
+    _, without, _ = levels(capsys, monitoring, "--as-of", "2018-07-01")
+    code, data, err = levels(capsys, monitoring, "--facts", facts, "--as-of", "2018-07-01")
+    assert code == 0 and err == ""
+    last = {a["parameter"]: a["level"] for a in without["assignments"]}
+    assert last == {TSS: "Level 1", ZINC: "Level 1"}  # no facts: no return to Baseline
+    last = {a["parameter"]: a["level"] for a in data["assignments"]}
+    assert last == {TSS: "Level 1", ZINC: "Baseline"}  # zinc returns; TSS's facts predate its Level 1
+    assert data["rejected_rows"] == [{"file": facts, "line": 3, "reason": "'Unobtainium' is not an NAL parameter"}]
+
+
+def test_levels_facts_file_that_is_not_one_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monitoring, bad = level_1_then_clean(tmp_path), tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    code, data, err = levels(capsys, monitoring, "--facts", str(bad))
+    assert code == 2 and data == {} and err.count("\n") == 1 and "not a facts file" in err
+    code, _, err = levels(capsys, monitoring, "--facts", str(tmp_path / "missing.json"))
+    assert code == 2 and "cannot read" in err and "Traceback" not in err

@@ -1,8 +1,11 @@
-"""`permitclock levels FILE...`: IGP Level assignments from SMARTS monitoring downloads, offline, as JSON.
+"""`permitclock levels FILE... [--facts FILE.json]`: IGP Level assignments from SMARTS monitoring downloads,
+offline, as JSON.
 
-Every reporting year present in the files is assigned in order (2015-2016 first), starting from Baseline,
-skipping years not over on the as-of date. Decimals are printed as exact JSON numbers (the Decimal's own
-digits). Exit 0 when it ran (even with rejected rows), 1 when no file could be read, 2 on a usage error.
+Every reporting year present in the files is assigned in order (2015-2016 first), starting from Baseline (with
+the return-to-Baseline facts of `--facts` recorded on it, as a `monitoring/facts/` upload of the same file before
+the July 1 runs records them), skipping years not over on the as-of date. Decimals are printed as exact JSON
+numbers (the Decimal's own digits). Exit 0 when it ran (even with rejected rows or fact entries, listed), 1 when
+no file could be read, 2 on a usage error or a facts file that is not one.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from permitclock.clock import SystemClock, today
 from permitclock.domain.levels import Assignment, NdPolicy, ParameterStatus
 from permitclock.domain.samples import RejectedRow, Sample
 from permitclock.errors import DomainError
+from permitclock.intake.facts import FactSet, read_facts
 from permitclock.intake.smarts import SmartsReader
 from permitclock.rules.igp.levels import assign_grouped
 from permitclock.rules.igp.years import has_levels, is_over
@@ -93,23 +97,41 @@ def read_samples(paths: Iterable[str], as_of: date, run: LevelsRun) -> Grouped:
 
 
 def compute_levels(
-    paths: Sequence[str], *, as_of: date, nd_policy: NdPolicy = "zero", keep_samples: bool = False
+    paths: Sequence[str],
+    *,
+    as_of: date,
+    nd_policy: NdPolicy = "zero",
+    keep_samples: bool = False,
+    facts: Sequence[FactSet] = (),
 ) -> LevelsRun:
-    """Assign every WDID's years in order from Baseline (the samples kept in `run.samples` with
-    `keep_samples`). Raises `DomainError` (code `unreadable`) when no file could be read."""
+    """Assign every WDID's years in order from Baseline, with `facts` recorded on it first (the samples kept in
+    `run.samples` with `keep_samples`). Raises `DomainError` (code `unreadable`) when no file could be read."""
     run = LevelsRun()
     # A million live samples make every cyclic-GC pass walk the whole heap (quadratic time); nothing here builds
     # reference cycles, so the collector is paused for the run and restored after.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _compute(paths, as_of, nd_policy, run, keep_samples)
+        return _compute(paths, as_of, nd_policy, run, keep_samples, facts)
     finally:
         if enabled:
             gc.enable()
 
 
-def _compute(paths: Sequence[str], as_of: date, nd_policy: NdPolicy, run: LevelsRun, keep: bool) -> LevelsRun:
+def recorded(facts: Sequence[FactSet]) -> dict[str, dict[str, ParameterStatus]]:
+    """The Baseline statuses with `facts` recorded on them in order (a later entry's value wins, a None clears),
+    as the status items hold them after the same facts file is uploaded (`adapters.status_facts`)."""
+    statuses: dict[str, dict[str, ParameterStatus]] = {}
+    for entry in facts:
+        by_parameter = statuses.setdefault(entry.wdid, {})
+        held = by_parameter.get(entry.parameter) or ParameterStatus(parameter=entry.parameter)
+        by_parameter[entry.parameter] = ParameterStatus.model_validate({**held.model_dump(), **entry.facts})
+    return statuses
+
+
+def _compute(
+    paths: Sequence[str], as_of: date, nd_policy: NdPolicy, run: LevelsRun, keep: bool, facts: Sequence[FactSet]
+) -> LevelsRun:
     by_wdid = read_samples(paths, as_of, run)
     if keep:
         run.samples = by_wdid
@@ -117,9 +139,10 @@ def _compute(paths: Sequence[str], as_of: date, nd_policy: NdPolicy, run: Levels
         raise DomainError("; ".join(run.file_errors) or "no input file", code="unreadable")
     assignments = run.assignments
     assignable = {year: has_levels(year) and is_over(year, as_of) for years in by_wdid.values() for year in years}
+    facts_of = recorded(facts)
     for wdid in sorted(by_wdid):
         by_year = by_wdid[wdid]
-        statuses: dict[str, ParameterStatus] = {}
+        statuses: dict[str, ParameterStatus] = facts_of.get(wdid, {})
         for year in sorted(by_year):
             if not assignable[year]:
                 continue
@@ -185,9 +208,33 @@ def render(run: LevelsRun) -> dict[str, Any]:
     }
 
 
+def read_facts_files(paths: Sequence[str]) -> tuple[list[FactSet], list[RejectedRow]]:
+    """The valid entries of every facts file, and the bad ones as rejected rows (line: the 1-based position).
+    Raises `DomainError` (code `bad_facts`) for a file that cannot be read or is not a facts file."""
+    entries: list[FactSet] = []
+    rejected: list[RejectedRow] = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                read = read_facts(handle)
+        except OSError as err:
+            raise DomainError(f"{path}: cannot read ({err.strerror})", code="bad_facts") from None
+        if read.error:
+            raise DomainError(f"{path}: {read.error}", code="bad_facts")
+        entries.extend(read.entries)
+        rejected.extend(RejectedRow(path, position, reason) for position, reason in read.problems)
+    return entries, rejected
+
+
 def _run(args: argparse.Namespace) -> int:
     as_of = args.as_of or today(SystemClock())
-    run = compute_levels(args.files, as_of=as_of, nd_policy=args.nd_policy)
+    try:
+        facts, bad_facts = read_facts_files(args.facts)
+    except DomainError as err:
+        print(f"permitclock levels: {err.message}", file=sys.stderr)
+        return 2
+    run = compute_levels(args.files, as_of=as_of, nd_policy=args.nd_policy, facts=facts)
+    run.rejected.extend(bad_facts)
     for message in run.file_errors:
         print(f"permitclock levels: {message}", file=sys.stderr)
     sys.stdout.write(dumps(render(run)) + "\n")
@@ -211,5 +258,12 @@ def register(subparsers: Any) -> None:
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="SMARTS Parameter Data (.txt) or data.ca.gov CSV")
+    parser.add_argument(
+        "--facts",
+        action="append",
+        default=[],
+        metavar="FILE.json",
+        help="return-to-Baseline facts, as uploaded under monitoring/facts/ (repeatable)",
+    )
     add_common_arguments(parser)
     parser.set_defaults(func=_run)

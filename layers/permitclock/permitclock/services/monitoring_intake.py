@@ -14,23 +14,19 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
 from permitclock.clock import Clock, today
-from permitclock.domain.demonstrations import Demonstration
 from permitclock.domain.samples import RejectedRow, Sample, WriteCounts
-from permitclock.domain.uploads import WDID_PATTERN, UploadOutcome
-from permitclock.errors import BadInput, DomainError
+from permitclock.domain.uploads import UploadOutcome
+from permitclock.errors import DomainError
 from permitclock.events import ObjectEvent
+from permitclock.intake.facts import read_facts
 from permitclock.intake.smarts import SmartsReader
-from permitclock.rules.igp.nals import nal_by_report_name
 from permitclock.rules.igp.years import reporting_year_of
 from permitclock.services.ports import UploadObjects, Uploads
 
@@ -83,25 +79,6 @@ class IntakeResult:
     counts: dict[str, int] = field(default_factory=dict)
     current_year_wdids: set[str] = field(default_factory=set)
     """Facilities with a result of the reporting year in progress in this upload (their outlook is checked)."""
-
-
-class FactEntry(BaseModel):
-    """One (WDID, parameter)'s return-to-Baseline facts; a field left out is unchanged, `null` clears it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    wdid: str
-    parameter: str
-    level_1_report_submitted: date | None = None
-    bmps_implemented: date | None = None
-    technical_report_submitted: date | None = None
-    demonstration: Demonstration | None = None
-
-
-class FactsFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    facts: list[dict[str, Any]]
 
 
 def error_report_key(key: str) -> str:
@@ -255,25 +232,18 @@ class MonitoringIntake:
     # ------------------------------------------------------------------ facts
     def _facts(self, event: ObjectEvent) -> IntakeResult:
         result = IntakeResult(outcome="accepted", kind="facts")
-        problems: list[tuple[int, str]] = []
         stream = self._objects.open(event.bucket, event.key, event.version_id)
         try:
-            entries = FactsFile.model_validate(json.load(io.TextIOWrapper(stream, encoding="utf-8-sig"))).facts
-        except (ValueError, ValidationError):
-            entries = []
-            problems.append((0, 'not a facts file: expected JSON {"facts": [{"wdid", "parameter", ...}]}'))
-            result.outcome = "rejected"
-            result.error = problems[0][1]
+            read = read_facts(stream)
         finally:
             stream.close()
-        for index, entry in enumerate(entries, start=1):
-            result.rows_read += 1
-            try:
-                wdid, parameter, facts = parse_fact(entry)
-            except BadInput as err:
-                problems.append((index, err.message))
-                continue
-            self._levels.set_facts(wdid, parameter, facts)
+        problems = read.problems
+        if read.error:
+            result.outcome = "rejected"
+            result.error = read.error
+        result.rows_read = read.count
+        for entry in read.entries:
+            self._levels.set_facts(entry.wdid, entry.parameter, entry.facts)
             result.stored += 1
         result.rejected = len(problems)
         if problems:
@@ -295,22 +265,6 @@ class MonitoringIntake:
             },
         )
         return result
-
-
-def parse_fact(entry: dict[str, Any]) -> tuple[str, str, dict[str, date | str | None]]:
-    """Validate one facts entry: a WDID, an NAL parameter (named as SMARTS's Level report or an alias)."""
-    try:
-        fact = FactEntry.model_validate(entry)
-    except ValidationError as err:
-        first = err.errors()[0]
-        raise BadInput(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", code="bad_facts") from None
-    if not WDID_PATTERN.match(fact.wdid):
-        raise BadInput(f"{fact.wdid!r} is not a WDID", code="bad_facts")
-    nal = nal_by_report_name(fact.parameter)
-    if nal is None:
-        raise BadInput(f"{fact.parameter!r} is not an NAL parameter", code="bad_facts")
-    values = fact.model_dump(include=set(fact.model_fields_set) - {"wdid", "parameter"})
-    return fact.wdid, nal.level_report_name, values
 
 
 def error_report(rows: list[tuple[int, str]]) -> IO[bytes]:
