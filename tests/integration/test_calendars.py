@@ -15,7 +15,6 @@ from permitclock.notices.ics import event_uid, next_sequence
 from permitclock.rules.igp.obligations import (
     LEVEL_2_ERA_ACTION_PLAN,
     LEVEL_2_ERA_TECHNICAL_REPORT,
-    automatic_extension,
     era_obligation,
 )
 from permitclock.services.calendars import facility_feed_key, person_feed_key
@@ -90,7 +89,7 @@ def test_an_extension_moves_the_event_with_the_same_uid_and_a_higher_sequence(
     refresh(local, HARBOR)
     tr = seeded["tr"]
     store = ObligationStore(local.table)
-    extended = automatic_extension(tr, requested_on=date(2027, 12, 1), role="LRP")
+    extended = tr.model_copy(update={"due": date(2028, 6, 30)})  # the automatic extension's June 30
     store.replace(extended, ics_sequence=next_sequence(0, tr.due, extended.due))
 
     assert refresh(local, HARBOR)["feeds_written"] == 2

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from igp_helpers import WDID, sample
 from permitclock.domain.levels import ParameterStatus, QseCheck
-from permitclock.errors import Conflict, NotAllowed
+from permitclock.errors import Conflict
 from permitclock.rules.igp import (
     LEVEL_1_ERA_EVALUATION,
     LEVEL_1_ERA_REPORT,
@@ -17,8 +17,7 @@ from permitclock.rules.igp import (
     LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE,
     annual_report_obligation,
     assign_year,
-    automatic_extension,
-    board_extension,
+    automatic_extension_due,
     evaluate_year,
     nal_for,
     nal_table,
@@ -26,6 +25,7 @@ from permitclock.rules.igp import (
 )
 from permitclock.rules.igp.levels import four_clean_qses_after, merge_qses
 from permitclock.rules.igp.nals import UnitError, conversion_factor
+from permitclock.rules.igp.obligations import latest_board_extension_due
 from permitclock.rules.igp.years import assignment_date, has_levels, is_over
 
 ZINC = nal_table()["Zinc"]
@@ -363,19 +363,11 @@ def test_annual_report_due_july_15_after_the_reporting_year() -> None:
     assert (o.type, o.due) == ("Annual Report", date(2024, 7, 15))
 
 
-def test_technical_report_automatic_extension_to_june_30_once_by_lrp_or_dar() -> None:
+def test_the_automatic_extension_moves_only_the_january_1_due_date_and_a_board_date_is_bounded() -> None:
     a = assign(zinc_over(), {ZINC_NAME: status("Level 1")})[ZINC_NAME]
     tr = next(o for o in a.obligations if o.type == LEVEL_2_ERA_TECHNICAL_REPORT)
     assert tr.due == date(2019, 1, 1)
-    extended = automatic_extension(tr, requested_on=date(2019, 1, 1), role="DAR")
-    assert extended.due == date(2019, 6, 30)
-    with pytest.raises(Conflict):
-        automatic_extension(extended, requested_on=date(2019, 2, 1), role="LRP")
-    with pytest.raises(NotAllowed):
-        automatic_extension(tr, requested_on=date(2018, 12, 1), role="QISP")
-    with pytest.raises(Conflict):
-        automatic_extension(tr, requested_on=date(2019, 1, 2), role="LRP")
-    further = board_extension(extended, new_due=date(2019, 12, 31), role="LRP", approval_attachment_id="att-1")
-    assert further.due == date(2019, 12, 31) and further.facts["approval_attachment_id"] == "att-1"
-    with pytest.raises(NotAllowed):
-        board_extension(extended, new_due=date(2019, 12, 31), role="DEP", approval_attachment_id="att-1")
+    assert automatic_extension_due(tr.due) == date(2019, 6, 30)
+    assert automatic_extension_due(date(2019, 6, 30)) is None  # already moved: by it, or by the Board
+    assert latest_board_extension_due(date(2026, 12, 3)) == date(2031, 12, 3)
+    assert latest_board_extension_due(date(2028, 2, 29)) == date(2033, 2, 28)

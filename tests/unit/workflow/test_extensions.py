@@ -5,11 +5,7 @@ from datetime import date
 import pytest
 from permitclock.clock import FixedClock
 from permitclock.errors import BadInput, Conflict, NotAllowed
-from permitclock.workflow.extensions import (
-    end_of_reporting_year,
-    record_regional_board_extension,
-    request_extension,
-)
+from permitclock.workflow.extensions import record_regional_board_extension, request_extension
 
 from .conftest import LETTER, TR_ATTACHMENT, member, technical_report
 
@@ -66,10 +62,23 @@ def test_automatic_extension_refusals(report, code: str) -> None:  # type: ignor
     assert err.value.code == code
 
 
-def test_end_of_reporting_year() -> None:
-    assert end_of_reporting_year(date(2027, 1, 1)) == date(2027, 6, 30)
-    assert end_of_reporting_year(date(2026, 7, 1)) == date(2027, 6, 30)
-    assert end_of_reporting_year(date(2027, 6, 30)) == date(2027, 6, 30)
+def test_once_a_regional_board_extension_moved_the_due_date_the_automatic_one_is_refused(clock: FixedClock) -> None:
+    board = record_regional_board_extension(
+        technical_report(), member("LRP"), [LETTER], approval_letter_attachment_id=LETTER.attachment_id,
+        new_due=date(2027, 3, 1), clock=clock,
+    ).report  # fmt: skip
+    with pytest.raises(Conflict) as err:
+        request_extension(board, member("LRP"), clock)
+    assert err.value.code == "regional_board_extension_recorded"
+    with pytest.raises(Conflict) as err:  # a due date the permit did not set (not January 1)
+        request_extension(technical_report(due=date(2027, 3, 1)), member("LRP"), clock)
+    assert err.value.code == "extension_not_available"
+    with pytest.raises(BadInput) as bad:  # after the old due date, but not after today
+        record_regional_board_extension(
+            technical_report(due=date(2026, 1, 1)), member("LRP"), [LETTER],
+            approval_letter_attachment_id=LETTER.attachment_id, new_due=date(2026, 11, 3), clock=clock,
+        )  # fmt: skip
+    assert bad.value.code == "new_due_not_later"
 
 
 def test_regional_board_extension_records_the_letter_and_new_due(clock: FixedClock) -> None:
@@ -91,6 +100,10 @@ def test_regional_board_extension_records_the_letter_and_new_due(clock: FixedClo
     ("letter_id", "attachments", "new_due", "code"),
     [
         ("3000001", [LETTER], DUE, "new_due_not_later"),
+        ("3000001", [LETTER], date(2031, 11, 4), "new_due_too_far"),  # five years from 2026-11-03, and a day
+        ("3000001", [LETTER], date(9999, 12, 31), "new_due_too_far"),
+        ("3000001", [TR_ATTACHMENT.model_copy(update={"attachment_id": "3000001"})], date(2027, 9, 1),
+         "approval_letter_wrong_type"),
         ("missing", [LETTER], date(2027, 9, 1), "attachment_not_found"),
         (
             "3000001",

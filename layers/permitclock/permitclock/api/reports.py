@@ -44,6 +44,21 @@ def changed(wdid: str, committed: Committed) -> ReportChanged:
     return ReportChanged(report=change.report, history=change.history, submission=change.submission)
 
 
+EXTENSION_RULE = (
+    "The one-time automatic six-month extension of a Level 2 ERA Technical Report: its January 1 due date moves to "
+    "June 30 of the same reporting year (LRP or DAR, on or before the due date, not after submission). 409 "
+    "`extension_not_available` (another report type, or a due date that is not January 1), "
+    "`extension_already_used`, `regional_board_extension_recorded` (a Regional Board extension moved the due date), "
+    "`extension_request_too_late`, `report_submitted`."
+)
+BOARD_EXTENSION_RULE = (
+    "A further extension the Regional Water Board approved in writing (LRP or DAR): the approval letter is an "
+    "accepted `Supporting Documentation` attachment of this report; the new due date is after the current one and "
+    "today, and at most five years after today. 400 `new_due_not_later`, `new_due_too_far`, "
+    "`attachment_not_found`, `approval_letter_not_accepted`, `approval_letter_wrong_type`; 409 `report_submitted`."
+)
+
+
 def router(dependencies: Callable[[], ApiDependencies]) -> Router:
     routes = Router()
 
@@ -115,11 +130,11 @@ def router(dependencies: Callable[[], ApiDependencies]) -> Router:
             ),
         )  # fmt: skip
 
-    @routes.post(f"{REPORT}/extension")
+    @routes.post(f"{REPORT}/extension", description=EXTENSION_RULE)
     def post_extension(wdid: str, report_id: str) -> ReportChanged:
         return run(wdid, report_id, lambda r, m, _, clock: extensions.request_extension(r, m, clock))
 
-    @routes.post(f"{REPORT}/regional-board-extension")
+    @routes.post(f"{REPORT}/regional-board-extension", description=BOARD_EXTENSION_RULE)
     def post_regional_board_extension(wdid: str, report_id: str, body: RegionalBoardExtensionBody) -> ReportChanged:
         return run(
             wdid,

@@ -16,8 +16,7 @@ from permitclock.rules.igp.obligations import (
     LEVEL_2_ERA_TECHNICAL_REPORT,
     LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE,
     annual_report_obligation,
-    automatic_extension,
-    board_extension,
+    automatic_extension_due,
 )
 from permitclock.rules.igp.years import FIRST_LEVEL_YEAR, assignment_date, is_over, reporting_year_of
 
@@ -34,8 +33,7 @@ __all__ = [
     "assign_parameter",
     "assign_year",
     "assignment_date",
-    "automatic_extension",
-    "board_extension",
+    "automatic_extension_due",
     "evaluate_year",
     "is_over",
     "nal_for",

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from permitclock.domain.levels import trusted
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import Report
-from permitclock.errors import BadInput, Conflict, NotAllowed
 from permitclock.rules.igp.years import assignment_date, start_year
 
 PROGRAM = "igp"
@@ -46,10 +45,6 @@ def report_id_for(report_type: str, reporting_year: str) -> str:
     """One report per facility, report type and reporting year: `{code}-{reporting year}`, e.g. `L2TR-2025-2026`
     (fits the attachment key contract `attachments/{WDID}/{report id}/{file name}`)."""
     return f"{REPORT_CODES[report_type]}-{reporting_year}"
-
-
-Role = Literal["LRP", "DAR", "DEP", "QISP"]
-CERTIFYING_ROLES: frozenset[str] = frozenset({"LRP", "DAR"})
 
 
 def level_1_era_evaluation_due(level_start: date) -> date:
@@ -183,43 +178,21 @@ def reports_for(obligations: Iterable[Obligation]) -> list[Report]:
     return list(merged.values())
 
 
-def automatic_extension(obligation: Obligation, *, requested_on: date, role: Role) -> Obligation:
-    """The one-time automatic six-month extension of the Level 2 ERA Technical Report (era-rules "Extensions";
-    Fact Sheet [FS150]): January 1 moves to June 30 of the same reporting year. Only an LRP or DAR may request
-    it, on or before the due date, once per report."""
-    if obligation.type != LEVEL_2_ERA_TECHNICAL_REPORT:
-        raise Conflict("only a Level 2 ERA Technical Report has an automatic extension", code="not_extendable")
-    if role not in CERTIFYING_ROLES:
-        raise NotAllowed("only the LRP or a DAR may request the extension")
-    if obligation.facts.get("extended"):
-        raise Conflict("the automatic extension was already used for this report", code="already_extended")
-    if obligation.due is None or requested_on > obligation.due:
-        raise Conflict("the extension must be requested on or before the due date", code="too_late")
-    new_due = date(obligation.due.year, 6, 30)
-    facts = {
-        **obligation.facts,
-        "extended": "automatic",
-        "original_due": obligation.due.isoformat(),
-        "extension_requested_on": requested_on.isoformat(),
-        "extension_requested_by": role,
-    }
-    return obligation.model_copy(update={"due": new_due, "facts": facts})
+def automatic_extension_due(due: date) -> date | None:
+    """Where the one-time automatic six-month extension of the Level 2 ERA Technical Report moves `due`
+    (era-rules "Extensions"; Fact Sheet [FS150]): January 1 to June 30 of the same reporting year. None for any
+    other due date: the extension moves the January 1 the permit sets, never a date a Regional Board extension
+    set."""
+    return date(due.year, 6, 30) if (due.month, due.day) == (1, 1) else None
 
 
-def board_extension(obligation: Obligation, *, new_due: date, role: Role, approval_attachment_id: str) -> Obligation:
-    """A further extension, only with the Regional Water Board's written approval (era-rules "Extensions";
-    [FS150]): recorded by an LRP or DAR with the approval letter (an attachment id) and the new due date."""
-    if role not in CERTIFYING_ROLES:
-        raise NotAllowed("only the LRP or a DAR may record a Regional Board extension")
-    if not approval_attachment_id.strip():
-        raise BadInput("a Regional Board extension needs the approval letter", field="approval_attachment_id")
-    if obligation.due is not None and new_due <= obligation.due:
-        raise BadInput("the new due date must be later than the current one", field="new_due")
-    facts = {
-        **obligation.facts,
-        "extended": "regional_board",
-        "approval_attachment_id": approval_attachment_id,
-        "previous_due": obligation.due.isoformat() if obligation.due else None,
-        "extension_recorded_by": role,
-    }
-    return obligation.model_copy(update={"due": new_due, "facts": facts})
+BOARD_EXTENSION_MAX_YEARS = 5
+"""How far after today a Regional Board extension may set the new due date: the Board grants months, not years;
+a farther date is a typing error (year 20270 once reached the sweep's date arithmetic)."""
+
+
+def latest_board_extension_due(today: date) -> date:
+    """The last due date a Regional Board extension recorded on `today` may set (`BOARD_EXTENSION_MAX_YEARS`; a
+    February 29 counts to February 28)."""
+    year = today.year + BOARD_EXTENSION_MAX_YEARS
+    return today.replace(year=year, day=28) if (today.month, today.day) == (2, 29) else today.replace(year=year)
