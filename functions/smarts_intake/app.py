@@ -1,7 +1,8 @@
 """SMARTS intake: S3 events for `smarts/` (via SQS), each to the use case of its prefix (`SmartsIntake`): a
 "Current Level 1 and Level 2 Pollutant Search" export under `smarts/levels/` is reconciled against the stored
 Levels; an "Industrial Annual Reports" download under `smarts/annual-reports/` closes the Annual Reports it shows
-certified.
+certified; an "Industrial Application Specific Data" file under `smarts/facilities/` (the daily sync's pages too)
+updates the facility profiles.
 
 Thin handler: parse each SQS record (powertools parser + BatchProcessor, partial batch failures) and run the
 service per object event. A message that is not an S3 notification raises, so it is retried and then

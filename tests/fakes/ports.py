@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import IO, Any
 
 from permitclock.adapters.send_claims import CLAIM_LEASE
 from permitclock.domain.calendar_tokens import FeedOwner, StoredToken
+from permitclock.domain.coverage import SmartsProfile
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
@@ -108,6 +109,29 @@ class FakeFacilities:
         return sorted({m.wdid for m in self.memberships(user_id)})
 
 
+class FakeProfiles:
+    """The facility import's view of `FakeFacilities`' profiles (`services.facility_import.Profiles`)."""
+
+    def __init__(self, facilities: FakeFacilities) -> None:
+        self.facilities = facilities
+        self.writes = 0
+
+    def profiles(self, wdids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return {w: dict(self.facilities.profiles[w]) for w in wdids if w in self.facilities.profiles}
+
+    def write_smarts_profile(self, profile: SmartsProfile, *, register: bool) -> bool:
+        stored = self.facilities.profiles
+        if profile.wdid not in stored and not register:
+            return False
+        stored.setdefault(profile.wdid, {"wdid": profile.wdid}).update(profile.profile_attributes())
+        self.writes += 1
+        return True
+
+    def registered(self) -> Iterator[list[str]]:
+        """Pages of WDIDs, as `adapters.levels.facility_wdids` reads the facility index."""
+        yield sorted(self.facilities.profiles)
+
+
 class FakeClaims:
     """Send claims keyed (notice id, recipient hash), with the lease; the suppression list by address hash."""
 
@@ -148,10 +172,17 @@ class FakeUploadObjects:
 
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str, str | None], bytes] = {}
+        self.metadatas: dict[tuple[str, str, str | None], dict[str, str]] = {}
         self.reports: dict[tuple[str, str], bytes] = {}
 
-    def add(self, bucket: str, key: str, body: bytes, version_id: str | None = None) -> None:
+    def add(
+        self, bucket: str, key: str, body: bytes, version_id: str | None = None, metadata: dict[str, str] | None = None
+    ) -> None:
         self.objects[(bucket, key, version_id)] = body
+        self.metadatas[(bucket, key, version_id)] = metadata or {}
+
+    def metadata(self, bucket: str, key: str, version_id: str | None) -> dict[str, str]:
+        return dict(self.metadatas[(bucket, key, version_id)])
 
     def open(self, bucket: str, key: str, version_id: str | None) -> IO[bytes]:
         return io.BytesIO(self.objects[(bucket, key, version_id)])

@@ -1,6 +1,7 @@
 """The SMARTS sync through the local stack against a CKAN emulator serving the real Region 1 files: the schedule
 fetches every registered facility page by page into monitoring/sync/ and smarts/facilities/sync/, the monitoring
-intake stores the samples; a portal error midway is retried, one that persists is reported and loses nothing
+intake stores the samples and the SMARTS intake updates the facility profiles from the application pages; a portal
+error midway is retried, one that persists is reported and loses nothing
 fetched; a rerun stores nothing new."""
 
 from __future__ import annotations
@@ -82,9 +83,18 @@ def test_sync_pages_retries_reports_and_stores_nothing_twice(
     local.runner.drain(only={"MonitoringIntakeFunction"})
     assert len(local.items(f"FAC#{COMPLETE}", "SAMPLE#")) == 90 and len(local.items(f"FAC#{CUT_SHORT}", "SAMPLE#")) == 9
 
+    local.runner.drain(only={"SmartsIntakeFunction"})
+    [profile] = local.items(f"FAC#{COMPLETE}", "PROFILE")
+    assert (profile["name"], profile["coverage_status"]) == ("Hambro Forest Products", "Active")  # 3 of 4 rows
+
     portal.failures.clear()
     second = local.runner.fire(SYNC)  # the portal is well again: only the page that failed is new
     assert (second["written"], second["existing"], second["errors"]) == (1, 6, [])
+    local.runner.drain(only={"SmartsIntakeFunction"})
+    [profile] = local.items(f"FAC#{CUT_SHORT}", "PROFILE")
+    assert (profile["name"], profile["coverage_status"], profile["not_effective_date"]) == (
+        "A 1 Auto Wreckers", "Terminated", "2025-04-19",
+    )  # fmt: skip
     third = local.runner.fire(SYNC)
     assert (third["written"], third["existing"]) == (0, 7)
     local.runner.drain(only={"MonitoringIntakeFunction"})

@@ -44,6 +44,7 @@ from permitclock.services.attachment_intake import AttachmentIntake, limits_from
 from permitclock.services.bounces import BounceHandler
 from permitclock.services.calendar_tokens import CalendarTokens
 from permitclock.services.calendars import CalendarFeeds
+from permitclock.services.facility_import import FACILITIES_PREFIX, FacilityImport
 from permitclock.services.level_evidence import LevelEvidence
 from permitclock.services.levels_reconciliation import LEVELS_PREFIX, LevelsReconciliation
 from permitclock.services.monitoring_intake import MonitoringIntake
@@ -184,7 +185,7 @@ def monitoring_intake(
         progress=progress,
         watchers=(
             outlook_watch(settings, runtime),
-            SamplingDuties(LevelStore(table), ObligationStore(table), runtime.clock),
+            SamplingDuties(LevelStore(table), ObligationStore(table), FacilityDirectory(table), runtime.clock),
         ),
     )
 
@@ -203,8 +204,17 @@ def outlook_watch(settings: StackSettings, runtime: Runtime) -> OutlookWatch:
 
 def smarts_intake(settings: StackSettings, runtime: Runtime) -> SmartsIntake:
     """The SMARTS uploads: a Level export under `smarts/levels/` against the registered facilities' stored
-    Levels; an Annual Reports download under `smarts/annual-reports/` closing their Annual Reports."""
+    Levels; an Annual Reports download under `smarts/annual-reports/` closing their Annual Reports; Application
+    Specific Data under `smarts/facilities/` into their profiles."""
     table = runtime.aws.table(settings.table_name)
+    facilities = FacilityImport(
+        objects=UploadObjects(runtime.aws.s3()),
+        uploads=UploadRecords(table),
+        facility_pages=lambda: facility_wdids(table),
+        profiles=FacilityDirectory(table),
+        obligations=ObligationStore(table),
+        clock=runtime.clock,
+    )
     annual_reports = AnnualReportIntake(
         objects=UploadObjects(runtime.aws.s3()),
         uploads=UploadRecords(table),
@@ -222,7 +232,9 @@ def smarts_intake(settings: StackSettings, runtime: Runtime) -> SmartsIntake:
         publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
         clock=runtime.clock,
     )
-    return SmartsIntake({LEVELS_PREFIX: levels, ANNUAL_REPORTS_PREFIX: annual_reports})
+    return SmartsIntake(
+        {LEVELS_PREFIX: levels, ANNUAL_REPORTS_PREFIX: annual_reports, FACILITIES_PREFIX: facilities}
+    )
 
 
 def smarts_sync(settings: SmartsSyncSettings, runtime: Runtime) -> SmartsSync:
@@ -358,6 +370,7 @@ def api(settings: StackSettings, runtime: Runtime) -> ApiDependencies:
         sampling=SamplingDuties(
             LevelStore(runtime.aws.table(settings.table_name)),
             ObligationStore(runtime.aws.table(settings.table_name)),
+            FacilityDirectory(runtime.aws.table(settings.table_name)),
             runtime.clock,
         ),
         calendars=CalendarTokens(

@@ -187,7 +187,7 @@ def make_api(
         levels=LevelEvidence(levels, disagreements),
         portfolio=Portfolio(FakePortfolio(store.facilities, store.obligations, levels), clock),
         outlook=FacilityOutlooks(levels, clock),
-        sampling=SamplingDuties(levels, store.obligations, clock),
+        sampling=SamplingDuties(levels, store.obligations, store.facilities, clock),
         calendars=CalendarTokens(FakeCalendarTokens(), FakeFeeds(), clock),
     )
     return Api(

@@ -48,7 +48,7 @@ def test_lab_results_open_the_30_day_deadline_and_results_close_it(api: Api) -> 
     status, listed = api.call("GET", f"/facilities/{WDID}/obligations", as_user=user("viewer"))
     assert [o["due"] for o in listed["obligations"] if o["type"] == "Sampling Results Report"] == ["2026-11-19"]
     api.levels.samples.put_new([sample("pH", "7", date(2026, 10, 1), units="SU", wdid=WDID)])
-    sampling = SamplingDuties(api.levels, api.store.obligations, FixedClock.on(TODAY))
+    sampling = SamplingDuties(api.levels, api.store.obligations, api.store.facilities, FixedClock.on(TODAY))
     sampling.watch([WDID])  # what the monitoring intake runs after storing the event's results
     [closed] = [o for o in api.store.obligations.for_facility(WDID) if o.type == "Sampling Results Report"]
     assert closed.status == "closed"

@@ -5,16 +5,36 @@ The one reader and writer of member items: the report workflow's store and the n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from permitclock.adapters.table import plain, query_all
+from permitclock.domain.coverage import SmartsProfile
 from permitclock.domain.members import Member
 from permitclock.errors import Conflict
 
 MEMBERS_INDEX = "gsi1-by-facility"
+BATCH_GET_KEYS = 100
+
+
+def batch_profiles(table: Any, wdids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Each facility's profile by WDID (BatchGetItem, 100 keys a request, unprocessed keys asked again); missing
+    ones are left out."""
+    client = table.meta.client  # the resource's client: takes and returns plain Python values
+    found: dict[str, dict[str, Any]] = {}
+    unique = list(dict.fromkeys(wdids))
+    for start in range(0, len(unique), BATCH_GET_KEYS):
+        keys = [{"pk": f"FAC#{w}", "sk": "PROFILE"} for w in unique[start : start + BATCH_GET_KEYS]]
+        request: dict[str, Any] = {table.name: {"Keys": keys}}
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(table.name, []):
+                found[str(item["pk"]).removeprefix("FAC#")] = plain(item)
+            request = response.get("UnprocessedKeys") or {}
+    return found
 
 
 def member_key(wdid: str, user_id: str) -> dict[str, str]:
@@ -47,6 +67,33 @@ class FacilityDirectory:
     def profile(self, wdid: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": f"FAC#{wdid}", "sk": "PROFILE"}).get("Item")
         return plain(item) if item else None
+
+    def profiles(self, wdids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        return batch_profiles(self._table, wdids)
+
+    def write_smarts_profile(self, profile: SmartsProfile, *, register: bool) -> bool:
+        """Set the profile's SMARTS fields (the others, e.g. a reminder policy, are kept). With `register` the
+        profile may be new and joins the facility index (GSI1 `FACILITY`); without, only an existing profile is
+        written (False otherwise)."""
+        attributes = profile.profile_attributes()
+        if register:
+            attributes = {**attributes, "wdid": profile.wdid, "gsi1pk": "FACILITY", "gsi1sk": profile.wdid}
+        names = {f"#a{i}": k for i, k in enumerate(attributes)}
+        values = {f":a{i}": v for i, v in enumerate(attributes.values())}
+        kwargs: dict[str, Any] = {} if register else {"ConditionExpression": "attribute_exists(pk)"}
+        try:
+            self._table.update_item(
+                Key={"pk": f"FAC#{profile.wdid}", "sk": "PROFILE"},
+                UpdateExpression="SET " + ", ".join(f"{n} = {v}" for n, v in zip(names, values, strict=True)),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                **kwargs,
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
     def facility_name(self, wdid: str) -> str:
         profile = self.profile(wdid) or {}

@@ -15,6 +15,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase, Key
 
+from permitclock.adapters.facilities import batch_profiles
 from permitclock.adapters.obligations import PORTFOLIO_INDEX, PORTFOLIO_PK, UNDATED, from_item
 from permitclock.adapters.table import plain, query_all, query_pages
 from permitclock.domain.levels import Level
@@ -22,7 +23,6 @@ from permitclock.domain.obligations import Obligation
 from permitclock.domain.portfolio import ObligationFilter, ObligationPage
 from permitclock.errors import BadInput
 
-BATCH_GET_KEYS = 100
 IN_OPERANDS = 100
 """DynamoDB's most operands of one IN; more facilities are ORed INs (the expression stays under 4 KB for ~500)."""
 PAGE_KEYS = frozenset({"pk", "sk", "gsi4pk", "gsi4sk"})
@@ -35,17 +35,7 @@ class PortfolioReader:
 
     def profiles(self, wdids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """Each facility's profile by WDID (BatchGetItem, 100 keys a request); missing ones are left out."""
-        found: dict[str, dict[str, Any]] = {}
-        unique = list(dict.fromkeys(wdids))
-        for start in range(0, len(unique), BATCH_GET_KEYS):
-            keys = [{"pk": f"FAC#{w}", "sk": "PROFILE"} for w in unique[start : start + BATCH_GET_KEYS]]
-            request: dict[str, Any] = {self._table.name: {"Keys": keys}}
-            while request:
-                response = self._client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self._table.name, []):
-                    found[str(item["pk"]).removeprefix("FAC#")] = plain(item)
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        return batch_profiles(self._table, wdids)
 
     def levels(self, wdid: str) -> dict[str, Level]:
         """Each parameter's current Level (one Query of `STATUS#`, only the attributes needed)."""

@@ -41,6 +41,11 @@ class UploadObjects:
         body = self._s3.get_object(**kwargs)["Body"]
         return io.BufferedReader(_BodyStream(body), buffer_size=1 << 20)
 
+    def metadata(self, bucket: str, key: str, version_id: str | None) -> dict[str, str]:
+        """The version's user metadata (`x-amz-meta-*`, keys lower-cased by S3)."""
+        kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
+        return dict(self._s3.head_object(**kwargs).get("Metadata", {}))
+
     def put_report(self, bucket: str, key: str, body: IO[bytes]) -> None:
         self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/csv")
 

@@ -267,11 +267,12 @@ class MonitoringIntake:
         return result
 
 
-def error_report(rows: list[tuple[int, str]]) -> IO[bytes]:
-    """An error report (`line,reason,kept`) of rejected rows, as written beside an upload."""
+def error_report(rows: Iterable[tuple[int, str] | tuple[int, str, bool]]) -> IO[bytes]:
+    """An error report (`line,reason,kept`) of rejected rows (and of rows used but reported: `kept` true), as
+    written beside an upload."""
     text = io.StringIO()
     writer = csv.writer(text)
     writer.writerow(["line", "reason", "kept"])
-    for line, reason in rows:
-        writer.writerow([line, reason, "false"])
+    for line, reason, *kept in rows:
+        writer.writerow([line, reason, "true" if kept and kept[0] else "false"])
     return io.BytesIO(text.getvalue().encode())

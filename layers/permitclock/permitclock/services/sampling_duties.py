@@ -2,26 +2,38 @@
 from the stored samples (`rules.igp.sampling`): opened at the facility's first upload of the year, progress
 updated with each upload, closed when two QSEs of the half are sampled. The deadline sweep reminds them like
 every other dated obligation. Recording the day a sampling event's laboratory results were received opens its
-30-day results-reporting deadline, closed when results of that sample date arrive."""
+30-day results-reporting deadline, closed when results of that sample date arrive. A facility whose coverage
+ended (`domain.coverage.coverage_end`) gets no duty that would begin after its NOT effective date, and one the
+termination closed stays closed."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any, Protocol
 
 from permitclock.clock import Clock, today
+from permitclock.domain.coverage import coverage_end
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import BadInput
+from permitclock.rules.igp.coverage import CLOSED_REASON, opens_after_coverage
 from permitclock.rules.igp.sampling import SAMPLING_RESULTS_REPORT, results_report_obligation, sampling_obligations
 from permitclock.rules.igp.years import reporting_year_of
 from permitclock.services.outlook import FacilityYears
 from permitclock.services.ports import Obligations
 
 
+class Profiles(Protocol):
+    """Facility profiles (`adapters.facilities.FacilityDirectory`): the coverage SMARTS records."""
+
+    def profile(self, wdid: str) -> dict[str, Any] | None: ...
+
+
 class SamplingDuties:
-    def __init__(self, levels: FacilityYears, obligations: Obligations, clock: Clock) -> None:
+    def __init__(self, levels: FacilityYears, obligations: Obligations, profiles: Profiles, clock: Clock) -> None:
         self._levels = levels
         self._obligations = obligations
+        self._profiles = profiles
         self._clock = clock
 
     def watch(self, wdids: Iterable[str]) -> list[Obligation]:
@@ -29,14 +41,15 @@ class SamplingDuties:
         year = reporting_year_of(today(self._clock))
         written = []
         for wdid in sorted(set(wdids)):
+            ends = coverage_end(self._profiles.profile(wdid))
             samples = self._levels.facility_year(wdid, year).samples
             for duty in sampling_obligations(wdid, year, samples):
-                if self._write(duty):
+                if self._write(duty, ends):
                     written.append(duty)
             for pending, _ in self._obligations.for_facility_with_sequence(wdid):
                 if pending.type == SAMPLING_RESULTS_REPORT and pending.status == "open":
                     closed = self._results_report(wdid, date.fromisoformat(pending.period), pending)
-                    if closed.status == "closed" and self._write(closed):
+                    if closed.status == "closed" and self._write(closed, ends):
                         written.append(closed)
         return written
 
@@ -46,7 +59,7 @@ class SamplingDuties:
             raise BadInput("the laboratory results received date is in the future", field="received_on")
         duty = results_report_obligation(wdid, event_date, received_on, reported=False)
         duty = self._results_report(wdid, event_date, duty)
-        self._write(duty)
+        self._write(duty, coverage_end(self._profiles.profile(wdid)))
         return duty
 
     def _results_report(self, wdid: str, event_date: date, duty: Obligation) -> Obligation:
@@ -55,14 +68,17 @@ class SamplingDuties:
         reported = any(s.sample_date == event_date for s in samples)
         return results_report_obligation(wdid, event_date, received, reported=reported)
 
-    def _write(self, duty: Obligation) -> bool:
+    def _write(self, duty: Obligation, coverage_ends: date | None) -> bool:
         """Open `duty`, or rewrite it when its status, due date or facts changed (a moved due date gets a new
-        calendar SEQUENCE); False when nothing changed."""
+        calendar SEQUENCE); False when nothing changed, when it would begin after the coverage ended, or when the
+        termination closed it."""
         stored = self._obligations.get(duty.facility_id, duty.obligation_id)
         if stored is None:
-            return self._obligations.put_new(duty)
+            return not opens_after_coverage(duty, coverage_ends) and self._obligations.put_new(duty)
         old, sequence = stored
         if (old.status, old.due, old.facts) == (duty.status, duty.due, duty.facts):
+            return False
+        if old.status == "closed" and old.facts.get("closed_reason") == CLOSED_REASON:
             return False
         self._obligations.replace(duty, ics_sequence=sequence + (1 if old.due != duty.due else 0))
         return True
