@@ -25,9 +25,10 @@ from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
 from permitclock.intake.applications import ApplicationReader
 from permitclock.rules.igp.coverage import closed_by_termination, ended_by_termination, speaking_row
-from permitclock.services.monitoring_intake import ERRORS_SUFFIX, RECORD_STATUS, error_report, error_report_key
+from permitclock.services.monitoring_intake import RECORD_STATUS, error_report, error_report_key
 from permitclock.services.ports import Obligations, Uploads
 from permitclock.services.ports import UploadObjects as UploadStreams
+from permitclock.services.smarts_intake import claim
 
 FACILITIES_PREFIX = "smarts/facilities/"
 REGISTER_METADATA = "permitclock-register"
@@ -71,13 +72,10 @@ class FacilityImport:
         self._clock = clock
 
     def handle(self, event: ObjectEvent) -> SmartsUploadResult:
+        skipped = claim(self._uploads, event, FACILITIES_PREFIX, "smarts_facilities", self._clock)
+        if skipped is not None:
+            return skipped
         key = event.key
-        if event.kind != "created" or not key.startswith(FACILITIES_PREFIX) or key.endswith(ERRORS_SUFFIX):
-            return SmartsUploadResult(outcome="ignored")
-        record = {"key": key, "bucket": event.bucket, "version_id": event.version_id, "kind": "smarts_facilities",
-                  "size": event.size, "started_at": self._clock.now().isoformat()}  # fmt: skip
-        if not self._uploads.start(event.bucket, key, event.version_id, record):
-            return SmartsUploadResult(outcome="duplicate")
         metadata = {k.lower(): v for k, v in self._objects.metadata(event.bucket, key, event.version_id).items()}
         register = metadata.get(REGISTER_METADATA, "").strip().lower() == "true"
         registered = {w for page in self._facility_pages() for w in page}

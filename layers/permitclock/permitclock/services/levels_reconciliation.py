@@ -29,9 +29,9 @@ from permitclock.intake.level_export import read_level_export
 from permitclock.rules.igp.reconciliation import Disagreement, reconcile
 from permitclock.services.monitoring_intake import RECORD_STATUS, error_report, error_report_key
 from permitclock.services.ports import NoticePublisher, UploadObjects, Uploads
+from permitclock.services.smarts_intake import claim
 
 LEVELS_PREFIX = "smarts/levels/"
-ERRORS_SUFFIX = ".errors.csv"
 
 
 class Statuses(Protocol):
@@ -88,13 +88,10 @@ class LevelsReconciliation:
         self._clock = clock
 
     def handle(self, event: ObjectEvent) -> SmartsUploadResult:
+        skipped = claim(self._uploads, event, LEVELS_PREFIX, "smarts_levels", self._clock)
+        if skipped is not None:
+            return skipped
         key = event.key
-        if event.kind != "created" or not key.startswith(LEVELS_PREFIX) or key.endswith(ERRORS_SUFFIX):
-            return SmartsUploadResult(outcome="ignored")
-        record = {"key": key, "bucket": event.bucket, "version_id": event.version_id, "kind": "smarts_levels",
-                  "size": event.size, "started_at": self._clock.now().isoformat()}  # fmt: skip
-        if not self._uploads.start(event.bucket, key, event.version_id, record):
-            return SmartsUploadResult(outcome="duplicate")
         stream = self._objects.open(event.bucket, key, event.version_id)
         try:
             export = read_level_export(stream, name=key)

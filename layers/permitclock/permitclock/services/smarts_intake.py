@@ -7,8 +7,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol
 
+from permitclock.clock import Clock
 from permitclock.domain.uploads import SmartsUploadResult
 from permitclock.events import ObjectEvent
+from permitclock.services.monitoring_intake import ERRORS_SUFFIX
+from permitclock.services.ports import Uploads
 
 
 class SmartsUpload(Protocol):
@@ -26,3 +29,17 @@ class SmartsIntake:
             if event.key.startswith(prefix):
                 return service.handle(event)
         return SmartsUploadResult(outcome="ignored")
+
+
+def claim(uploads: Uploads, event: ObjectEvent, prefix: str, kind: str, clock: Clock) -> SmartsUploadResult | None:
+    """None when the event is a new upload under `prefix` (its record claimed `processing`, `kind` on it): the use
+    case processes it. Else the result to answer: `ignored` (a removal, another prefix, an error report of ours) or
+    `duplicate` (a redelivered event)."""
+    key = event.key
+    if event.kind != "created" or not key.startswith(prefix) or key.endswith(ERRORS_SUFFIX):
+        return SmartsUploadResult(outcome="ignored")
+    record = {"key": key, "bucket": event.bucket, "version_id": event.version_id, "kind": kind, "size": event.size,
+              "started_at": clock.now().isoformat()}  # fmt: skip
+    if not uploads.start(event.bucket, key, event.version_id, record):
+        return SmartsUploadResult(outcome="duplicate")
+    return None
