@@ -157,6 +157,10 @@ class LocalStack:
     def queue_url(self, logical_id: str) -> str:
         return self.physical[logical_id]
 
+    def resolve(self, value: Any) -> Any:
+        """A template value with its intrinsic functions resolved to this stack's names and parameters."""
+        return _resolve(value, {**self.parameters, **self.physical}, self.cfn_template)
+
 
 def _client(service: str) -> Any:
     return boto3.client(service, region_name=REGION)
@@ -185,8 +189,13 @@ def _resolve(value: Any, physical: dict[str, str], cfn: dict[str, Any]) -> Any:
         if fn == "Fn::GetAtt":
             logical, attr = arg if isinstance(arg, list) else arg.split(".", 1)
             return _get_att(logical, attr, physical, cfn)
-        if fn == "Fn::Sub" and isinstance(arg, str):
-            return re.sub(r"\$\{([^}]+)\}", lambda m: _sub_var(m.group(1), physical, cfn), arg)
+        if fn == "Fn::Sub":
+            text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], _resolve(arg[1], physical, cfn))
+
+            def variable(name: str) -> str:
+                return str(variables[name]) if name in variables else _sub_var(name, physical, cfn)
+
+            return re.sub(r"\$\{([^}!]+)\}", lambda m: variable(m.group(1)), text)
     if isinstance(value, dict):
         return {k: _resolve(v, physical, cfn) for k, v in value.items()}
     if isinstance(value, list):
@@ -201,7 +210,7 @@ def _sub_var(name: str, physical: dict[str, str], cfn: dict[str, Any]) -> str:
     if "." in name:
         logical, attr = name.split(".", 1)
         return _get_att(logical, attr, physical, cfn)
-    return physical[name]
+    return physical.get(name, name)
 
 
 def _get_att(logical: str, attr: str, physical: dict[str, str], cfn: dict[str, Any]) -> str:
@@ -212,6 +221,8 @@ def _get_att(logical: str, attr: str, physical: dict[str, str], cfn: dict[str, A
         return str(attrs["Attributes"]["QueueArn"])
     if kind == "AWS::SQS::Queue" and attr == "QueueName":
         return physical[logical].rsplit("/", 1)[-1]
+    if kind == "AWS::DynamoDB::Table" and attr == "Arn":
+        return f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical[logical]}"
     if kind == "AWS::S3::Bucket" and attr == "Arn":
         return f"arn:aws:s3:::{physical[logical]}"
     if kind == "AWS::Lambda::Function" and attr == "Arn":

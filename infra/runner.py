@@ -11,6 +11,9 @@
 - One invocation at a time (a lock): the handlers share one process's environment, which `invoke` sets per
   function, and moto's backends are not transactional across threads, so the local server's pollers and HTTP
   requests take turns as Lambda's separate sandboxes need not.
+- Every call a handler makes is checked against its role's statements in the translated template
+  (`infra.local_iam`): a call the role does not allow fails with AccessDenied, as on Lambda; `iam_used` holds
+  what was allowed, by which statement.
 - Every function's service is built by `permitclock.bootstrap` from the runner's `Runtime` (one `Aws` for
   the runner's functions, and the clock): `LocalRunner(stack, runtime=Runtime(clock=my_clock))` makes every
   function tell the time by `my_clock`; `use(function, runtime)` gives one function its own (a failing SES
@@ -33,7 +36,10 @@ from typing import Any
 import boto3
 from permitclock.bootstrap import Aws, Runtime
 
-from infra.local_stack import REGION, FunctionSpec, LocalStack, QueueMapping
+from infra import local_iam
+from infra.local_stack import ACCOUNT_ID, REGION, FunctionSpec, LocalStack, QueueMapping
+
+local_iam.install()
 
 # Powertools needs these off the Lambda runtime: no X-Ray daemon, no CloudWatch EMF target.
 _LOCAL_ENV = {
@@ -65,6 +71,10 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return self.timeout_seconds * 1000
+
+
+def _hash_key(schema: list[dict[str, str]]) -> str:
+    return next(k["AttributeName"] for k in schema if k["KeyType"] == "HASH")
 
 
 @dataclass
@@ -99,6 +109,9 @@ class LocalRunner:
         self._modules: dict[str, ModuleType] = {}
         self._sqs = boto3.client("sqs", region_name=REGION)
         self._invoking = threading.RLock()
+        self._roles: dict[str, local_iam.Role] = {}
+        self.iam_used: set[local_iam.Use] = set()
+        """Every request a function made, with the statement of its role that allowed it."""
 
     def runtime_of(self, function: str) -> Runtime:
         return self._runtimes.get(function, self.runtime)
@@ -140,12 +153,32 @@ class LocalRunner:
         self.handler(function)
         return self._modules[function].wiring.service
 
+    def role(self, function: str) -> local_iam.Role:
+        """What the function's calls are checked against: its role's statements, resolved on this stack."""
+        if function not in self._roles:
+            cfn = self.stack.cfn_template
+            schemas = {}
+            for logical, resource in cfn["Resources"].items():
+                if resource["Type"] == "AWS::DynamoDB::Table":
+                    props, name = resource["Properties"], self.stack.physical[logical]
+                    schemas[name] = _hash_key(props["KeySchema"])
+                    for index in props.get("GlobalSecondaryIndexes", []):
+                        schemas[f"{name}/index/{index['IndexName']}"] = _hash_key(index["KeySchema"])
+            self._roles[function] = local_iam.Role(
+                function=function,
+                grants=local_iam.role_grants(cfn, function, self.stack.resolve),
+                account=local_iam.Account(REGION, ACCOUNT_ID, schemas),
+                used=self.iam_used,
+            )
+        return self._roles[function]
+
     def invoke(self, function: str, event: dict[str, Any]) -> Any:
-        """Invoke a function synchronously, in-process, with its template environment (one at a time)."""
+        """Invoke a function synchronously, in-process, with its template environment and its role's
+        permissions (one at a time)."""
         spec = self.stack.functions[function]
         with self._invoking:
             handler = self.handler(function)
-            with _environment(self._env(spec)):
+            with _environment(self._env(spec)), local_iam.acting_as(self.role(function)):
                 return handler(event, LambdaContext(function_name=spec.name, timeout_seconds=spec.timeout))
 
     def poll(self, mapping: QueueMapping) -> PollResult:

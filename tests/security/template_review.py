@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from infra.local_iam import MANAGED_POLICY_STATEMENTS
 
 Template = dict[str, Any]
 
@@ -54,26 +56,6 @@ ALLOWED_WILDCARDS: tuple[Allowed, ...] = (
     ),
 )
 
-MANAGED_POLICY_STATEMENTS: dict[str, list[dict[str, Any]]] = {
-    # AWS managed policies SAM attaches, as AWS publishes them (they are not in the template).
-    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole": [
-        {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": "*"},
-    ],
-    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess": [
-        {"Effect": "Allow", "Action": ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
-                                       "xray:GetSamplingTargets", "xray:GetSamplingStatisticSummaries"],
-         "Resource": "*"},
-    ],
-    "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole": [
-        {"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                                       "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-         "Resource": "*"},
-    ],
-    "arn:aws:iam::aws:policy/service-role/AWSLambdaRole": [
-        {"Effect": "Allow", "Action": ["lambda:InvokeFunction"], "Resource": "*"},
-    ],
-}  # fmt: skip
 
 CONDITIONED_TYPE_WILDCARDS: dict[str, str] = {
     "ses": "SES checks sending against every identity involved (the From identity, and in the sandbox each "
@@ -134,6 +116,8 @@ class Statement:
     has_condition: bool
     not_action: bool
     not_resource: bool
+    condition: dict[str, Any] = field(default_factory=dict)
+    sid: str = ""
 
 
 def iam_statements(cfn: Template) -> Iterator[Statement]:
@@ -151,6 +135,8 @@ def iam_statements(cfn: Template) -> Iterator[Statement]:
                 has_condition=bool(s.get("Condition")),
                 not_action="NotAction" in s,
                 not_resource="NotResource" in s,
+                condition=s.get("Condition") or {},
+                sid=s.get("Sid", ""),
             )
 
     for logical, resource in resources.items():
@@ -225,6 +211,48 @@ def check_s3_writes_scoped(cfn: Template) -> list[str]:
                 _, _, key = part.partition("/")
                 if not key or not re.match(r"^[^*?/]+/", key):
                     problems.append(f"{s.where}: {action} on {resource} is not scoped to a prefix")
+    return problems
+
+
+TABLE_ITEM_ACTIONS = frozenset(
+    f"dynamodb:{a}"
+    for a in ("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
+              "ConditionCheckItem")
+)  # fmt: skip
+"""The DynamoDB actions a function may hold: item actions whose requests carry `dynamodb:LeadingKeys`. Not
+Scan (no partition key, so a LeadingKeys condition with ForAllValues holds vacuously), no PartiQL, no table,
+stream or backup actions, no DescribeTable."""
+
+def _leading_keys(condition: dict[str, Any]) -> list[str] | None:
+    """The prefixes a `ForAllValues:StringLike/StringEquals dynamodb:LeadingKeys` condition allows, or None."""
+    for operator in ("ForAllValues:StringLike", "ForAllValues:StringEquals"):
+        for key, values in condition.get(operator, {}).items():
+            if key.lower() == "dynamodb:leadingkeys":
+                return [render(v) for v in _listed(values)]
+    return None
+
+
+def check_table_grants(cfn: Template) -> list[str]:
+    """Least privilege on the table: no policy template's blanket grant (DynamoDBCrudPolicy and its kin), only
+    named item actions, never on every index, and each statement conditioned on the partition keys it may touch
+    (`ForAllValues` `dynamodb:LeadingKeys`, prefixes not `*`), reads and writes alike."""
+    problems = []
+    for s in iam_statements(cfn):
+        dynamo = [a for a in s.actions if _service(a) == "dynamodb"]
+        if s.effect != "Allow" or not dynamo:
+            continue
+        sid = s.where.split(":", 1)[0] + ":" + (s.sid or s.where.split(":", 1)[-1])
+        for action in dynamo:
+            if action not in TABLE_ITEM_ACTIONS:
+                problems.append(f"{sid}: {action} is not an item action a function may hold")
+        for resource in s.resources:
+            if "*" in resource or "?" in resource:
+                problems.append(f"{sid}: DynamoDB resource {resource} is a wildcard (name each index)")
+        prefixes = _leading_keys(s.condition)
+        if prefixes is None:
+            problems.append(f"{sid}: {', '.join(dynamo)} without a ForAllValues dynamodb:LeadingKeys condition")
+        elif any(p.strip("*") == "" for p in prefixes):
+            problems.append(f"{sid}: dynamodb:LeadingKeys allows every partition ({prefixes})")
     return problems
 
 
@@ -385,6 +413,7 @@ def check_http_apis(cfn: Template) -> list[str]:
 ALL_CHECKS = (
     check_iam_wildcards,
     check_s3_writes_scoped,
+    check_table_grants,
     check_buckets,
     check_queues,
     check_tables,

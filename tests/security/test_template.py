@@ -56,6 +56,7 @@ BAD = {
                 "Timeout": 60,
                 "Policies": [
                     {"S3CrudPolicy": {"BucketName": {"Ref": "Bucket"}}},
+                    {"DynamoDBCrudPolicy": {"TableName": {"Ref": "Table"}}},
                     {"Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]},
                 ],
                 "Events": {"Q": {"Type": "SQS", "Properties": {"Queue": {"Fn::GetAtt": ["Queue", "Arn"]}}}},
@@ -74,6 +75,25 @@ def test_wildcards_are_caught(bad: dict[str, Any]) -> None:
     problems = review.check_iam_wildcards(bad)
     assert any("wildcard action dynamodb:*" in p for p in problems)
     assert any("resource '*'" in p for p in problems)
+
+
+def test_blanket_table_grants_are_caught(bad: dict[str, Any]) -> None:
+    problems = " | ".join(review.check_table_grants(bad))
+    for expected in (
+        "dynamodb:Scan is not an item action",
+        "dynamodb:DescribeTable is not an item action",
+        "/index/* is a wildcard",
+        "without a ForAllValues dynamodb:LeadingKeys condition",
+    ):
+        assert expected in problems
+
+
+def test_leading_keys_that_allow_every_partition_are_caught() -> None:
+    statement = {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": "arn:aws:dynamodb:r:a:table/t",
+                 "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["*"]}}}
+    cfn = {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [
+        {"PolicyName": "P", "PolicyDocument": {"Statement": [statement]}}]}}}}  # fmt: skip
+    assert review.check_table_grants(cfn) == ["R:P: dynamodb:LeadingKeys allows every partition (['*'])"]
 
 
 def test_whole_bucket_writers_are_caught(bad: dict[str, Any]) -> None:
