@@ -1,21 +1,27 @@
 """Every file of the shared PDF corpus gets the verdict its README suggests (or our documented policy), within
-the per-file budget of 10 s and 512 MB. The corpus runs once per module; missing corpus -> skipped."""
+the per-file budgets and 512 MB. The corpus runs once per module; missing corpus -> skipped.
+
+A verdict must not depend on how busy the machine is, so the files are judged by what they cost, measured in
+the child: processor time against the CPU budget (with headroom), memory against the cap. The wall-clock bound
+only stops a starved child; it is set out of the way here, and what a file takes end to end is a benchmark
+figure (bench/), never a test assertion."""
 
 from __future__ import annotations
 
-import resource
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 from permitclock.attachments import check_pdf_bytes, validate_attachment
-from permitclock.domain.attachments import AttachmentFileType, FindingCode, Verdict
+from permitclock.attachments.pdf import inspect_pdf, isolated
+from permitclock.attachments.sandbox import Stopped, Usage
+from permitclock.attachments.validate import measured_validation
+from permitclock.domain.attachments import AttachmentFileType, FindingCode, ValidationLimits, Verdict
 
 CORPUS = Path(__file__).resolve().parents[4] / "shared/data/pdfs"  # ../shared beside the checkout
-BUDGET_SECONDS = 10.0
-T = TypeVar("T")
+LIMITS = ValidationLimits(time_budget_seconds=120.0)
+"""The production limits with the wall-clock bound out of the way: only the file's own cost decides."""
+CPU_HEADROOM = 2.0
+"""Each corpus file costs at most half the CPU budget, so its verdict holds on a slower or busier machine."""
 BUDGET_RSS_BYTES = 512 * 1024 * 1024
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="PDF corpus not present")
@@ -153,19 +159,14 @@ def summary(verdict: Verdict) -> Expected:
     )
 
 
-def timed(check: Callable[[bytes], T], data: bytes) -> tuple[T, float]:
-    start = time.perf_counter()
-    result = check(data)
-    return result, time.perf_counter() - start
+def within_cpu_budget(usage: Usage) -> bool:
+    return usage.cpu_seconds is not None and usage.cpu_seconds * CPU_HEADROOM < LIMITS.cpu_budget_seconds
 
 
 @pytest.fixture(scope="module")
-def corpus_results() -> dict[str, tuple[Verdict, float]]:
+def corpus_results() -> dict[str, tuple[Verdict, Usage]]:
     tech = AttachmentFileType.LEVEL_2_ERA_TECHNICAL_REPORT
-    return {
-        name: timed(lambda data: validate_attachment(data, tech), (CORPUS / name).read_bytes())
-        for name in corpus_files()
-    }
+    return {name: measured_validation((CORPUS / name).read_bytes(), tech, LIMITS) for name in corpus_files()}
 
 
 def test_every_corpus_file_has_an_expectation() -> None:
@@ -173,22 +174,20 @@ def test_every_corpus_file_has_an_expectation() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_corpus_verdict(name: str, corpus_results: dict[str, tuple[Verdict, float]]) -> None:
-    verdict, elapsed = corpus_results[name]
+def test_corpus_verdict(name: str, corpus_results: dict[str, tuple[Verdict, Usage]]) -> None:
+    verdict, usage = corpus_results[name]
     assert summary(verdict) == EXPECTED[name]
     assert verdict.ok is (not EXPECTED[name][0])
-    assert elapsed < BUDGET_SECONDS
+    assert within_cpu_budget(usage), usage
 
 
-def test_corpus_children_stay_under_the_memory_bound(
-    corpus_results: dict[str, tuple[Verdict, float]],
-) -> None:
-    assert corpus_results  # the children ran before this reading
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert peak_kib * 1024 < BUDGET_RSS_BYTES
+def test_corpus_children_stay_under_the_memory_bound(corpus_results: dict[str, tuple[Verdict, Usage]]) -> None:
+    peaks = [usage.peak_rss_bytes for _, usage in corpus_results.values()]
+    assert peaks and None not in peaks  # every child reported
+    assert max(p for p in peaks if p is not None) < BUDGET_RSS_BYTES
 
 
-def test_messages_never_quote_document_content(corpus_results: dict[str, tuple[Verdict, float]]) -> None:
+def test_messages_never_quote_document_content(corpus_results: dict[str, tuple[Verdict, Usage]]) -> None:
     # The JavaScript sample's payload and the polyglot's script must not leak into any message.
     messages = " ".join(f.message for v, _ in corpus_results.values() for f in [*v.errors, *v.warnings])
     assert "alert" not in messages
@@ -197,7 +196,7 @@ def test_messages_never_quote_document_content(corpus_results: dict[str, tuple[V
 
 @pytest.mark.parametrize("name", sorted(AS_SUPPORTING))
 def test_not_pdf_files_as_supporting_documentation(name: str) -> None:
-    verdict = validate_attachment((CORPUS / name).read_bytes(), AttachmentFileType.SUPPORTING_DOCUMENTATION)
+    verdict = validate_attachment((CORPUS / name).read_bytes(), AttachmentFileType.SUPPORTING_DOCUMENTATION, LIMITS)
     assert summary(verdict) == AS_SUPPORTING[name]
 
 
@@ -207,12 +206,13 @@ PARSER_ONLY = [name for name in GATED if name != POLYGLOT]
 
 
 @pytest.fixture(scope="module")
-def parser_results() -> dict[str, tuple[tuple[str, ...], float]]:
+def parser_results() -> dict[str, tuple[tuple[str, ...], Usage]]:
     """The files the signature gate stops (except the polyglot), fed straight to the parser."""
     results = {}
     for name in PARSER_ONLY:
-        check, elapsed = timed(check_pdf_bytes, (CORPUS / name).read_bytes())
-        results[name] = (tuple(f.code.value for f in check.errors), elapsed)
+        check, usage = isolated(inspect_pdf, LIMITS).measured(((CORPUS / name).read_bytes(), LIMITS))
+        assert not isinstance(check, Stopped), name
+        results[name] = (tuple(f.code.value for f in check.errors), usage)
     return results
 
 
@@ -222,14 +222,14 @@ def test_signature_gate_stops_22_broken_and_hostile_files() -> None:
 
 @pytest.mark.parametrize("name", PARSER_ONLY)
 def test_gated_files_fed_to_the_parser_are_rejected_in_budget(
-    name: str, parser_results: dict[str, tuple[tuple[str, ...], float]]
+    name: str, parser_results: dict[str, tuple[tuple[str, ...], Usage]]
 ) -> None:
-    codes, elapsed = parser_results[name]
+    codes, usage = parser_results[name]
     assert codes in {(FindingCode.MALFORMED.value,), (FindingCode.RESOURCE_LIMIT.value,)}
-    assert elapsed < BUDGET_SECONDS
+    assert within_cpu_budget(usage), usage
 
 
 def test_polyglot_fed_to_the_parser_is_read_leniently_which_is_why_the_gate_exists() -> None:
-    check = check_pdf_bytes((CORPUS / POLYGLOT).read_bytes())
+    check = check_pdf_bytes((CORPUS / POLYGLOT).read_bytes(), LIMITS)
     assert check.errors == []
     assert [f.code for f in check.warnings] == [FindingCode.REPAIRED]

@@ -45,7 +45,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 
 from permitclock.attachments import crosscheck, rawscan
 from permitclock.attachments.active import ACTIVE_NAMES, describe
-from permitclock.attachments.sandbox import Isolated, Stopped
+from permitclock.attachments.sandbox import Isolated, Stopped, Usage
 from permitclock.domain.attachments import Finding, FindingCode, ValidationLimits
 
 T = TypeVar("T")
@@ -89,9 +89,9 @@ def check_pdf_bytes(
     limits = limits or ValidationLimits()
     if not data:
         return PdfCheck(None, [Finding(code=FindingCode.EMPTY, message="The file is empty.")], [])
-    outcome = isolated(inspect_pdf, limits, start_method)((data, limits))
+    outcome, usage = isolated(inspect_pdf, limits, start_method).measured((data, limits))
     if isinstance(outcome, Stopped):
-        return PdfCheck(None, [stopped_finding(outcome, limits)], [])
+        return PdfCheck(None, [stopped_finding(outcome, usage, limits)], [])
     return outcome
 
 
@@ -310,15 +310,22 @@ def _exception_finding(exc: Exception) -> Finding:
     return Finding(code=FindingCode.MALFORMED, message=f"The PDF is damaged and could not be read ({name}).")
 
 
-def stopped_finding(stopped: Stopped, limits: ValidationLimits) -> Finding:
-    """The `resource_limit` finding for a sandbox child that gave no result."""
+def stopped_finding(stopped: Stopped, usage: Usage, limits: ValidationLimits) -> Finding:
+    """The `resource_limit` finding for a sandbox child that gave no result. A wall-clock stop before the CPU
+    budget was used up says so: the machine was busy, and checking the file again may succeed."""
     if stopped.out_of_cpu:
         message = (
             f"Checking the file needed more than {limits.cpu_budget_seconds:g} seconds of processor time, "
             "so it was stopped."
         )
     elif stopped.timed_out:
-        message = f"Checking the file took longer than {limits.time_budget_seconds:g} seconds, so it was stopped."
+        message = f"Checking the file took longer than {limits.time_budget_seconds:g} seconds, so it was stopped"
+        if usage.cpu_seconds is not None and usage.cpu_seconds < limits.cpu_budget_seconds:
+            message += (
+                f" after {usage.cpu_seconds:.1f} of its {limits.cpu_budget_seconds:g} seconds of processor time "
+                "(the machine was busy: checking it again may succeed)"
+            )
+        message += "."
     else:
         message = f"The checker stopped while reading this file ({stopped.describe()})."
     return Finding(code=FindingCode.RESOURCE_LIMIT, message=message)

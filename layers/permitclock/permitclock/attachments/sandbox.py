@@ -13,9 +13,17 @@ the `AWS_` variables (keys, session token, container-credentials and runtime-API
 named like a secret, token, password or credential, both from `os.environ` and from the initial environment
 block that `/proc/self/environ` shows, which a forked child inherits.
 
-The fork start method is used where the platform has it: the child inherits the parent's already-imported
-modules, so a call costs a few milliseconds instead of an interpreter start (spawn). Fork copies only the
-calling thread, so call this from a process whose other threads hold no lock the target needs.
+The start method (`default_start_method`): fork where the platform has it and the calling process has one
+thread (a Lambda handler, the CLI): the child inherits the already-imported modules, so a call costs a few
+milliseconds instead of an interpreter start. Fork copies only the calling thread, and a lock another thread
+held stays locked in the child (Python 3.12 warns: "This process is multi-threaded, use of fork() may lead to
+deadlocks"), so a threaded process (`permitclock serve`'s pollers, a pytest-xdist worker) uses forkserver: one
+single-threaded server process, started once with `FORKSERVER_PRELOAD` imported, forks each child. Spawn is
+the fallback where neither exists.
+
+Each call also reports what the child used (`Usage`: processor seconds and peak memory, from the child's own
+`getrusage`, or from `/proc` when the parent stops it), so a caller or a test can compare a file's cost with the
+CPU budget whatever the machine's load, and a wall-clock stop can say whether the child was starved.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import os
 import re
 import resource
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -38,6 +47,17 @@ R = TypeVar("R")
 
 CHILD_FAILED_EXIT = 70
 """Exit status of a child whose call raised (for example MemoryError while sending the result)."""
+FORKSERVER_PRELOAD = ["permitclock.attachments.validate"]
+"""Modules the forkserver imports once, so each forked child starts with the checker loaded."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one child used: processor seconds (user + system, its own children included) and peak resident
+    memory; None where it could not be read (a child that died before reporting)."""
+
+    cpu_seconds: float | None = None
+    peak_rss_bytes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +97,14 @@ class Isolated(Generic[T, R]):
     """Processor time the child may use (user + system); None: only the wall-clock budget."""
 
     def __call__(self, arg: T) -> R | Stopped:
-        context = multiprocessing.get_context(self.start_method or default_start_method())
+        return self.measured(arg)[0]
+
+    def measured(self, arg: T) -> tuple[R | Stopped, Usage]:
+        """The call's result (or why there is none) and what the child used."""
+        method = self.start_method or default_start_method()
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":
+            context.set_forkserver_preload(FORKSERVER_PRELOAD)
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(  # type: ignore[attr-defined]  # typeshed's BaseContext lacks it
             target=_child_main,
@@ -89,12 +116,12 @@ class Isolated(Generic[T, R]):
         try:
             if receiver.poll(self.time_budget_seconds):
                 try:
-                    result: R = receiver.recv()
-                    return result
+                    result, usage = receiver.recv()
+                    return result, usage
                 except (EOFError, OSError):
                     process.join(self.time_budget_seconds)
-                    return Stopped(timed_out=False, exitcode=process.exitcode)
-            return Stopped(timed_out=True, exitcode=None)
+                    return Stopped(timed_out=False, exitcode=process.exitcode), Usage()
+            return Stopped(timed_out=True, exitcode=None), Usage(cpu_seconds=_cpu_seconds_of(process.pid))
         finally:
             receiver.close()
             process.join(1.0)
@@ -105,7 +132,36 @@ class Isolated(Generic[T, R]):
 
 
 def default_start_method() -> str:
-    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    """fork for a single-threaded caller, else forkserver, else spawn (see the module docstring)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and _thread_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
+
+
+def _thread_count() -> int:
+    """The process's threads as the OS counts them (native ones included, as fork's warning does)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+def _cpu_seconds_of(pid: int | None) -> float | None:
+    """Processor time a running child has used so far (Linux `/proc/{pid}/stat` utime + stime)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # fields 14 and 15 of proc(5)
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _usage() -> Usage:
+    """This process's own use (and its reaped children's, e.g. a qpdf run), as the child reports it."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    return Usage(cpu_seconds=cpu, peak_rss_bytes=max(own.ru_maxrss, children.ru_maxrss) * 1024)  # KiB on Linux
 
 
 def _child_main(
@@ -115,7 +171,8 @@ def _child_main(
         faulthandler.disable()  # a crash must not dump a traceback (an inherited setting, e.g. pytest's)
         scrub_environment()
         _limit_self(memory_cap_bytes, cpu_budget_seconds)
-        sender.send(target(arg))
+        result = target(arg)
+        sender.send((result, _usage()))
     except BaseException:  # reported as a dead child: never print a traceback that may quote the document
         os._exit(CHILD_FAILED_EXIT)
 

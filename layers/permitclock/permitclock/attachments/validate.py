@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from permitclock.attachments.images import check_image
 from permitclock.attachments.pdf import inspect_pdf, isolated, stopped_finding
-from permitclock.attachments.sandbox import Stopped
+from permitclock.attachments.sandbox import Stopped, Usage
 from permitclock.attachments.sniff import PDF_MAGIC, detect, pdf_header_offset
 from permitclock.attachments.workbook import check_workbook
 from permitclock.domain.attachments import (
@@ -48,8 +48,16 @@ class _Judged(NamedTuple):
 
 def validate_attachment(data: bytes, file_type: AttachmentFileType, limits: ValidationLimits | None = None) -> Verdict:
     """Validate an uploaded attachment declared as `file_type`. Never raises for any content of `data`."""
+    return measured_validation(data, file_type, limits)[0]
+
+
+def measured_validation(
+    data: bytes, file_type: AttachmentFileType, limits: ValidationLimits | None = None
+) -> tuple[Verdict, Usage]:
+    """`validate_attachment` and what its child used (an empty or oversize file runs no child: zero)."""
     limits = limits or ValidationLimits()
     judged = _Judged(DetectedFormat.UNKNOWN)
+    usage = Usage(cpu_seconds=0.0, peak_rss_bytes=0)
     if not data:
         judged = _Judged(
             DetectedFormat.UNKNOWN, errors=(Finding(code=FindingCode.EMPTY, message="The file is empty."),)
@@ -60,13 +68,13 @@ def validate_attachment(data: bytes, file_type: AttachmentFileType, limits: Vali
         )
         judged = _Judged(DetectedFormat.UNKNOWN, errors=(too_large,))
     else:
-        outcome = isolated(_judge, limits)((data, file_type, limits))
+        outcome, usage = isolated(_judge, limits).measured((data, file_type, limits))
         judged = (
-            _Judged(DetectedFormat.UNKNOWN, errors=(stopped_finding(outcome, limits),))
+            _Judged(DetectedFormat.UNKNOWN, errors=(stopped_finding(outcome, usage, limits),))
             if isinstance(outcome, Stopped)
             else outcome
         )
-    return Verdict(
+    verdict = Verdict(
         file_type=file_type,
         detected_format=judged.detected,
         pages=judged.pages,
@@ -75,6 +83,7 @@ def validate_attachment(data: bytes, file_type: AttachmentFileType, limits: Vali
         errors=list(judged.errors),
         warnings=list(judged.warnings),
     )
+    return verdict, usage
 
 
 def _judge(job: tuple[bytes, AttachmentFileType, ValidationLimits]) -> _Judged:
