@@ -58,7 +58,8 @@ def _pattern(path: str) -> tuple[re.Pattern[str], tuple[int, int, int]]:
         else:
             parts.append(re.escape(segment))
             literal += 1
-    return re.compile("^/" + "/".join(parts) + "$"), (greedy, -literal, -len(parts))
+    # DOTALL and fullmatch: a decoded path may hold a newline (`%0A`), which API Gateway routes like any character
+    return re.compile("/" + "/".join(parts), re.DOTALL), (greedy, -literal, -len(parts))
 
 
 def _group(name: str) -> str:
@@ -78,7 +79,7 @@ class Routes:
 
     def match(self, method: str, path: str) -> _Match | None:
         for _, _, route, regex, names in self._routes:
-            found = regex.match(path)
+            found = regex.fullmatch(path)
             if found and route.method in (method, "ANY"):
                 return _Match(route, {name: found.group(_group(name)) for name in names})
         return None
