@@ -28,6 +28,7 @@ from permitclock.workflow.reports import set_demonstrations
 from pypdf import PdfWriter
 
 from infra.local_stack import REGION, load_template
+from infra.sent_mail import sent_emails
 from tests.integration.conftest import Stack
 from tests.unit.igp.igp_helpers import RAW_HEADER, raw_row
 
@@ -288,6 +289,30 @@ def test_extension_on_the_due_date_once(local: Stack) -> None:
         assert str(item["gsi2sk"]).startswith(f"{new_due}#{WDID}#")
         assert int(item["ics_sequence"]) == 1
         assert item["facts"]["extended_from"] == on.isoformat()
+
+
+def test_the_lrp_and_dars_get_one_email_when_the_due_date_moves_and_one_when_certified(local: Stack) -> None:
+    report_id = seed(local, today_is=TR_DUE)
+    path = report_path(report_id)
+    status, _ = call(local, "POST", f"{path}/extension", as_user=user("DAR"))
+    assert status == 200
+    local.runner.drain(only={"NotifierFunction"})
+    local.runner.drain(only={"NotifierFunction"})  # nothing left to send twice
+    moved = [m for m in sent_emails() if f"Report {report_id} due Wednesday, June 30, 2027" in m.subject]
+    assert sorted(to for m in moved for to in m.to) == [f"{user('DAR')}@example.com", f"{user('LRP')}@example.com"]
+    assert "with the one-time automatic six-month extension" in moved[0].part("plain")
+
+    upload_registry(local)
+    upload_attachment(local, report_id)
+    dep = user("DEP")
+    call(local, "PUT", f"{path}/demonstrations", as_user=dep, body={"demonstrations": {p: [BMP] for p in PARAMS}})
+    call(local, "PUT", f"{path}/qisp", as_user=dep, body={"certificate_number": "F09876"})
+    status, _ = call(local, "POST", f"{path}/certify", as_user=user("LRP"), body={"certification_accepted": True})
+    assert status == 200
+    local.runner.drain(only={"NotifierFunction"})
+    certified = [m for m in sent_emails() if f"Report {report_id} certified and submitted" in m.subject]
+    assert sorted(to for m in certified for to in m.to) == sorted(to for m in moved for to in m.to)
+    assert f"certified by Name of {user('LRP')}" in certified[0].part("plain")
 
 
 def test_extension_the_day_after_is_refused(local: Stack) -> None:

@@ -197,6 +197,29 @@ def test_report_sent_for_certification_names_sender_and_next_step() -> None:
             assert fact in " ".join(part.split()), fact
 
 
+def changed_facts(name: str = "Acme Plating", **change: object) -> dict[str, object]:
+    return {"wdid": WDID, "facility_name": name, "report_id": "L2TR-2024-2025", "report_type":
+            "Level 2 ERA Technical Report", "reporting_year": "2024-2025", "due": "2027-06-30", **change}  # fmt: skip
+
+
+def test_report_changed_says_the_due_date_moved_or_the_report_was_certified() -> None:
+    moved = render_notice(
+        "report_changed", changed_facts(change="due_moved", previous_due="2027-01-01", extension="regional_board")
+    )
+    assert "Report L2TR-2024-2025 due Wednesday, June 30, 2027" in moved.subject
+    for part in both(moved):
+        text = " ".join(part.split())
+        assert "from Friday, January 1, 2027 to" in text and "Wednesday, June 30, 2027" in text
+        assert "the Regional Water Board approved in writing" in text
+    certified = render_notice("report_changed", changed_facts(
+        name=HOSTILE, change="certified", certified_on="2027-05-03", certified_by="<b>Lee</b>",
+        certification_id="CERT-L2TR-2024-2025-7"))  # fmt: skip
+    assert "certified and submitted" in certified.subject
+    for part in both(certified):
+        assert "CERT-L2TR-2024-2025-7" in part and "Monday, May 3, 2027" in " ".join(part.split())
+    assert "<b>Lee" not in certified.html and "<script>" not in certified.html
+
+
 @pytest.mark.parametrize(
     "kind", ["deadline_reminder", "daily_digest", "attachment_rejected", "report_sent_for_certification"]
 )

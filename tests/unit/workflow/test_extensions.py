@@ -22,6 +22,11 @@ def test_january_1_2027_moves_to_june_30_2027() -> None:
         date(2027, 6, 30),
     )
     assert change.history.action == "request_extension"
+    [notice] = change.notices  # the LRP and DARs are told once (the id is the report's new version)
+    assert (notice.kind, notice.notice_id, notice.include_facility_signatories) == (
+        "report_changed", f"report_changed:{change.report.wdid}:961116:{change.report.version}", True)  # fmt: skip
+    assert (notice.facts.change, notice.facts.previous_due, notice.facts.due) == (  # type: ignore[union-attr]
+        "due_moved", DUE, date(2027, 6, 30))  # fmt: skip
     assert [(e.kind, e.on) for e in change.obligation_effects] == [("move_due", date(2027, 6, 30))]
 
 

@@ -18,6 +18,7 @@ from permitclock.domain.obligations import Obligation
 NoticeKind = Literal[
     "attachment_rejected",
     "report_sent_for_certification",
+    "report_changed",
     "deadline_reminder",
     "daily_digest",
     "levels_disagreement",
@@ -172,6 +173,26 @@ class SentForCertificationFacts(BaseModel):
         return f"{name} for {self.reporting_year}" if self.reporting_year else name
 
 
+class ReportChangedFacts(BaseModel):
+    """A report's due date moved (`due_moved`: an extension) or the report or one of its updates was certified
+    (`certified`): the facility's LRP and DARs are told once (`workflow.reports.report_changed_notice`)."""
+
+    wdid: str = ""
+    facility_name: str = ""
+    report_id: str
+    smarts_report_id: str | None = None
+    report_type: str
+    reporting_year: str
+    change: Literal["due_moved", "certified"]
+    due: date
+    previous_due: date | None = Field(None, description="the due date before an extension moved it")
+    extension: Literal["automatic", "regional_board"] | None = None
+    certified_on: date | None = None
+    certified_by: str | None = Field(None, description="the certifier's name (not an address)")
+    certification_id: str | None = None
+    update_id: str | None = Field(None, description="the certified update of a submitted Technical Report")
+
+
 class LevelDifference(BaseModel):
     """One parameter whose SMARTS Level differs from permitclock's."""
 
@@ -216,6 +237,7 @@ NoticeFacts = (
     | DigestFacts
     | AttachmentRejectedFacts
     | SentForCertificationFacts
+    | ReportChangedFacts
     | LevelsDisagreementFacts
     | OutlookWorsenedFacts
 )
@@ -224,6 +246,7 @@ FACTS_OF: dict[str, type[NoticeFacts]] = {
     "daily_digest": DigestFacts,
     "attachment_rejected": AttachmentRejectedFacts,
     "report_sent_for_certification": SentForCertificationFacts,
+    "report_changed": ReportChangedFacts,
     "levels_disagreement": LevelsDisagreementFacts,
     "outlook_worsened": OutlookWorsenedFacts,
 }

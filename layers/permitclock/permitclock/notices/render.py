@@ -27,6 +27,7 @@ from permitclock.domain.notices import (
     NoticeRequest,
     OutlookWorsenedFacts,
     ReminderFacts,
+    ReportChangedFacts,
     SentForCertificationFacts,
 )
 from permitclock.errors import BadInput
@@ -202,6 +203,9 @@ def _subject(facts: BaseModel) -> str:
             f"Ready for your certification: {one_line(facts.display_name, 80)} ({facts.report_id}), "
             f"{one_line(facts.facility_name, 60)} ({facts.wdid})"
         )
+    elif isinstance(facts, ReportChangedFacts):
+        what = f"due {long_date(facts.due)}" if facts.change == "due_moved" else "certified and submitted"
+        text = f"Report {facts.report_id} {what}: {one_line(facts.facility_name, 60)} ({facts.wdid})"
     elif isinstance(facts, LevelsDisagreementFacts):
         count = len(facts.disagreements)
         text = (

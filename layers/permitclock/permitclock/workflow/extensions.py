@@ -17,7 +17,13 @@ from permitclock.rules.igp.obligations import (
     automatic_extension_due,
     latest_board_extension_due,
 )
-from permitclock.workflow.reports import ObligationEffect, ReportChange, record_change, require_in_facility
+from permitclock.workflow.reports import (
+    ObligationEffect,
+    ReportChange,
+    record_change,
+    report_changed_notice,
+    require_in_facility,
+)
 from permitclock.workflow.roles import Action, require
 
 
@@ -39,7 +45,12 @@ def _moved(report: Report, actor: Member, extension: Extension, action: Action, 
         ObligationEffect(obligation_id=o, kind="move_due", on=extension.new_due)
         for o in report.obligation_ids
     )
-    return ReportChange(report=new, expected_version=report.version, history=item, obligation_effects=effects)
+    notice = report_changed_notice(
+        new, change="due_moved", previous_due=extension.previous_due, extension=extension.kind
+    )
+    return ReportChange(
+        report=new, expected_version=report.version, history=item, obligation_effects=effects, notices=(notice,)
+    )
 
 
 def request_extension(report: Report, actor: Member, clock: Clock) -> ReportChange:

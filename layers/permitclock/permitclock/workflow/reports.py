@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from permitclock.clock import Clock, today
 from permitclock.domain.demonstrations import DemonstrationLabel, level_demonstration
 from permitclock.domain.members import Member
-from permitclock.domain.notices import NoticeRequest, SentForCertificationFacts
+from permitclock.domain.notices import NoticeRequest, ReportChangedFacts, SentForCertificationFacts
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import (
     AWAITING_CERTIFICATION,
@@ -204,6 +204,22 @@ def set_details(report: Report, actor: Member, details: Mapping[str, Any], clock
     return ReportChange(report=new, expected_version=report.version, history=item, obligation_effects=effects)
 
 
+def report_changed_notice(new: Report, **change: Any) -> NoticeRequest:
+    """The one email telling the facility's LRP and DARs that `new`'s due date moved or that it was certified
+    (`ReportChangedFacts`). Its id is the report's new version: the change commits once (conditioned on the
+    version before), and a redelivered outbox item or queue message sends nothing twice."""
+    return NoticeRequest(
+        notice_id=f"report_changed:{new.wdid}:{new.report_id}:{new.version}",
+        kind="report_changed",
+        wdid=new.wdid,
+        include_facility_signatories=True,
+        facts=ReportChangedFacts(
+            report_id=new.report_id, smarts_report_id=new.smarts_report_id, report_type=new.report_type,
+            reporting_year=new.reporting_year, due=new.due, **change,
+        ),
+    )  # fmt: skip
+
+
 def _require_complete(report: Report, attachments: Iterable[ReportAttachment]) -> None:
     problems = completion_check(report, attachments)
     if problems:
@@ -298,9 +314,17 @@ def certify(
         obligation_effects=tuple(
             ObligationEffect(obligation_id=o, kind="close", on=on) for o in report.obligation_ids
         ),
+        notices=(_certified_notice(new, certification),),
         submission=_submission(report, on, certification.certification_id),
         level_facts=level_facts(report, on),
     )
+
+
+def _certified_notice(new: Report, certification: Certification, update_id: str | None = None) -> NoticeRequest:
+    return report_changed_notice(
+        new, change="certified", certified_on=certification.certified_on, certified_by=certification.certifier_name,
+        certification_id=certification.certification_id, update_id=update_id,
+    )  # fmt: skip
 
 
 def prepare_update(
@@ -388,6 +412,7 @@ def certify_update(
         obligation_effects=tuple(
             ObligationEffect(obligation_id=o, kind="close", on=on) for o in report.update_obligation_ids
         ),
+        notices=(_certified_notice(new, certification, update_id),),
         submission=_submission(revised, on, certification.certification_id, update_id),
         level_facts=level_facts(revised, on, update=True),
     )
