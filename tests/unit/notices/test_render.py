@@ -132,6 +132,22 @@ def test_overdue_reminder_says_so() -> None:
         assert "This deadline has passed" in part
 
 
+def test_a_reminder_offers_the_automatic_extension_only_while_it_can_be_requested() -> None:
+    offered = render_notice("deadline_reminder", reminder(today=date(2027, 1, 1)))  # the due date itself
+    overdue = render_notice("deadline_reminder", reminder(today=date(2027, 1, 8)))
+    moved = reminder(due=date(2027, 6, 30), today=date(2027, 6, 1))  # extended: a June 30 due date
+    after = render_notice("deadline_reminder", moved)
+    extended_facts = moved.obligation.model_copy(update={"facts": {"extended_from": "2027-01-01"}})  # type: ignore[union-attr]
+    board = render_notice("deadline_reminder", moved.model_copy(update={"obligation": extended_facts}))
+    for part in both(offered):
+        assert "Request Extension" in part
+    for out in (overdue, after, board):
+        for part in both(out):
+            assert "Request Extension" not in part and "can no longer be requested" in " ".join(part.split())
+    other = render_notice("deadline_reminder", reminder(type="Level 2 ERA Action Plan", today=date(2027, 1, 8)))
+    assert "extension" not in other.text.lower()
+
+
 def test_facility_level_obligation_reads_facility_wide() -> None:
     facts = reminder(type="Annual Report", subject="facility", due=date(2027, 7, 15))
     out = render_notice("deadline_reminder", facts)

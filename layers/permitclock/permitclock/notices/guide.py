@@ -8,7 +8,12 @@ Obligation types are matched loosely (`Level 2 ERA Technical Report`, `level2_te
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from permitclock.rules.igp.obligations import automatic_extension_due
 
 _SMARTS = "SMARTS (smarts.waterboards.ca.gov)"
 _TO_ERA_REPORTS = (
@@ -51,9 +56,7 @@ GUIDES: dict[str, ObligationGuide] = {
         "Level 2 ERA Technical Report",
         f"{_TO_ERA_REPORTS} On General Info choose at least one demonstration for every parameter; on "
         'Attachments upload the report your QISP prepared (file type "Level 2 ERA Technical Report"); on the '
-        f"QISP tab look up and select the QISP. {_CERTIFY} Need more time? Before the due date the LRP or "
-        'a DAR can use "Request Extension" once for an automatic six-month extension; anything longer '
-        "needs the Regional Water Board's written approval.",
+        f"QISP tab look up and select the QISP. {_CERTIFY}",
     ),
     "level2_era_technical_report_update": ObligationGuide(
         "Level 2 ERA Technical Report Update",
@@ -90,6 +93,34 @@ def type_key(obligation_type: str) -> str:
     key = re.sub(r"[^a-z0-9]+", "_", obligation_type.lower()).strip("_")
     key = re.sub(r"level_(\d)", r"level\1", key)
     return _ALIASES.get(key, key)
+
+
+EXTENSION_TYPE = "level2_era_technical_report"
+"""The obligation type (`type_key`) whose report has the one-time automatic extension."""
+EXTENSION_OPEN = (
+    'Need more time? Before the due date the LRP or a DAR can use "Request Extension" once for an automatic '
+    "six-month extension; anything longer needs the Regional Water Board's written approval."
+)
+EXTENSION_CLOSED = (
+    "The automatic extension can no longer be requested for this report; a later due date needs the Regional "
+    "Water Board's written approval, recorded with its letter."
+)
+
+
+def automatic_extension_open(obligation_type: str, due: date, on: date, facts: Mapping[str, Any]) -> bool | None:
+    """Whether the LRP or a DAR may still request the automatic extension on `on` (`workflow.extensions`): the
+    January 1 due date the permit set (`automatic_extension_due`), never moved by an extension (`extended_from`),
+    not yet passed. None for a type that has no such extension."""
+    if type_key(obligation_type) != EXTENSION_TYPE:
+        return None
+    return on <= due and automatic_extension_due(due) is not None and not facts.get("extended_from")
+
+
+def extension_step(obligation_type: str, due: date, on: date, facts: Mapping[str, Any]) -> str:
+    """The reminder's sentence about more time: the offer while the extension is open, else that it is gone;
+    empty for a type without one."""
+    still = automatic_extension_open(obligation_type, due, on, facts)
+    return "" if still is None else EXTENSION_OPEN if still else EXTENSION_CLOSED
 
 
 def guide_for(obligation_type: str) -> ObligationGuide:

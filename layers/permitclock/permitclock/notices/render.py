@@ -31,7 +31,7 @@ from permitclock.domain.notices import (
     SentForCertificationFacts,
 )
 from permitclock.errors import BadInput
-from permitclock.notices.guide import guide_for
+from permitclock.notices.guide import extension_step, guide_for
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 SUBJECT_PREFIX = "[permitclock]"
@@ -163,9 +163,11 @@ def _extra_context(facts: BaseModel) -> dict[str, Any]:
     if isinstance(facts, ReminderFacts):
         guide = guide_for(facts.obligation_type)
         left = (facts.due - facts.today).days
+        held = facts.obligation.facts if facts.obligation is not None else {}
+        more_time = extension_step(facts.obligation_type, facts.due, facts.today, held)
         return {
             "label": guide.label,
-            "next_step": facts.next_step or guide.next_step,
+            "next_step": facts.next_step or " ".join(filter(None, (guide.next_step, more_time))),
             "phrase": days_phrase(facts.due, facts.today),
             "overdue": left < 0,
         }

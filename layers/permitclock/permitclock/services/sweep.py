@@ -39,7 +39,7 @@ from permitclock.domain.notices import (
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import BadInput
 from permitclock.notices.digest import build_digests, digest_entry
-from permitclock.notices.guide import type_key
+from permitclock.notices.guide import automatic_extension_open
 from permitclock.notices.policy import DEFAULT_POLICY, ReminderPolicy, policy_for_facility
 from permitclock.notices.recipients import as_recipient, notice_recipients, split_for_digest
 from permitclock.notices.schedule import ReminderDecision, digest_notice_id, reminder_notice_id, reminder_to_send
@@ -47,8 +47,6 @@ from permitclock.observability import logger
 from permitclock.services.calendars import CalendarFeeds, FacilityCache, FeedResult
 from permitclock.services.outlook import FacilityOutlooks
 from permitclock.services.ports import Claims, Facilities, NoticePublisher, Obligations
-
-EXTENDABLE_TYPE = "level2_era_technical_report"
 
 
 class SweepRequest(BaseModel):
@@ -134,11 +132,7 @@ def window_events(obligation: Obligation, today: date) -> list[WindowEvent]:
         out.append(event("opens", "window"))
     if obligation.window_end == today:
         out.append(event("closes", "window"))
-    if (
-        type_key(obligation.type) == EXTENDABLE_TYPE
-        and obligation.due == today
-        and not obligation.facts.get("extended")
-    ):
+    if obligation.due == today and automatic_extension_open(obligation.type, today, today, obligation.facts):
         out.append(event("closes", "automatic extension request"))
     return out
 
