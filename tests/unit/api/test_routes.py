@@ -103,6 +103,20 @@ def test_extensions_over_http(api: Api) -> None:
         body={"approval_letter_attachment_id": "3000001", "new_due": "2027-12-31"},
     )
     assert status == 200 and body["report"]["due"] == "2027-12-31"
+    status, body = api.call(
+        "POST",
+        f"{BASE}/regional-board-extension",
+        as_user="user-lrp",
+        body={"approval_letter_attachment_id": "3000001", "new_due": "20270-12-31"},
+    )
+    assert status == 400  # a year of five digits is no date
+    status, body = api.call(
+        "POST",
+        f"{BASE}/regional-board-extension",
+        as_user="user-lrp",
+        body={"approval_letter_attachment_id": "3000001", "new_due": "9999-12-31"},
+    )
+    assert (status, body["code"]) == (400, "new_due_too_far")
 
 
 def test_lrp_manages_members(api: Api) -> None:
