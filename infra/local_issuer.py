@@ -1,10 +1,12 @@
 """The local token issuer: one RSA key under `.permitclock-local/`, the JWTs `permitclock token` mints with it, the
 JWKS the local server publishes, and the checks API Gateway's JWT authorizer makes before a function runs.
 
-The tokens carry the issuer and audience of the template's JWT authorizer (parameters `JwtIssuer` and
-`JwtAudience`, with their defaults), read from the translated template as the local stack reads it
-(`local_stack.http_routes`) and cached beside the key per hash of template.yaml, so minting a token needs neither
-moto nor the SAM translator after the first time. The key is created on first use and never leaves the folder
+The tokens carry the claims the template's Cognito user pool puts in its ID tokens (`cognito:groups`,
+`token_use: id`, `email`, `name`) and the issuer and audience of the template's JWT authorizer as the local stack
+sets it up (`local_stack.LOCAL_SIGN_IN`: the template's external-issuer parameters, since moto's CloudFormation
+has no Cognito), read from the translated template as the local stack reads it (`local_stack.http_routes`) and
+cached beside the key per hash of template.yaml, so minting a token needs neither moto nor the SAM translator
+after the first time. The key is created on first use and never leaves the folder
 (gitignored); delete the folder to rotate it.
 """
 

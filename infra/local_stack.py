@@ -3,9 +3,10 @@
 moto's CloudFormation creates the buckets, tables, queues (with redrive), roles, functions and event-source
 mappings of the translated template, but silently ignores a bucket's `NotificationConfiguration` and
 `VersioningConfiguration` and skips `AWS::SQS::QueuePolicy`, `AWS::Scheduler::Schedule`,
-`AWS::CloudWatch::Alarm` and `AWS::ApiGatewayV2::*` (../shared/reference/local-stack-notes.md). This module
-applies the bucket properties and the alarms itself, from the same translated template, and exposes schedules
-and HTTP routes as routing data for the local runner, so nothing the local stack does can drift from template.yaml.
+`AWS::CloudWatch::Alarm`, `AWS::Cognito::*` and `AWS::ApiGatewayV2::*` (../shared/reference/local-stack-notes.md).
+This module applies the bucket properties, the alarms and (when sign-in is the stack's own user pool) the Cognito
+user pool, client and groups itself, from the same translated template, and exposes schedules and HTTP routes as
+routing data for the local runner, so nothing the local stack does can drift from template.yaml.
 
 Call `provision()` inside an active `moto.mock_aws()`.
 """
@@ -31,6 +32,10 @@ STACK_NAME = "permitclock-local"
 ACCOUNT_ID = "123456789012"  # moto's default account
 CODE_BUCKET = "permitclock-local-code"
 NOTICE_FROM_ADDRESS = "notices@permitclock.example"
+LOCAL_SIGN_IN = {"JwtIssuer": "https://auth.permitclock.example/", "JwtAudience": "permitclock-api"}
+"""The template's bring-your-own-issuer parameters, set to the local issuer (`infra.local_issuer`): moto has no
+Cognito in CloudFormation, so the local stack signs people in the way a deployment with an external OIDC provider
+does, with tokens shaped like the user pool's ID tokens (`cognito:groups`, `token_use: id`, `email`, `name`)."""
 
 # Not applied: AWS::S3::BucketPolicy (TLS-only). moto evaluates a bucket policy's Deny statements without their
 # Conditions, so the `aws:SecureTransport = false` deny would refuse every local request; the security tests
@@ -196,6 +201,9 @@ def _resolve(value: Any, physical: dict[str, str], cfn: dict[str, Any]) -> Any:
                 return str(variables[name]) if name in variables else _sub_var(name, physical, cfn)
 
             return re.sub(r"\$\{([^}!]+)\}", lambda m: variable(m.group(1)), text)
+        if fn == "Fn::If":
+            condition, if_true, if_false = arg
+            return _resolve(if_true if _holds(condition, physical, cfn) else if_false, physical, cfn)
     if isinstance(value, dict):
         return {k: _resolve(v, physical, cfn) for k, v in value.items()}
     if isinstance(value, list):
@@ -203,8 +211,30 @@ def _resolve(value: Any, physical: dict[str, str], cfn: dict[str, Any]) -> Any:
     return value
 
 
+def _holds(condition: str, values: dict[str, str], cfn: dict[str, Any]) -> bool:
+    """A template condition (`Fn::Equals`, `Fn::Not`, `Fn::And`, `Fn::Or`, `Condition`) over `values`."""
+
+    def test(expression: Any) -> bool:
+        ((fn, arg),) = expression.items()
+        if fn == "Fn::Equals":
+            left, right = (_resolve(v, values, cfn) for v in arg)
+            return bool(left == right)
+        if fn == "Fn::Not":
+            return not test(arg[0])
+        if fn == "Fn::And":
+            return all(test(a) for a in arg)
+        if fn == "Fn::Or":
+            return any(test(a) for a in arg)
+        if fn == "Condition":
+            return _holds(arg, values, cfn)
+        raise ValueError(f"local stack cannot evaluate condition {condition}: {fn}")
+
+    return test(cfn["Conditions"][condition])
+
+
 def _sub_var(name: str, physical: dict[str, str], cfn: dict[str, Any]) -> str:
-    pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID}
+    pseudo = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT_ID,
+              "AWS::StackName": STACK_NAME, "AWS::URLSuffix": "amazonaws.com"}  # fmt: skip
     if name in pseudo:
         return pseudo[name]
     if "." in name:
@@ -272,6 +302,44 @@ def _apply_bucket_properties(cfn: dict[str, Any], physical: dict[str, str]) -> N
             s3.put_bucket_notification_configuration(
                 Bucket=bucket, NotificationConfiguration={"QueueConfigurations": queue_configs}
             )
+
+
+_USER_POOL_PROPERTIES = ("Policies", "AutoVerifiedAttributes", "UsernameAttributes", "AdminCreateUserConfig",
+                         "AccountRecoverySetting", "MfaConfiguration", "Schema", "DeletionProtection")  # fmt: skip
+_CLIENT_PROPERTIES = ("ClientName", "GenerateSecret", "ExplicitAuthFlows", "PreventUserExistenceErrors",
+                      "EnableTokenRevocation", "IdTokenValidity", "AccessTokenValidity", "RefreshTokenValidity",
+                      "TokenValidityUnits", "ReadAttributes", "WriteAttributes")  # fmt: skip
+
+
+def _apply_user_pools(cfn: dict[str, Any], physical: dict[str, str], parameters: dict[str, str]) -> None:
+    """Create the Cognito user pools, app clients and groups moto's CloudFormation skips (those whose condition
+    holds), on moto's Cognito: it signs its users' tokens as the user pool does (`cognito:groups` included)."""
+    idp = _client("cognito-idp")
+    values = {**physical, **parameters}
+
+    def wanted(kind: str) -> list[tuple[str, dict[str, Any]]]:
+        return [
+            (logical, _resolve(resource.get("Properties", {}), values, cfn))
+            for logical, resource in cfn["Resources"].items()
+            if resource["Type"] == kind and _holds_or_none(resource.get("Condition"), values, cfn)
+        ]
+
+    for logical, props in wanted("AWS::Cognito::UserPool"):
+        chosen = {k: props[k] for k in _USER_POOL_PROPERTIES if k in props}
+        pool = idp.create_user_pool(PoolName=props["UserPoolName"], **chosen)["UserPool"]
+        physical[logical] = values[logical] = pool["Id"]
+    for logical, props in wanted("AWS::Cognito::UserPoolClient"):
+        chosen = {k: props[k] for k in _CLIENT_PROPERTIES if k in props}
+        client = idp.create_user_pool_client(UserPoolId=props["UserPoolId"], **chosen)["UserPoolClient"]
+        physical[logical] = values[logical] = client["ClientId"]
+    for logical, props in wanted("AWS::Cognito::UserPoolGroup"):
+        idp.create_group(GroupName=props["GroupName"], UserPoolId=props["UserPoolId"],
+                         Description=props.get("Description", ""))  # fmt: skip
+        physical[logical] = props["GroupName"]
+
+
+def _holds_or_none(condition: str | None, values: dict[str, str], cfn: dict[str, Any]) -> bool:
+    return condition is None or _holds(condition, values, cfn)
 
 
 def _apply_alarms(cfn: dict[str, Any], physical: dict[str, str]) -> None:
@@ -377,10 +445,11 @@ _INTEGRATED_FUNCTION = re.compile(r"\$\{(\w+)\.Arn\}")
 _ANY_METHOD = "x-amazon-apigateway-any-method"
 
 
-def http_routes(cfn: dict[str, Any], parameters: dict[str, str]) -> list[HttpRoute]:
+def http_routes(cfn: dict[str, Any], values: dict[str, str]) -> list[HttpRoute]:
     """Every route of every HTTP API in the translated template, read from the OpenAPI `Body` the SAM translator
     gives `AWS::ApiGatewayV2::Api` (what API Gateway itself deploys): method, path, integrated function, payload
-    format and authorizer (issuer and audience resolved with the stack's parameters)."""
+    format and authorizer (issuer and audience resolved with `values`: the stack's parameters, and its physical
+    ids where the authorizer names a resource)."""
     routes = []
     for resource in cfn["Resources"].values():
         if resource["Type"] != "AWS::ApiGatewayV2::Api":
@@ -402,18 +471,18 @@ def http_routes(cfn: dict[str, Any], parameters: dict[str, str]) -> list[HttpRou
                         path=path,
                         function=found.group(1),
                         payload_format_version=str(integration.get("payloadFormatVersion", "2.0")),
-                        authorizer=None if scheme == "NONE" else _authorizer(scheme, schemes[scheme], parameters, cfn),
+                        authorizer=None if scheme == "NONE" else _authorizer(scheme, schemes[scheme], values, cfn),
                         scopes=tuple(scopes),
                     )
                 )
     return routes
 
 
-def _authorizer(name: str, scheme: dict[str, Any], parameters: dict[str, str], cfn: dict[str, Any]) -> JwtAuthorizer:
+def _authorizer(name: str, scheme: dict[str, Any], values: dict[str, str], cfn: dict[str, Any]) -> JwtAuthorizer:
     spec = scheme["x-amazon-apigateway-authorizer"]
     if spec.get("type") != "jwt":
         raise ValueError(f"local stack: authorizer {name} is not a JWT authorizer")
-    config = _resolve(spec["jwtConfiguration"], parameters, cfn)
+    config = _resolve(spec["jwtConfiguration"], values, cfn)
     return JwtAuthorizer(
         name=name,
         issuer=str(config["issuer"]),
@@ -423,16 +492,20 @@ def _authorizer(name: str, scheme: dict[str, Any], parameters: dict[str, str], c
 
 
 def jwt_authorizers(sam: dict[str, Any] | None = None) -> dict[str, JwtAuthorizer]:
-    """The template's JWT authorizers with default parameters, without provisioning (`permitclock token`)."""
+    """The template's JWT authorizers as the local stack sets them up (`LOCAL_SIGN_IN`), without provisioning
+    (`permitclock token`)."""
     sam = sam if sam is not None else load_template()
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)  # the SAM translator reads the region from boto3's session
-    routes = http_routes(translate(sam), template_parameters(sam))
+    routes = http_routes(translate(sam), template_parameters(sam, LOCAL_SIGN_IN))
     return {r.authorizer.name: r.authorizer for r in routes if r.authorizer is not None}
 
 
 def provision(parameters: dict[str, str] | None = None) -> LocalStack:
-    """Create the whole stack on moto (inside `mock_aws`) and return its physical names and routing."""
+    """Create the whole stack on moto (inside `mock_aws`) and return its physical names and routing; sign-in is
+    the local issuer's (`LOCAL_SIGN_IN`) unless `parameters` say otherwise."""
     from infra import moto_gaps
+
+    parameters = {**LOCAL_SIGN_IN, **(parameters or {})}
 
     moto_gaps.apply()
     sam = load_template()
@@ -442,7 +515,7 @@ def provision(parameters: dict[str, str] | None = None) -> LocalStack:
     cloudformation.create_stack(
         StackName=STACK_NAME,
         TemplateBody=json.dumps(cfn),
-        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in (parameters or {}).items()],
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()],
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
     )
     status = cloudformation.describe_stacks(StackName=STACK_NAME)["Stacks"][0]["StackStatus"]
@@ -455,9 +528,10 @@ def provision(parameters: dict[str, str] | None = None) -> LocalStack:
     }
     _apply_bucket_properties(cfn, physical)
     _apply_alarms(cfn, physical)
+    _apply_user_pools(cfn, physical, template_parameters(sam, parameters))
     _client("ses").verify_email_identity(EmailAddress=NOTICE_FROM_ADDRESS)
     stack = LocalStack(cfn_template=cfn, physical=physical, parameters=template_parameters(sam, parameters))
-    stack.routes = http_routes(cfn, stack.parameters)
+    stack.routes = http_routes(cfn, {**physical, **stack.parameters})
     stack.functions = _functions(cfn, physical, sam)
     stack.mappings = _mappings(cfn, physical)
     _stop_moto_push(stack.mappings)

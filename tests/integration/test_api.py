@@ -432,7 +432,11 @@ def test_template_routes_every_request_through_the_jwt_authorizer() -> None:
     api = resources["HttpApi"]["Properties"]["Auth"]
     assert api["DefaultAuthorizer"] == "JwtAuthorizer"
     jwt = api["Authorizers"]["JwtAuthorizer"]["JwtConfiguration"]
-    assert jwt == {"issuer": {"Ref": "JwtIssuer"}, "audience": [{"Ref": "JwtAudience"}]}
+    assert jwt == {  # the stack's user pool by default, an external issuer when JwtIssuer is given (issue 19)
+        "issuer": {"Fn::If": ["OwnUserPool", {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
+                              {"Ref": "JwtIssuer"}]},
+        "audience": [{"Fn::If": ["OwnUserPool", {"Ref": "UserPoolClient"}, {"Ref": "JwtAudience"}]}],
+    }  # fmt: skip
     events = resources["ApiFunction"]["Properties"]["Events"]
     unauthenticated = {e["Properties"]["Path"] for e in events.values() if e["Properties"].get("Auth")}
     assert unauthenticated == {"/openapi.json", "/calendars/{token}"}  # calendar apps send no JWT (issue 19)

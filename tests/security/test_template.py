@@ -134,3 +134,20 @@ def test_unauthenticated_route_is_caught() -> None:
     }
     cfn = {"Resources": {"Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"Body": body}}}}
     assert review.check_http_apis(cfn) == ["Api: GET /facilities has no JWT authorizer"]
+
+
+def test_sign_in_is_the_stacks_user_pool_by_default_and_invite_only(cfn: dict[str, Any]) -> None:
+    from permitclock.services.report_workflow import ADMIN_GROUP
+
+    resources = cfn["Resources"]
+    pool, client, group = (resources[n] for n in ("UserPool", "UserPoolClient", "AdminsGroup"))
+    assert {r["Condition"] for r in (pool, client, group)} == {"OwnUserPool"}
+    assert cfn["Conditions"]["OwnUserPool"] == {"Fn::Equals": [{"Ref": "JwtIssuer"}, ""]}
+    assert load_template()["Parameters"]["JwtIssuer"]["Default"] == ""  # the default deployment creates them
+    assert pool["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True  # no self sign-up
+    assert pool["Properties"]["DeletionProtection"] == "ACTIVE" and pool["DeletionPolicy"] == "Retain"
+    props = client["Properties"]
+    assert props["GenerateSecret"] is False and "AllowedOAuthFlows" not in props  # no implicit grant
+    assert (props["PreventUserExistenceErrors"], props["EnableTokenRevocation"]) == ("ENABLED", True)
+    assert group["Properties"]["GroupName"] == ADMIN_GROUP
+    assert "ExternalIssuerNeedsAudience" in cfn["Rules"]
