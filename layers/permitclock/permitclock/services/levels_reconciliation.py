@@ -20,7 +20,6 @@ from typing import Protocol
 from permitclock.clock import Clock, today
 from permitclock.domain.level_disagreements import StoredDisagreement
 from permitclock.domain.levels import Level, ParameterStatus
-from permitclock.domain.members import Member
 from permitclock.domain.notices import LevelDifference, LevelsDisagreementFacts, NoticeRequest, Recipient
 from permitclock.domain.uploads import SmartsUploadResult
 from permitclock.errors import BadInput
@@ -28,7 +27,7 @@ from permitclock.events import ObjectEvent
 from permitclock.intake.level_export import read_level_export
 from permitclock.rules.igp.reconciliation import Disagreement, reconcile
 from permitclock.services.monitoring_intake import RECORD_STATUS, error_report, error_report_key
-from permitclock.services.ports import NoticePublisher, UploadObjects, Uploads
+from permitclock.services.ports import Members, NoticePublisher, UploadObjects, Uploads
 from permitclock.services.smarts_intake import claim
 
 LEVELS_PREFIX = "smarts/levels/"
@@ -50,10 +49,6 @@ class Disagreements(Protocol):
         ...
 
     def notices_published(self, notices: Sequence[NoticeRequest]) -> None: ...
-
-
-class Members(Protocol):
-    def members(self, wdid: str) -> list[Member]: ...
 
 
 def notice_id(wdid: str, new: Iterable[Disagreement]) -> str:

@@ -10,14 +10,13 @@ from typing import Protocol
 
 from permitclock.clock import Clock, today
 from permitclock.domain.levels import FacilityYear, NdPolicy
-from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest, OutlookWorsenedFacts, Recipient
 from permitclock.domain.outlook import STATE_ORDER, FacilityOutlook, OutlookState, ParameterOutlook
 from permitclock.domain.samples import Sample
 from permitclock.rules.igp.nals import nal_by_report_name, nal_table
 from permitclock.rules.igp.outlook import parameter_outlook
 from permitclock.rules.igp.years import reporting_year_of
-from permitclock.services.ports import NoticePublisher
+from permitclock.services.ports import Members, NoticePublisher
 
 
 class FacilityYears(Protocol):
@@ -72,10 +71,6 @@ class NotifiedStates(Protocol):
         ...
 
     def notices_published(self, notices: Sequence[NoticeRequest]) -> None: ...
-
-
-class Members(Protocol):
-    def members(self, wdid: str) -> list[Member]: ...
 
 
 def outlook_notice_id(outlook: ParameterOutlook) -> str:

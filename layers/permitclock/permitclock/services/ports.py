@@ -42,6 +42,12 @@ class Obligations(Protocol):
         ...
 
 
+class Members(Protocol):
+    """Who holds a role at a facility (`adapters.facilities.FacilityDirectory`)."""
+
+    def members(self, wdid: str) -> list[Member]: ...
+
+
 class Facilities(Protocol):
     """Facility profiles and who holds a role where (`adapters.facilities.FacilityDirectory`)."""
 
