@@ -3,7 +3,7 @@
 Thin handler: parse each SQS record (powertools parser + BatchProcessor, partial batch failures), run the
 `AttachmentIntake` service once per object version (powertools idempotency on bucket/key/version), return.
 A message that is not an S3 notification raises, so it is retried and then dead-lettered; a hostile file never
-raises: its verdict is final.
+raises: its verdict is final. A checker starved by a busy machine (`CheckerStarved`) raises too: no verdict, retried.
 """
 
 from __future__ import annotations

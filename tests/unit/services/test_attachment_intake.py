@@ -8,7 +8,7 @@ import pytest
 from permitclock.clock import PERMIT_TZ, FixedClock
 from permitclock.domain.attachments import ValidationLimits
 from permitclock.events import ObjectEvent
-from permitclock.services.attachment_intake import AttachmentIntake
+from permitclock.services.attachment_intake import AttachmentIntake, CheckerStarved
 
 from infra.sample_documents import text_pdf
 from tests.fakes.pipelines import FakeAttachmentRecords, FakeDocuments
@@ -112,3 +112,19 @@ def test_deleting_the_version_marks_its_record_deleted(world: World) -> None:
 def test_an_object_already_gone_is_skipped(world: World) -> None:
     event = ObjectEvent(kind="created", event_name="ObjectCreated:Put", bucket=BUCKET, key=KEY, version_id="v9")
     assert world.intake.handle(event).outcome == "gone"
+
+
+def test_a_checker_starved_by_a_busy_machine_gives_no_verdict_and_writes_nothing(world: World) -> None:
+    # GIVEN a wall-clock budget no child can meet (as a saturated machine would make it), the CPU budget unused
+    starved = AttachmentIntake(
+        documents=world.documents, records=world.records, publisher=world.publisher,
+        clock=FixedClock(NOW), limits=ValidationLimits(time_budget_seconds=0.001),
+    )  # fmt: skip
+    event = world.upload(KEY, text_pdf("Zinc: Industrial Activity BMPs"))
+    # WHEN the intake handles the upload THEN it raises (the queue delivers the message again) and writes nothing
+    with pytest.raises(CheckerStarved, match="processor time"):
+        starved.handle(event)
+    assert world.records.records == {} and world.publisher.sent == []
+    assert world.documents.head(BUCKET, KEY, "v1") is not None  # not quarantined
+    # AND the redelivery on a machine with time to spare gets the file's real verdict
+    assert world.intake.handle(event).outcome == "accepted"

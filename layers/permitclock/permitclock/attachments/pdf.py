@@ -320,7 +320,7 @@ def stopped_finding(stopped: Stopped, usage: Usage, limits: ValidationLimits) ->
         )
     elif stopped.timed_out:
         message = f"Checking the file took longer than {limits.time_budget_seconds:g} seconds, so it was stopped"
-        if usage.cpu_seconds is not None and usage.cpu_seconds < limits.cpu_budget_seconds:
+        if usage.starved(limits.cpu_budget_seconds):
             message += (
                 f" after {usage.cpu_seconds:.1f} of its {limits.cpu_budget_seconds:g} seconds of processor time "
                 "(the machine was busy: checking it again may succeed)"

@@ -58,6 +58,12 @@ class Usage:
 
     cpu_seconds: float | None = None
     peak_rss_bytes: int | None = None
+    wall_clock_stop: bool = False
+    """The parent stopped the child at the wall-clock budget."""
+
+    def starved(self, cpu_budget_seconds: float) -> bool:
+        """Stopped by the wall clock before the CPU budget was used: the machine was busy, the file not costly."""
+        return self.wall_clock_stop and (self.cpu_seconds is None or self.cpu_seconds < cpu_budget_seconds)
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,7 @@ class Isolated(Generic[T, R]):
                 except (EOFError, OSError):
                     process.join(self.time_budget_seconds)
                     return Stopped(timed_out=False, exitcode=process.exitcode), Usage()
-            return Stopped(timed_out=True, exitcode=None), Usage(cpu_seconds=_cpu_seconds_of(process.pid))
+            return Stopped(timed_out=True, exitcode=None), Usage(_cpu_seconds_of(process.pid), wall_clock_stop=True)
         finally:
             receiver.close()
             process.join(1.0)

@@ -4,6 +4,10 @@ For each object event: check the upload contract (key, then metadata), validate 
 record the attachment against its report, or quarantine the object with its reasons, record the rejection and
 queue a notice to the uploader and the facility's LRP. Every step can run twice without effect: records are
 conditional writes keyed on (bucket, key, version), and the notice id is the attachment id.
+
+A verdict comes from what the file costs (the CPU budget, the memory cap, the parser limits), never from how busy
+the machine is: when the wall-clock budget stops the checker before it used its CPU budget, nothing is written
+and `CheckerStarved` is raised, so the message is delivered again later (and dead-lettered if that persists).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from permitclock.attachments.validate import validate_attachment
+from permitclock.attachments.validate import measured_validation
 from permitclock.clock import Clock
 from permitclock.domain.attachments import Finding, FindingCode, ValidationLimits, Verdict
 from permitclock.domain.notices import AttachmentRejectedFacts, NoticeRequest, Recipient, RejectionReason
@@ -29,6 +33,11 @@ from permitclock.domain.uploads import (
 from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
 from permitclock.services.ports import NoticePublisher
+
+
+class CheckerStarved(RuntimeError):
+    """The checking child was stopped by the wall clock before it used its CPU budget: the machine was busy, so
+    there is no verdict on the file. Nothing has been written; the message is retried (then dead-lettered)."""
 
 
 class Documents(Protocol):
@@ -122,7 +131,12 @@ class AttachmentIntake:
             return self._reject(upload, [_contract_finding(err)], (err.code,))
         upload = _Upload(event, head, record_id, upload.key, metadata)
         data = self._documents.read(event.bucket, event.key, head.version_id, self._limits.max_bytes)
-        verdict = validate_attachment(data, metadata.file_type, self._limits)
+        verdict, usage = measured_validation(data, metadata.file_type, self._limits)
+        if usage.starved(self._limits.cpu_budget_seconds):
+            raise CheckerStarved(
+                f"stopped at the {self._limits.time_budget_seconds:g} s wall-clock budget after {usage.cpu_seconds} s"
+                f" of its {self._limits.cpu_budget_seconds:g} s of processor time"
+            )
         if not verdict.ok:
             return self._reject(upload, verdict.errors, tuple(e.code.value for e in verdict.errors), verdict)
         created = self._records.put_new(self._record(upload, "accepted", verdict))
