@@ -6,6 +6,8 @@ the return-to-Baseline facts of `--facts` recorded on it, as a `monitoring/facts
 the July 1 runs records them), skipping years not over on the as-of date. Decimals are printed as exact JSON
 numbers (the Decimal's own digits). Exit 0 when it ran (even with rejected rows or fact entries, listed), 1 when
 no file could be read, 2 on a usage error or a facts file that is not one.
+The command streams (`level_engine`) unless `--facts` is given; `compute_levels` assigns from samples
+held in memory, for `--facts`, `outlook` and `reconcile`, which read the samples or every final status.
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from permitclock.cli.level_engine import stream_levels
+from permitclock.cli.level_output import JsonlOutput, JsonOutput, decimal_text
 from permitclock.clock import SystemClock, today
 from permitclock.domain.levels import Assignment, NdPolicy, ParameterStatus
 from permitclock.domain.samples import RejectedRow, Sample
 from permitclock.errors import DomainError
 from permitclock.intake.facts import FactSet, read_facts
 from permitclock.intake.smarts import SmartsReader
+from permitclock.rules.igp.aggregate import LevelRow, row_of
 from permitclock.rules.igp.levels import assign_grouped
 from permitclock.rules.igp.years import has_levels, is_over
 
@@ -176,12 +181,6 @@ def assignment_json(a: Assignment) -> dict[str, Any]:
     }
 
 
-def decimal_text(value: Decimal) -> str:
-    """An exact JSON number for a Decimal: its digits without exponent or trailing zeros (0.260 -> 0.26)."""
-    text = format(value.normalize(), "f")
-    return "0" if text in ("-0", "") else text
-
-
 def dumps(value: Any, indent: int = 0, step: int = 2) -> str:
     """JSON with Decimals as exact numbers and dates as ISO strings (json cannot print a Decimal exactly)."""
     pad, inner = " " * indent, " " * (indent + step)
@@ -233,12 +232,46 @@ def _run(args: argparse.Namespace) -> int:
     except DomainError as err:
         print(f"permitclock levels: {err.message}", file=sys.stderr)
         return 2
-    run = compute_levels(args.files, as_of=as_of, nd_policy=args.nd_policy, facts=facts)
-    run.rejected.extend(bad_facts)
-    for message in run.file_errors:
+    output = JsonlOutput(sys.stdout) if args.format == "jsonl" else JsonOutput()
+    if args.facts:
+        file_errors = _with_facts(args, as_of, facts, bad_facts, output)
+    else:
+        file_errors = stream_levels(
+            args.files,
+            as_of=as_of,
+            nd_policy=args.nd_policy,
+            on_facility=output.facility,
+            on_rejected=output.rejected,
+            progress=_progress if args.progress or sys.stderr.isatty() else lambda _: None,
+        ).file_errors
+    for message in file_errors:
         print(f"permitclock levels: {message}", file=sys.stderr)
-    sys.stdout.write(dumps(render(run)) + "\n")
+    output.finish(sys.stdout)
     return 0
+
+
+def _with_facts(
+    args: argparse.Namespace,
+    as_of: date,
+    facts: Sequence[FactSet],
+    bad_facts: Sequence[RejectedRow],
+    output: JsonOutput | JsonlOutput,
+) -> list[str]:
+    """`--facts`: statuses carrying dated facts take the full rules (`assign_grouped`) over samples held in memory;
+    printed by the same output as the stream."""
+    run = compute_levels(args.files, as_of=as_of, nd_policy=args.nd_policy, facts=facts)
+    for rejected in (*run.rejected, *bad_facts):
+        output.rejected(rejected)
+    by_wdid: dict[str, list[LevelRow]] = {}
+    for assignment in run.assignments:
+        by_wdid.setdefault(assignment.wdid, []).append(row_of(assignment))
+    for wdid, rows in by_wdid.items():
+        output.facility(wdid, rows)
+    return run.file_errors
+
+
+def _progress(message: str) -> None:
+    print(f"permitclock levels: {message}", file=sys.stderr, flush=True)
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -266,4 +299,15 @@ def register(subparsers: Any) -> None:
         help="return-to-Baseline facts, as uploaded under monitoring/facts/ (repeatable)",
     )
     add_common_arguments(parser)
+    parser.add_argument(
+        "--format",
+        choices=("json", "jsonl"),
+        default="json",
+        help="one JSON document sorted by WDID (json, default) or JSON Lines written as facilities are assigned",
+    )
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="progress lines on stderr (rows read, rereading passes); the default when stderr is a terminal",
+    )
     parser.set_defaults(func=_run)

@@ -15,10 +15,11 @@ header is line 1); a split record carries the number of its first line.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from os import PathLike, fspath
 from typing import IO, Any, Literal
 
@@ -27,11 +28,13 @@ from permitclock.domain.uploads import WDID_PATTERN
 from permitclock.errors import BadInput, DomainError
 from permitclock.intake.records import csv_records, decoded_chunks, physical_lines, read_header, tab_records
 from permitclock.intake.records import normalise_column as normalised
-from permitclock.rules.igp.nals import PH, UnitError, conversion_factor, nal_for
+from permitclock.rules.igp.nals import NAL, PH, UnitError, conversion_factor, nal_for
 from permitclock.rules.igp.years import reporting_year_of
 
 Layout = Literal["smarts_raw", "data_ca_gov", "access_export"]
 Row = Sample | RejectedRow
+Values = tuple[Any, ...]
+"""A `Sample`'s fields in its order (`SmartsReader.values`)."""
 
 RAW_COLUMNS: tuple[str, ...] = (
     "PERMIT_TYPE", "WDID", "APP_ID", "REPORTING_YEAR", "REPORT_ID", "EVENT_TYPE", "MONITORING_LOCATION_NAME",
@@ -69,6 +72,8 @@ QUALIFIERS: dict[str, str] = {
     "=": "=", "ND": "ND", "DNQ": "DNQ", "<": "<", ">": ">", "NON-DETECT": "ND", "NONDETECT": "ND",
 }  # fmt: skip
 MISSING = frozenset({"", "NA", "N/A", "NULL"})
+NUMBER_START = frozenset("0123456789.")
+"""A RESULT starting with one of these can only be a number (or unparseable)."""
 NO_RESULT = MISSING | {"NAN"}
 """A RESULT that holds no number: the missing values, and `NaN`, which the data.ca.gov portal writes for a
 non-detect (shared/reference/smarts-open-data.md). Fine with `ND`; with any other qualifier the row is rejected."""
@@ -202,8 +207,17 @@ class SmartsReader:
             message = err.message if err.message.startswith(self.name) else f"{self.name}: {err.message}"
             raise BadInput(message, code=err.code) from None
         self._dates: dict[str, date | None] = {}
+        self._years: dict[date, tuple[str, int]] = {}
+        self._year_columns: dict[str, int | None] = {}
         self._strings: dict[str, str] = {}
         self._known: dict[str, dict[str, str]] = {c: {} for c in ("WDID", "PARAMETER", "UNITS", "LOCATION")}
+        self._fast: dict[str, dict[str, str]] = {
+            c: {} for c in ("WDID", "PARAMETER", "UNITS", "LOCATION", "EVENT_TYPE", "MONITORING_LOCATION_TYPE")
+        }
+        self._conversions: dict[tuple[str, str], tuple[NAL | None, Decimal | None]] = {}
+        self._sample_fields: Callable[[list[str]], Any] = itemgetter(0)
+        self._last_key: Any = None
+        self._last_sample: tuple[Any, ...] = ()
         self._idx: tuple[int, ...] | None = None
         self._kinds: dict[tuple[str, str], str | None] = {}
 
@@ -223,22 +237,36 @@ class SmartsReader:
 
     # ------------------------------------------------------------------ rows
     def __iter__(self) -> Iterator[Row]:
+        for item in self.values():
+            yield Sample(*item) if type(item) is tuple else item  # type: ignore[misc]
+
+    def values(self, only: Container[str] | None = None) -> Iterator[Values | RejectedRow]:
+        """What `__iter__` yields, each `Sample` as the tuple of its fields (`Sample(*values)` builds it): the
+        Level engine's hot path, which needs no object per row. With `only`, records whose WDID field is not in
+        it are skipped before they are read (their rejections too; a malformed record is still reported)."""
         header = self.header
         if header.layout == "smarts_raw":
-            rows = tab_records(self._lines, header.width)
+            records = tab_records(self._lines, header.width)
         else:
-            rows = csv_records(self._lines, header.width, header.delimiter)
-        convert = self._access_row if self.header.layout == "access_export" else self._smarts_row
+            records = csv_records(self._lines, header.width, header.delimiter)
+        convert = self._access_values if self.header.layout == "access_export" else self._smarts_values
         name = self.name
+        wdid_at = header.columns["WDID"]
         try:
-            for line, fields, reason in rows:
+            for line, fields, reason in records:
                 if fields is None:
                     yield RejectedRow(name, line, reason)
                     continue
+                if only is not None and fields[wdid_at].strip() not in only:
+                    continue
                 try:
-                    yield from convert(fields, line)
+                    item, note = convert(fields, line)
                 except _Reject as err:
                     yield RejectedRow(name, line, str(err))
+                    continue
+                yield item
+                if note:
+                    yield RejectedRow(name, line, note, kept=True)
         finally:
             self.close()
 
@@ -278,14 +306,38 @@ class SmartsReader:
             _check_text(column, found)
         return self._intern(found)
 
+    def _text(self, column: str, raw: str) -> str:
+        """A WDID, PARAMETER, UNITS or LOCATION field as `_checked` reads it (stripped; a missing-value marker is
+        empty except in UNITS), remembered by its raw text so a repeated value costs one lookup."""
+        fast = self._fast[column]
+        found = fast.get(raw)
+        if found is None:
+            text = raw.strip()
+            if column != "UNITS" and text in MISSING:
+                text = ""
+            found = self._checked(column, text)
+            if len(fast) < MAX_REMEMBERED:
+                fast[raw] = found
+        return found
+
+    def _kind_of(self, column: str, raw: str, normalise: Callable[[str], str | None]) -> str | None:
+        """`_kind` of a raw field, remembered by its raw text (within `MAX_KINDS`)."""
+        fast = self._fast[column]
+        found = fast.get(raw)
+        if found is None:
+            text = raw.strip()
+            found = self._kind(column, "" if text in MISSING else text, normalise)
+            if len(fast) < MAX_KINDS:
+                fast[raw] = found  # type: ignore[assignment]
+        return found
+
     def _date(self, text: str, column: str) -> date:
-        key = text.strip()
         try:
-            found = self._dates[key]
+            found = self._dates[text]
         except KeyError:
-            found = parse_date(key)
+            found = parse_date(text.strip())
             if len(self._dates) < MAX_REMEMBERED:
-                self._dates[key] = found
+                self._dates[text] = found
         if found is None:
             raise _Reject(f"unparseable {column} {text!r}")
         if found.year < FIRST_YEAR:
@@ -294,26 +346,37 @@ class SmartsReader:
             raise _Reject(f"{column} {found.isoformat()} is after the as-of date {self.as_of.isoformat()}")
         return found
 
+    def _year_of(self, day: date) -> tuple[str, int]:
+        """The reporting year label of `day` and its start year (remembered: a file has a few thousand days)."""
+        found = self._years.get(day)
+        if found is None:
+            label = reporting_year_of(day)
+            found = (label, int(label[:4]))
+            if len(self._years) < MAX_REMEMBERED:
+                self._years[day] = found
+        return found
+
     def _measurement(
         self, wdid: str, parameter: str, qualifier_text: str, result_text: str, units: str
     ) -> tuple[str | None, str, Decimal | None, Decimal | None]:
-        """(nal key, qualifier, result as reported, value in the NAL unit)."""
+        """(nal key, qualifier, result as reported, value in the NAL unit), from the stripped qualifier and
+        result."""
         if not wdid:
             raise _Reject("empty WDID")
         if not parameter:
             raise _Reject("empty PARAMETER")
-        result_text = result_text.strip()
-        qualifier_key = qualifier_text.strip().upper()
-        if result_text.upper() in QUALIFIERS and not qualifier_key:
+        qualifier_key = qualifier_text.upper()
+        number = result_text[:1] in NUMBER_START  # neither a qualifier nor a no-result marker starts so
+        if not number and result_text.upper() in QUALIFIERS and not qualifier_key:
             qualifier_key, result_text = result_text.upper(), ""
         if qualifier_key in MISSING:
             qualifier_key = "="
         qualifier = QUALIFIERS.get(qualifier_key)
         if qualifier is None:
-            raise _Reject(f"unknown RESULT_QUALIFIER {qualifier_text.strip()!r}")
+            raise _Reject(f"unknown RESULT_QUALIFIER {qualifier_text!r}")
         result: Decimal | None = None
         plain = True
-        if result_text.upper() not in NO_RESULT:
+        if number or result_text.upper() not in NO_RESULT:
             try:
                 result = Decimal(result_text)
             except InvalidOperation:
@@ -326,13 +389,14 @@ class SmartsReader:
         elif qualifier != "ND":
             written = f" {result_text!r}" if result_text else ""
             raise _Reject(f"empty RESULT{written} with qualifier {qualifier!r}: only a non-detect (ND) may have none")
-        nal = nal_for(parameter)
+        conversion = self._conversions.get((parameter, units))
+        if conversion is None:
+            conversion = self._conversions[parameter, units] = _conversion(parameter, units)
+        nal, factor = conversion
         if nal is None:
             return None, qualifier, result, result
-        try:
-            factor = conversion_factor(units, nal.units)
-        except UnitError:
-            raise _Reject(f"unit {units!r} cannot be converted to {nal.units} for {parameter}") from None
+        if factor is None:
+            raise _Reject(f"unit {units!r} cannot be converted to {nal.units} for {parameter}")
         value = result if result is None or factor == 1 else result * factor
         if value is not None:
             if not plain and value is not result:
@@ -343,83 +407,97 @@ class SmartsReader:
                 raise _Reject(f"pH {result_text!r} outside 0-14")
         return nal.parameter, qualifier, result, value
 
-    def _smarts_row(self, fields: list[str], line: int) -> Iterator[Row]:
+    def _smarts_values(self, fields: list[str], line: int) -> tuple[Values, str | None]:
+        """One record of the raw or portal layout: the `Sample`'s fields, and the note of a kept row (or None).
+
+        The rows of one sample come together and share their sample fields (WDID, date, event, location, ...):
+        when those are the raw text of the last good row's, their checked values are reused and only the
+        parameter, units, qualifier and result are read (the checks before the date come in the same order)."""
         idx = self._idx
         if idx is None:
             col = self.header.columns
             idx = self._idx = tuple(col.get(name, -1) for name in _SMARTS_FIELDS)
+            self._sample_fields = itemgetter(*(i for i in (idx[0], *idx[5:]) if i >= 0))
         i_wdid, i_param, i_units, i_qual, i_result, i_date, i_event, i_ltype, i_year, i_sid, i_time, i_loc = idx
-        known = self._known
-
-        def get(index: int) -> str | None:
-            if index < 0:
-                return None
-            value = fields[index].strip()
-            return "" if value in MISSING else value
-
-        wdid = fields[i_wdid].strip()
-        wdid = known["WDID"].get(wdid) or self._checked("WDID", "" if wdid in MISSING else wdid)
-        parameter = fields[i_param].strip()
-        parameter = known["PARAMETER"].get(parameter) or self._checked(
-            "PARAMETER", "" if parameter in MISSING else parameter
-        )
-        units = fields[i_units].strip()
-        units = known["UNITS"].get(units) or self._checked("UNITS", units)
+        key = self._sample_fields(fields)
+        if key == self._last_key:
+            wdid, sample_date, year, event_type, location_type, year_column, note, sample_id, sample_time, location = (
+                self._last_sample
+            )
+            raw = fields[i_param]
+            parameter = self._fast["PARAMETER"].get(raw) or self._text("PARAMETER", raw)
+            raw = fields[i_units]
+            units = self._fast["UNITS"].get(raw) or self._text("UNITS", raw)
+            qualifier_text = fields[i_qual].strip()
+            result_text = fields[i_result].strip()
+            nal, qualifier, result, value = self._measurement(
+                wdid,
+                parameter,
+                "" if qualifier_text in MISSING else qualifier_text,
+                "" if result_text in MISSING else result_text,
+                units,
+            )
+            values = (
+                wdid, parameter, nal, sample_date, year, qualifier, result, units, value, sample_id, sample_time,
+                location, location_type, event_type, year_column, self.name, line,
+            )  # fmt: skip
+            return values, note
+        wdid = self._text("WDID", fields[i_wdid])
+        parameter = self._text("PARAMETER", fields[i_param])
+        units = self._text("UNITS", fields[i_units])
+        qualifier_text = fields[i_qual].strip()
+        result_text = fields[i_result].strip()
         nal, qualifier, result, value = self._measurement(
-            wdid, parameter, get(i_qual) or "", get(i_result) or "", units
+            wdid,
+            parameter,
+            "" if qualifier_text in MISSING else qualifier_text,
+            "" if result_text in MISSING else result_text,
+            units,
         )
         sample_date = self._date(fields[i_date], "SAMPLE_DATE")
-        event_type = self._kind("EVENT_TYPE", get(i_event), normalise_event_type)
-        location_type = self._kind("MONITORING_LOCATION_TYPE", get(i_ltype), normalise_location_type)
-        year = reporting_year_of(sample_date)
-        year_text = get(i_year)
-        year_column: int | None = None
-        note: str | None = None
-        if year_text:
-            try:
-                year_column = int(float(year_text))
-            except (ValueError, OverflowError):  # OverflowError: `1e999` is infinite
-                year_column = None
-            if year_column is None or not FIRST_YEAR <= year_column <= 9999:
-                year_column = None
-                note = f"unparseable REPORTING_YEAR {year_text!r}; the SAMPLE_DATE gives {year}, row used"
-            else:
-                if str(year_column) != year[:4]:
-                    note = (
-                        f"REPORTING_YEAR {year_text} disagrees with SAMPLE_DATE {sample_date.isoformat()} "
-                        f"(reporting year {year}): the date wins, row used"
-                    )
-        sample_id = get(i_sid) or ""
-        sample_time = get(i_time) or ""
-        if sample_id.startswith(FORMULA_PREFIXES):
-            _check_text("SAMPLE_ID", sample_id)
-        if sample_time.startswith(FORMULA_PREFIXES):
-            _check_text("SAMPLE_TIME", sample_time)
-        location = get(i_loc) or ""
-        location = known["LOCATION"].get(location) or self._checked("LOCATION", location)
-        yield Sample(
-            wdid=wdid,
-            parameter=parameter,
-            nal=nal,
-            sample_date=sample_date,
-            reporting_year=year,
-            qualifier=qualifier,  # type: ignore[arg-type]
-            result=result,
-            units=units,
-            value=value,
-            sample_id=sample_id,
-            sample_time=sample_time,
-            location=location,
-            location_type=location_type,
-            event_type=event_type,
-            reporting_year_column=year_column,
-            file=self.name,
-            line=line,
+        event_type = self._kind_of("EVENT_TYPE", fields[i_event], normalise_event_type)
+        location_type = (
+            None if i_ltype < 0 else self._kind_of("MONITORING_LOCATION_TYPE", fields[i_ltype], normalise_location_type)
         )
-        if note:
-            yield RejectedRow(self.name, line, note, kept=True)
+        year, start = self._year_of(sample_date)
+        year_column = None
+        note = None
+        year_text = fields[i_year].strip() if i_year >= 0 else ""
+        if year_text and year_text not in MISSING:
+            year_column = self._year_columns.get(year_text, -1)
+            if year_column == -1:
+                year_column = _year_column(year_text)
+                if len(self._year_columns) < MAX_KINDS:
+                    self._year_columns[year_text] = year_column
+            if year_column is None:
+                note = f"unparseable REPORTING_YEAR {year_text!r}; the SAMPLE_DATE gives {year}, row used"
+            elif year_column != start:
+                note = (
+                    f"REPORTING_YEAR {year_text} disagrees with SAMPLE_DATE {sample_date.isoformat()} "
+                    f"(reporting year {year}): the date wins, row used"
+                )
+        sample_id = fields[i_sid].strip() if i_sid >= 0 else ""
+        if sample_id in MISSING:
+            sample_id = ""
+        elif sample_id.startswith(FORMULA_PREFIXES):
+            _check_text("SAMPLE_ID", sample_id)
+        sample_time = fields[i_time].strip() if i_time >= 0 else ""
+        if sample_time in MISSING:
+            sample_time = ""
+        elif sample_time.startswith(FORMULA_PREFIXES):
+            _check_text("SAMPLE_TIME", sample_time)
+        location = self._text("LOCATION", fields[i_loc]) if i_loc >= 0 else ""
+        self._last_key = key
+        self._last_sample = (
+            wdid, sample_date, year, event_type, location_type, year_column, note, sample_id, sample_time, location,
+        )  # fmt: skip
+        values = (
+            wdid, parameter, nal, sample_date, year, qualifier, result, units, value, sample_id, sample_time,
+            location, location_type, event_type, year_column, self.name, line,
+        )  # fmt: skip
+        return values, note
 
-    def _access_row(self, fields: list[str], line: int) -> Iterator[Row]:
+    def _access_values(self, fields: list[str], line: int) -> tuple[Values, None]:
         col = self.header.columns
 
         def get(name: str) -> str:
@@ -435,21 +513,32 @@ class SmartsReader:
         sample_date = self._date(stamp, "Date/time of sample collection")
         time = stamp.partition(" ")[2]
         lat, lon = get("MONITORING_LOCATION_LATITUDE"), get("MONITORING_LOCATION_LONGITUDE")
-        yield Sample(
-            wdid=wdid,
-            parameter=parameter,
-            nal=nal,
-            sample_date=sample_date,
-            reporting_year=reporting_year_of(sample_date),
-            qualifier=qualifier,  # type: ignore[arg-type]
-            result=result,
-            units=units,
-            value=value,
-            sample_time="" if time in ("0:00:00", "00:00:00") else time,
-            location=self._checked("LOCATION", f"{lat},{lon}" if lat or lon else ""),
-            file=self.name,
-            line=line,
-        )
+        location = self._checked("LOCATION", f"{lat},{lon}" if lat or lon else "")
+        values = (
+            wdid, parameter, nal, sample_date, self._year_of(sample_date)[0], qualifier, result, units, value, "",
+            "" if time in ("0:00:00", "00:00:00") else time, location, None, None, None, self.name, line,
+        )  # fmt: skip
+        return values, None
+
+
+def _conversion(parameter: str, units: str) -> tuple[NAL | None, Decimal | None]:
+    """The NAL `parameter` maps to and the factor from `units` to its unit (None when there is none)."""
+    nal = nal_for(parameter)
+    if nal is None:
+        return None, None
+    try:
+        return nal, conversion_factor(units, nal.units)
+    except UnitError:
+        return nal, None
+
+
+def _year_column(text: str) -> int | None:
+    """REPORTING_YEAR as a start year, or None when it is not a year (`2016`, `2016.0`)."""
+    try:
+        year = int(float(text))
+    except (ValueError, OverflowError):  # OverflowError: `1e999` is infinite
+        return None
+    return year if FIRST_YEAR <= year <= 9999 else None
 
 
 def _check_text(column: str, text: str) -> None:
@@ -492,3 +581,4 @@ def parse(source: str | PathLike[str] | IO[Any], *, as_of: date, name: str | Non
     `unreadable`).
     """
     yield from SmartsReader(source, as_of=as_of, name=name)
+

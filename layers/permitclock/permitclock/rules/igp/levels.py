@@ -66,7 +66,7 @@ def merge_qses(previous: Iterable[QseCheck], new: Iterable[QseCheck]) -> tuple[Q
     return tuple(QseCheck(event_date=day, clean=clean) for day, clean in recent)
 
 
-def _merge_sorted_qses(previous: tuple[QseCheck, ...], new: list[QseCheck]) -> tuple[QseCheck, ...]:
+def merge_sorted_qses(previous: tuple[QseCheck, ...], new: list[QseCheck]) -> tuple[QseCheck, ...]:
     """`merge_qses` for `new` as `evaluate_with_qses` returns it (sorted, one per day): when every new QSE is later than
     the stored ones, and the stored ones are in order one per day (the usual case: years assigned in order), the
     result is the last four of both, as is."""
@@ -226,7 +226,7 @@ def _assign(
 ) -> Assignment:
     """`assign_parameter` on the year's eligible results (`eligible_results`)."""
     evaluation, checks = evaluate_with_qses(nal, reporting_year, eligible, duplicates, nd_policy)
-    qses = _merge_sorted_qses(status.recent_qses, checks)
+    qses = merge_sorted_qses(status.recent_qses, checks)
     prior = status.level
     level, rule, opened = transition(status, evaluation.exceedance, qses, assigned_on)
     if evaluation.result_count == 0 and level == prior:

@@ -1,0 +1,174 @@
+"""The July 1 assignments of one facility from its distinct counted results, without keeping its samples.
+
+The Level engine of `permitclock levels` streams a file: each result a `LevelFold` keeps is one small tuple per
+distinct (deduplicated) counted result of a (reporting year, NAL parameter) the decision reads; a year that has
+no Level or is not over on the as-of date is never kept. `assign` then assigns the facility's years in order from
+Baseline with the rules `assign_grouped` applies (`transition`, the QSE history, the obligations' due rules),
+giving the same decisions: tests/unit/igp/test_levels_oracle.py and test_level_engine.py check it field by field.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from permitclock.domain.levels import Assignment, Level, NdPolicy, ParameterStatus, QseCheck
+from permitclock.domain.samples import NON_DETECT_QUALIFIERS
+from permitclock.rules.igp.exceedances import is_effluent_location, is_qualifying_storm_event, is_storm_water_event
+from permitclock.rules.igp.levels import merge_sorted_qses, transition
+from permitclock.rules.igp.nals import PH, nal_table
+from permitclock.rules.igp.obligations import DUE_RULES
+from permitclock.rules.igp.years import assignment_date, has_levels, is_over
+
+Kept = tuple[date, str, str, str, int, Decimal | None, bool, bool]
+"""One distinct counted result: (sample date, SAMPLE_ID, location, file, line, value in the NAL unit,
+non-detect, QSE). The first five are `deduplicate`'s order; of exact duplicates the lowest (file, line) is kept."""
+Groups = dict[tuple[str, str], dict[tuple[Any, ...], Kept]]
+_BASELINE: tuple[Level, bool, tuple[QseCheck, ...]] = ("Baseline", False, ())
+"""A facility's kept results by (reporting year, NAL parameter key), each keyed by `Sample.duplicate_key`."""
+
+
+class LevelRow(NamedTuple):
+    """One July 1 decision with a counted result: the `permitclock levels` fields, the rule and the QSE history
+    (a named tuple: one per decision on the hot path)."""
+
+    wdid: str
+    parameter: str
+    reporting_year: str
+    assigned_on: date
+    prior_level: Level
+    level: Level
+    rule: str
+    result_count: int
+    annual_average: Decimal | None
+    annual_nal: Decimal | None
+    annual_exceedance: bool
+    instantaneous_exceedance_count: int
+    instantaneous_exceedance: bool
+    obligations: tuple[tuple[str, date], ...]
+    recent_qses: tuple[QseCheck, ...]
+
+
+def row_of(assignment: Assignment) -> LevelRow:
+    """The `LevelRow` of an `Assignment` of the full rules (`assign_grouped`)."""
+    e = assignment.evaluation
+    return LevelRow(
+        assignment.wdid, assignment.parameter, assignment.reporting_year, assignment.assigned_on,
+        assignment.prior_level, assignment.level, assignment.rule, e.result_count, e.annual_average, e.annual_nal,
+        e.annual_exceedance, e.instantaneous_exceedance_count, e.instantaneous_exceedance,
+        tuple((o.type, o.due) for o in assignment.obligations),  # type: ignore[misc]  # ERA obligations are due
+        assignment.status.recent_qses,
+    )  # fmt: skip
+
+
+class LevelFold:
+    """Folds rows (`SmartsReader.values` tuples) into a facility's `Groups`, and assigns them."""
+
+    def __init__(self, as_of: date, nd_policy: NdPolicy) -> None:
+        self.as_of = as_of
+        self.exclude = nd_policy == "exclude"
+        self._years: dict[str, bool] = {}
+        self._kinds: dict[tuple[str | None, str | None], bool | None] = {}
+        self._statuses: dict[tuple[str, Level, bool], ParameterStatus] = {}
+
+    def add(self, groups: Groups, values: tuple[Any, ...]) -> None:
+        """Keep one row's result when it counts for an NAL in a year the decision reads (era-rules "Which results
+        count": Effluent Monitoring location, storm water event); an exact duplicate only once."""
+        (_, parameter, nal, day, year, qualifier, result, units, value, sample_id, time, location, location_type,
+         event_type, _, file, line) = values  # fmt: skip
+        if nal is None:
+            return
+        assigned = self._years.get(year)
+        if assigned is None:
+            assigned = self._years[year] = has_levels(year) and is_over(year, self.as_of)
+        if not assigned:
+            return
+        kinds = (location_type, event_type)
+        qse = self._kinds.get(kinds, False)
+        if qse is False:
+            counts = is_effluent_location(location_type) and is_storm_water_event(event_type)
+            qse = self._kinds[kinds] = is_qualifying_storm_event(event_type) if counts else None
+        if qse is None:
+            return
+        key = (sample_id or f"{day.isoformat()} {time}", location, parameter, qualifier, result, units)
+        kept = (day, sample_id, location, file, line, value, qualifier in NON_DETECT_QUALIFIERS, qse)
+        group = groups.get((year, nal))
+        if group is None:
+            groups[year, nal] = {key: kept}
+            return
+        other = group.get(key)
+        if other is None or (file, line) < (other[3], other[4]):
+            group[key] = kept
+
+    def assign(self, wdid: str, groups: Groups) -> list[LevelRow]:
+        """The facility's decisions with a counted result, in (reporting year, parameter) order: every year in
+        order from Baseline, as `permitclock levels` assigns them (no return-to-Baseline facts offline)."""
+        table = nal_table()
+        by_year: dict[str, list[tuple[str, str]]] = {}
+        for year, key in groups:
+            by_year.setdefault(year, []).append((table[key].level_report_name, key))
+        state: dict[str, tuple[Level, bool, tuple[QseCheck, ...]]] = {}
+        rows: list[LevelRow] = []
+        exclude = self.exclude
+        status_of = self._status
+        zero = Decimal(0)
+        for year in sorted(by_year):
+            assigned_on = assignment_date(year)
+            keys = by_year[year]
+            if len(keys) > 1:
+                keys.sort()
+            for name, key in keys:
+                nal = table[key]
+                annual, high, low = nal.annual, nal.instantaneous_high, nal.instantaneous_low
+                total, count, inst = zero, 0, 0
+                by_day: dict[date, bool] = {}
+                kept = list(groups[year, key].values())
+                if len(kept) > 1:
+                    kept.sort()
+                for day, _, _, _, _, value, nd, qse in kept:
+                    if nd or value is None:
+                        if qse and day not in by_day:
+                            by_day[day] = True
+                        if nd and not exclude:
+                            count += 1  # a non-detect counts as 0
+                        continue
+                    exceeds = (high is not None and value > high) or (low is not None and value < low)
+                    if qse:
+                        clean = not exceeds and not (annual is not None and value > annual)
+                        by_day[day] = by_day.get(day, True) and clean
+                    if exceeds:
+                        inst += 1
+                    total += value
+                    count += 1
+                has_annual = annual is not None and nal.parameter != PH
+                annual_exceedance = bool(count) and has_annual and total > annual * count  # type: ignore[operator]
+                prior, ever_level_2, previous = state.get(key, _BASELINE)
+                if len(by_day) > 1:
+                    checks = [QseCheck(day, clean) for day, clean in sorted(by_day.items())]
+                else:
+                    checks = [QseCheck(day, clean) for day, clean in by_day.items()]
+                qses = merge_sorted_qses(previous, checks)
+                level, rule, opened = transition(
+                    status_of(name, prior, ever_level_2), annual_exceedance or inst >= 2, qses, assigned_on
+                )
+                if count:
+                    rows.append(
+                        LevelRow(
+                            wdid, name, year, assigned_on, prior, level, rule, count,
+                            total / count if has_annual else None, annual, annual_exceedance, inst, inst >= 2,
+                            tuple((kind, DUE_RULES[kind](assigned_on)) for kind in opened) if opened else (), qses,
+                        )
+                    )  # fmt: skip
+                if level != prior:
+                    ever_level_2 = ever_level_2 or level == "Level 2"
+                state[key] = (level, ever_level_2, qses)
+        return rows
+
+    def _status(self, name: str, level: Level, ever_level_2: bool) -> ParameterStatus:
+        """The status `transition` reads offline: a level and whether it was ever Level 2, no dated facts."""
+        key = (name, level, ever_level_2)
+        status = self._statuses.get(key)
+        if status is None:
+            status = self._statuses[key] = ParameterStatus(parameter=name, level=level, ever_level_2=ever_level_2)
+        return status
