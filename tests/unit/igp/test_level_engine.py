@@ -62,7 +62,9 @@ def test_every_field_of_every_decision_is_the_grouped_rules(
     reference = compute_levels([str(path)], as_of=as_of, nd_policy=nd_policy)
     facilities, rejected = streamed([str(path)], as_of, nd_policy)
     expected = [
-        assignment_json(a) | {"rule": a.rule, "recent_qses": a.status.recent_qses} for a in reference.assignments
+        assignment_json(a)
+        | {"rule": a.rule, "recent_qses": tuple((q.event_date, q.clean) for q in a.status.recent_qses)}
+        for a in reference.assignments
     ]
     got = [row_fields(row) for wdid in sorted(facilities) for row in facilities[wdid]]
     assert got == expected

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import tempfile
 from decimal import Decimal
+from functools import cache
 from typing import IO
 
 from permitclock.domain.samples import RejectedRow
@@ -102,22 +103,33 @@ class JsonlOutput:
         out.flush()
 
 
+@cache
+def _quoted(text: str) -> str:
+    """A JSON string (parameter names, obligation types: a handful, remembered)."""
+    return json.dumps(text)
+
+
+@cache
+def _nal_number(value: Decimal | None) -> str:
+    return number(value)
+
+
 def _pretty(row: LevelRow) -> str:
     """One decision as `dumps` indents it inside the document's `assignments` list."""
     if row.obligations:
         items = ",\n".join(
-            f'        {{\n          "type": {json.dumps(kind)},\n          "due": "{due.isoformat()}"\n        }}'
+            f'        {{\n          "type": {_quoted(kind)},\n          "due": "{due.isoformat()}"\n        }}'
             for kind, due in row.obligations
         )
         obligations = f"[\n{items}\n      ]"
     else:
         obligations = "[]"
     return (
-        f'    {{\n      "wdid": {json.dumps(row.wdid)},\n      "parameter": {json.dumps(row.parameter)},\n'
+        f'    {{\n      "wdid": {json.dumps(row.wdid)},\n      "parameter": {_quoted(row.parameter)},\n'
         f'      "reporting_year": "{row.reporting_year}",\n      "assigned_on": "{row.assigned_on.isoformat()}",\n'
         f'      "prior_level": "{row.prior_level}",\n      "level": "{row.level}",\n'
         f'      "result_count": {row.result_count},\n      "annual_average": {number(row.annual_average)},\n'
-        f'      "annual_nal": {number(row.annual_nal)},\n'
+        f'      "annual_nal": {_nal_number(row.annual_nal)},\n'
         f'      "annual_exceedance": {_BOOL[row.annual_exceedance]},\n'
         f'      "instantaneous_exceedance_count": {row.instantaneous_exceedance_count},\n'
         f'      "instantaneous_exceedance": {_BOOL[row.instantaneous_exceedance]},\n'

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from permitclock.domain.levels import Assignment, Level, NdPolicy, ParameterStatus, QseCheck
 from permitclock.domain.samples import NON_DETECT_QUALIFIERS
 from permitclock.rules.igp.exceedances import is_effluent_location, is_qualifying_storm_event, is_storm_water_event
-from permitclock.rules.igp.levels import merge_sorted_qses, transition
+from permitclock.rules.igp.levels import QSE_TEST_LENGTH, transition
 from permitclock.rules.igp.nals import PH, nal_table
 from permitclock.rules.igp.obligations import DUE_RULES
 from permitclock.rules.igp.years import assignment_date, has_levels, is_over
@@ -25,7 +25,7 @@ Kept = tuple[date, str, str, str, int, Decimal | None, bool, bool]
 """One distinct counted result: (sample date, SAMPLE_ID, location, file, line, value in the NAL unit,
 non-detect, QSE). The first five are `deduplicate`'s order; of exact duplicates the lowest (file, line) is kept."""
 Groups = dict[tuple[str, str], dict[tuple[Any, ...], Kept]]
-_BASELINE: tuple[Level, bool, tuple[QseCheck, ...]] = ("Baseline", False, ())
+_BASELINE: tuple[Level, bool, tuple[tuple[date, bool], ...]] = ("Baseline", False, ())
 """A facility's kept results by (reporting year, NAL parameter key), each keyed by `Sample.duplicate_key`."""
 
 
@@ -47,7 +47,8 @@ class LevelRow(NamedTuple):
     instantaneous_exceedance_count: int
     instantaneous_exceedance: bool
     obligations: tuple[tuple[str, date], ...]
-    recent_qses: tuple[QseCheck, ...]
+    recent_qses: tuple[tuple[date, bool], ...]
+    """The four most recent QSEs (date, clean), as `ParameterStatus.recent_qses` holds them."""
 
 
 def row_of(assignment: Assignment) -> LevelRow:
@@ -58,7 +59,7 @@ def row_of(assignment: Assignment) -> LevelRow:
         assignment.prior_level, assignment.level, assignment.rule, e.result_count, e.annual_average, e.annual_nal,
         e.annual_exceedance, e.instantaneous_exceedance_count, e.instantaneous_exceedance,
         tuple((o.type, o.due) for o in assignment.obligations),  # type: ignore[misc]  # ERA obligations are due
-        assignment.status.recent_qses,
+        tuple((q.event_date, q.clean) for q in assignment.status.recent_qses),
     )  # fmt: skip
 
 
@@ -77,13 +78,6 @@ class LevelFold:
         count": Effluent Monitoring location, storm water event); an exact duplicate only once."""
         (_, parameter, nal, day, year, qualifier, result, units, value, sample_id, time, location, location_type,
          event_type, _, file, line) = values  # fmt: skip
-        if nal is None:
-            return
-        assigned = self._years.get(year)
-        if assigned is None:
-            assigned = self._years[year] = has_levels(year) and is_over(year, self.as_of)
-        if not assigned:
-            return
         kinds = (location_type, event_type)
         qse = self._kinds.get(kinds, False)
         if qse is False:
@@ -91,15 +85,22 @@ class LevelFold:
             qse = self._kinds[kinds] = is_qualifying_storm_event(event_type) if counts else None
         if qse is None:
             return
-        key = (sample_id or f"{day.isoformat()} {time}", location, parameter, qualifier, result, units)
-        kept = (day, sample_id, location, file, line, value, qualifier in NON_DETECT_QUALIFIERS, qse)
         group = groups.get((year, nal))
         if group is None:
-            groups[year, nal] = {key: kept}
-            return
+            if nal is None or not self._assigned(year):
+                return
+            group = groups[year, nal] = {}
+        key = (sample_id or f"{day.isoformat()} {time}", location, parameter, qualifier, result, units)
         other = group.get(key)
         if other is None or (file, line) < (other[3], other[4]):
-            group[key] = kept
+            group[key] = (day, sample_id, location, file, line, value, qualifier in NON_DETECT_QUALIFIERS, qse)
+
+    def _assigned(self, year: str) -> bool:
+        """The year has Levels and is over on the as-of date (remembered per year)."""
+        assigned = self._years.get(year)
+        if assigned is None:
+            assigned = self._years[year] = has_levels(year) and is_over(year, self.as_of)
+        return assigned
 
     def assign(self, wdid: str, groups: Groups) -> list[LevelRow]:
         """The facility's decisions with a counted result, in (reporting year, parameter) order: every year in
@@ -108,7 +109,7 @@ class LevelFold:
         by_year: dict[str, list[tuple[str, str]]] = {}
         for year, key in groups:
             by_year.setdefault(year, []).append((table[key].level_report_name, key))
-        state: dict[str, tuple[Level, bool, tuple[QseCheck, ...]]] = {}
+        state: dict[str, tuple[Level, bool, tuple[tuple[date, bool], ...]]] = {}
         rows: list[LevelRow] = []
         exclude = self.exclude
         status_of = self._status
@@ -144,25 +145,26 @@ class LevelFold:
                 has_annual = annual is not None and nal.parameter != PH
                 annual_exceedance = bool(count) and has_annual and total > annual * count  # type: ignore[operator]
                 prior, ever_level_2, previous = state.get(key, _BASELINE)
-                if len(by_day) > 1:
-                    checks = [QseCheck(day, clean) for day, clean in sorted(by_day.items())]
+                if by_day:  # years come in order and a day is in one year: merge_sorted_qses's concatenation
+                    recent = (*previous, *(sorted(by_day.items()) if len(by_day) > 1 else by_day.items()))
+                    recent = recent[-QSE_TEST_LENGTH:]
                 else:
-                    checks = [QseCheck(day, clean) for day, clean in by_day.items()]
-                qses = merge_sorted_qses(previous, checks)
-                level, rule, opened = transition(
-                    status_of(name, prior, ever_level_2), annual_exceedance or inst >= 2, qses, assigned_on
-                )
+                    recent = previous
+                status = status_of(name, prior, ever_level_2)
+                # the four-QSE test reads the QSEs only after a BMP implementation date (four_clean_qses_after)
+                qses = () if status.bmps_implemented is None else tuple(QseCheck(d, c) for d, c in recent)
+                level, rule, opened = transition(status, annual_exceedance or inst >= 2, qses, assigned_on)
                 if count:
                     rows.append(
                         LevelRow(
                             wdid, name, year, assigned_on, prior, level, rule, count,
                             total / count if has_annual else None, annual, annual_exceedance, inst, inst >= 2,
-                            tuple((kind, DUE_RULES[kind](assigned_on)) for kind in opened) if opened else (), qses,
+                            tuple((kind, DUE_RULES[kind](assigned_on)) for kind in opened) if opened else (), recent,
                         )
                     )  # fmt: skip
                 if level != prior:
                     ever_level_2 = ever_level_2 or level == "Level 2"
-                state[key] = (level, ever_level_2, qses)
+                state[key] = (level, ever_level_2, recent)
         return rows
 
     def _status(self, name: str, level: Level, ever_level_2: bool) -> ParameterStatus:
