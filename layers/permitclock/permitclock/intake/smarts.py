@@ -420,31 +420,17 @@ class SmartsReader:
             self._sample_fields = itemgetter(*(i for i in (idx[0], *idx[5:]) if i >= 0))
         i_wdid, i_param, i_units, i_qual, i_result, i_date, i_event, i_ltype, i_year, i_sid, i_time, i_loc = idx
         key = self._sample_fields(fields)
-        if key == self._last_key:
+        known = key == self._last_key
+        if known:
             wdid, sample_date, year, event_type, location_type, year_column, note, sample_id, sample_time, location = (
                 self._last_sample
             )
-            raw = fields[i_param]
-            parameter = self._fast["PARAMETER"].get(raw) or self._text("PARAMETER", raw)
-            raw = fields[i_units]
-            units = self._fast["UNITS"].get(raw) or self._text("UNITS", raw)
-            qualifier_text = fields[i_qual].strip()
-            result_text = fields[i_result].strip()
-            nal, qualifier, result, value = self._measurement(
-                wdid,
-                parameter,
-                "" if qualifier_text in MISSING else qualifier_text,
-                "" if result_text in MISSING else result_text,
-                units,
-            )
-            values = (
-                wdid, parameter, nal, sample_date, year, qualifier, result, units, value, sample_id, sample_time,
-                location, location_type, event_type, year_column, self.name, line,
-            )  # fmt: skip
-            return values, note
-        wdid = self._text("WDID", fields[i_wdid])
-        parameter = self._text("PARAMETER", fields[i_param])
-        units = self._text("UNITS", fields[i_units])
+        else:
+            wdid = self._text("WDID", fields[i_wdid])
+        raw = fields[i_param]
+        parameter = self._fast["PARAMETER"].get(raw) or self._text("PARAMETER", raw)
+        raw = fields[i_units]
+        units = self._fast["UNITS"].get(raw) or self._text("UNITS", raw)
         qualifier_text = fields[i_qual].strip()
         result_text = fields[i_result].strip()
         nal, qualifier, result, value = self._measurement(
@@ -454,6 +440,12 @@ class SmartsReader:
             "" if result_text in MISSING else result_text,
             units,
         )
+        if known:
+            values = (
+                wdid, parameter, nal, sample_date, year, qualifier, result, units, value, sample_id, sample_time,
+                location, location_type, event_type, year_column, self.name, line,
+            )  # fmt: skip
+            return values, note
         sample_date = self._date(fields[i_date], "SAMPLE_DATE")
         event_type = self._kind_of("EVENT_TYPE", fields[i_event], normalise_event_type)
         location_type = (
