@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from igp_helpers import REGION1, REGION9, raw_row
+from igp_helpers import REGION1, REGION9, level_1_then_clean_file, raw_row, return_facts_file
 from permitclock.cli import level_engine
 from permitclock.cli.level_engine import stream_levels
 from permitclock.cli.level_output import JsonOutput
@@ -159,3 +159,13 @@ def test_memory_is_flat_in_the_number_of_rows(tmp_path: Path) -> None:
     small_peak, large_peak = peak_bytes(small), peak_bytes(large)
     # 4x the rows: only the per-facility index and the reader's bounded caches grow, not the rows
     assert large_peak < 1.5 * small_peak, (small_peak, large_peak)
+
+
+def test_facts_runs_print_jsonl_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monitoring, facts = str(level_1_then_clean_file(tmp_path)), str(return_facts_file(tmp_path))
+    assert main(["levels", monitoring, "--facts", facts, "--as-of", "2018-07-01"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert main(["levels", monitoring, "--facts", facts, "--as-of", "2018-07-01", "--format", "jsonl"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line for line in lines if line.pop("record") == "assignment"] == document["assignments"]
+    assert [line for line in lines if "reason" in line] == document["rejected_rows"] != []
