@@ -85,6 +85,22 @@ def levels_rows(f: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def intake_rows(f: dict[str, Any]) -> list[Row]:
+    """The monitoring intake of a statewide-shaped portal CSV on moto: its rate, and the statewide file's time at
+    that rate against the function's limit (issue 18: store only registered facilities, or resume from a
+    checkpoint)."""
+    return [
+        (f"intake rows/s, {f['rows']:,} rows on moto", f"{f['rows_per_s']:,} ({f['seconds']} s)", "(info)", None),
+        ("intake DynamoDB requests per stored row", f"{f['requests_per_stored_row']}", "(info)", None),
+        (
+            "intake of the 5.5M-row statewide file at that rate",
+            f"{f['statewide_seconds_at_this_rate']:,} s",
+            f"< {f['lambda_limit_s']} s",
+            f["statewide_seconds_at_this_rate"] < f["lambda_limit_s"],
+        ),
+    ]
+
+
 def annual_rows(f: dict[str, Any]) -> list[Row]:
     q, t = f["queries_per_facility"], f["transactions_per_facility"]
     return [
@@ -141,6 +157,7 @@ def serve_rows(f: dict[str, Any]) -> list[Row]:
 BENCHES = [
     Bench("pdf", "bench_pdf.py", (), ("--repeat", "1"), pdf_rows),
     Bench("levels", "bench_levels.py", (), ("--facilities", "2000"), levels_rows),
+    Bench("intake", "bench_intake.py", (), ("--facilities", "10"), intake_rows, moto=True),
     Bench("annual_run", "bench_annual_run.py", (), ("--facilities", "200"), annual_rows, moto=True),
     Bench("api", "bench_api.py", (), ("--reports", "20", "--iterations", "30"), api_rows, moto=True),
     Bench("sweep", "bench_sweep.py", (), ("--facilities", "2000", "--due", "20"), sweep_rows, moto=True),
