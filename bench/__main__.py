@@ -156,7 +156,7 @@ def serve_rows(f: dict[str, Any]) -> list[Row]:
 
 BENCHES = [
     Bench("pdf", "bench_pdf.py", (), ("--repeat", "1"), pdf_rows),
-    Bench("levels", "bench_levels.py", (), ("--facilities", "2000"), levels_rows),
+    Bench("levels", "bench_levels.py", ("--statewide",), ("--facilities", "2000"), levels_rows),
     Bench("intake", "bench_intake.py", (), ("--facilities", "10"), intake_rows, moto=True),
     Bench("annual_run", "bench_annual_run.py", (), ("--facilities", "200"), annual_rows, moto=True),
     Bench("api", "bench_api.py", (), ("--reports", "20", "--iterations", "30"), api_rows, moto=True),
