@@ -12,12 +12,13 @@ from urllib.parse import quote
 
 from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.adapters.reports import DynamoDbReportStore
-from permitclock.cli.levels import assignment_json, compute_levels
+from permitclock.cli.levels import compute_levels
 from permitclock.domain.members import Member
 
 from tests.integration.conftest import Stack
 from tests.integration.test_annual_run import SCHEDULE, WORKER
 from tests.integration.test_api import call
+from tests.unit.igp.igp_helpers import assignment_json
 
 SMARTS = Path(__file__).resolve().parents[3] / "shared/data/smarts/region1_raw_smarts_sample"
 PARAMETER_DATA = SMARTS / "Region_1_-_North_Coast_-_Industrial_Ad_Hoc_Reports_-_Parameter_Data.txt"

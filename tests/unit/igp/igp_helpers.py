@@ -6,7 +6,10 @@ import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
+from permitclock.cli.levels import LevelsRun
+from permitclock.domain.levels import Assignment
 from permitclock.domain.samples import Sample
 from permitclock.rules.igp.nals import conversion_factor, nal_for
 from permitclock.rules.igp.years import reporting_year_of
@@ -90,3 +93,32 @@ def return_facts_file(folder: Path) -> Path:
         {"wdid": WDID, "parameter": "Unobtainium"},
     ]}))  # fmt: skip
     return path
+
+
+def assignment_json(a: Assignment) -> dict[str, Any]:
+    """One assignment of the full rules in the shape `permitclock levels` prints it (the reference the streaming
+    engine's output is checked against)."""
+    e = a.evaluation
+    return {
+        "wdid": a.wdid,
+        "parameter": a.parameter,
+        "reporting_year": a.reporting_year,
+        "assigned_on": a.assigned_on,
+        "prior_level": a.prior_level,
+        "level": a.level,
+        "result_count": e.result_count,
+        "annual_average": e.annual_average,
+        "annual_nal": e.annual_nal,
+        "annual_exceedance": e.annual_exceedance,
+        "instantaneous_exceedance_count": e.instantaneous_exceedance_count,
+        "instantaneous_exceedance": e.instantaneous_exceedance,
+        "obligations": [{"type": o.type, "due": o.due} for o in a.obligations],
+    }
+
+
+def render(run: LevelsRun) -> dict[str, Any]:
+    """The document `permitclock levels` prints, from the full rules' run (`dumps(render(run))`)."""
+    return {
+        "assignments": [assignment_json(a) for a in run.assignments],
+        "rejected_rows": [{"file": r.file, "line": r.line, "reason": r.reason} for r in run.rejected],
+    }

@@ -12,11 +12,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from igp_helpers import REGION1, REGION9, level_1_then_clean_file, raw_row, return_facts_file
+from igp_helpers import (
+    REGION1,
+    REGION9,
+    assignment_json,
+    level_1_then_clean_file,
+    raw_row,
+    render,
+    return_facts_file,
+)
 from permitclock.cli import level_engine
 from permitclock.cli.level_engine import stream_levels
 from permitclock.cli.level_output import JsonOutput
-from permitclock.cli.levels import assignment_json, compute_levels, dumps, render
+from permitclock.cli.levels import compute_levels, dumps
 from permitclock.cli.main import main
 from permitclock.domain.levels import NdPolicy
 from permitclock.domain.samples import RejectedRow

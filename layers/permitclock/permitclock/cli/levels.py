@@ -161,26 +161,6 @@ def _compute(
     return run
 
 
-def assignment_json(a: Assignment) -> dict[str, Any]:
-    """The CLI's fixed shape of one assignment."""
-    e = a.evaluation
-    return {
-        "wdid": a.wdid,
-        "parameter": a.parameter,
-        "reporting_year": a.reporting_year,
-        "assigned_on": a.assigned_on,
-        "prior_level": a.prior_level,
-        "level": a.level,
-        "result_count": e.result_count,
-        "annual_average": e.annual_average,
-        "annual_nal": e.annual_nal,
-        "annual_exceedance": e.annual_exceedance,
-        "instantaneous_exceedance_count": e.instantaneous_exceedance_count,
-        "instantaneous_exceedance": e.instantaneous_exceedance,
-        "obligations": [{"type": o.type, "due": o.due} for o in a.obligations],
-    }
-
-
 def dumps(value: Any, indent: int = 0, step: int = 2) -> str:
     """JSON with Decimals as exact numbers and dates as ISO strings (json cannot print a Decimal exactly)."""
     pad, inner = " " * indent, " " * (indent + step)
@@ -198,13 +178,6 @@ def dumps(value: Any, indent: int = 0, step: int = 2) -> str:
     if isinstance(value, date):
         return json.dumps(value.isoformat())
     return json.dumps(value)
-
-
-def render(run: LevelsRun) -> dict[str, Any]:
-    return {
-        "assignments": [assignment_json(a) for a in run.assignments],
-        "rejected_rows": [{"file": r.file, "line": r.line, "reason": r.reason} for r in run.rejected],
-    }
 
 
 def read_facts_files(paths: Sequence[str]) -> tuple[list[FactSet], list[RejectedRow]]:
