@@ -157,6 +157,8 @@ class FakeLevels:
         self.markers: set[tuple[str, str]] = set()
         self.history: dict[tuple[str, str, str], Assignment] = {}
         self.obligations = obligations or FakeObligations()
+        self.outbox: list[NoticeRequest] = []
+        """The notices the assignments wrote with them (their outbox items)."""
 
     def facility_year(self, wdid: str, reporting_year: str) -> FacilityYear:
         return FacilityYear(
@@ -180,6 +182,8 @@ class FakeLevels:
         facility_obligations: Sequence[Obligation],
         *,
         run_id: str,
+        notices: Sequence[NoticeRequest] = (),
+        now: datetime | None = None,
     ) -> WriteOutcome:
         if (wdid, reporting_year) in self.markers:
             return WriteOutcome(written=False, already_done=True, transactions=1)
@@ -215,6 +219,7 @@ class FakeLevels:
                         "version": known.version + 1,
                     }
                 )
+        self.outbox.extend(notices)
         self.markers.add((wdid, reporting_year))
         return WriteOutcome(written=True, already_done=False, transactions=1, obligations_existing=existing)
 

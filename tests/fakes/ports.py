@@ -34,6 +34,8 @@ class FakeObligations:
     def __init__(self) -> None:
         self.items: dict[tuple[str, str], tuple[Obligation, int]] = {}
         self.completions: list[Completion] = []
+        self.outbox: list[NoticeRequest] = []
+        """The notices `complete` wrote with the obligations (their outbox items)."""
 
     def put_new(self, obligation: Obligation) -> bool:
         key = (obligation.facility_id, obligation.obligation_id)
@@ -48,16 +50,25 @@ class FakeObligations:
     def replace(self, obligation: Obligation, *, ics_sequence: int) -> None:
         self.items[(obligation.facility_id, obligation.obligation_id)] = (obligation, ics_sequence)
 
-    def complete(self, obligation: Obligation, *, ics_sequence: int | None, completion: Completion) -> None:
-        """As `ObligationStore.complete`: only if still open at `ics_sequence` (None: only if absent)."""
+    def complete(
+        self,
+        obligation: Obligation,
+        *,
+        ics_sequence: int | None,
+        completion: Completion,
+        notices: Sequence[NoticeRequest] = (),
+    ) -> None:
+        """As `ObligationStore.complete`: only if still open at `ics_sequence` (None: only if absent); the
+        SEQUENCE one more; `notices` kept in `outbox`."""
         key = (obligation.facility_id, obligation.obligation_id)
         found = self.items.get(key)
         if found is not None and found[0].status == "closed":
             raise Conflict(f"obligation {obligation.obligation_id} is already closed", code="obligation_closed")
         if (found[1] if found is not None else None) != ics_sequence:
             raise Conflict("the obligation changed meanwhile: reload and retry", code="concurrent_update")
-        self.items[key] = (obligation, ics_sequence or 0)
+        self.items[key] = (obligation, 0 if ics_sequence is None else ics_sequence + 1)
         self.completions.append(completion)
+        self.outbox.extend(notices)
 
     def for_facility_with_sequence(self, wdid: str) -> list[tuple[Obligation, int]]:
         return [entry for (w, _), entry in sorted(self.items.items()) if w == wdid]

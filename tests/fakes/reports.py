@@ -12,6 +12,7 @@ from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report, ReportBundle, ReportHistoryItem
 from permitclock.domain.uploads import AttachmentRecord
 from permitclock.errors import Conflict
+from permitclock.notices.ics import next_sequence
 from permitclock.workflow import qisp
 from permitclock.workflow.duties import Completion
 from permitclock.workflow.reports import ReportChange, apply_obligation_effect
@@ -112,14 +113,17 @@ class FakeReportStore:
     def get_obligation(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None:
         return self.obligations.get(wdid, obligation_id)
 
-    def complete_obligation(self, obligation: Obligation, *, ics_sequence: int, completion: Completion) -> None:
-        found = self.obligations.get(obligation.facility_id, obligation.obligation_id)
-        if found is not None and found[0].status == "closed":
-            raise Conflict(f"obligation {obligation.obligation_id} is already closed", code="obligation_closed")
-        if found is None or found[1] != ics_sequence:
-            raise Conflict("the obligation changed meanwhile: reload and retry", code="concurrent_update")
-        self.obligations.replace(obligation, ics_sequence=ics_sequence)
+    def complete_obligation(
+        self,
+        obligation: Obligation,
+        *,
+        ics_sequence: int,
+        completion: Completion,
+        notices: Sequence[NoticeRequest] = (),
+    ) -> None:
+        self.obligations.complete(obligation, ics_sequence=ics_sequence, completion=completion)
         self.completions.append(completion)
+        self.outbox.update((n.notice_id, (completion.at, n)) for n in notices)
 
     def create_facility(self, wdid: str, name: str, attributes: dict[str, Any], lrp: Member) -> None:
         if wdid in self.facilities.profiles:
@@ -140,7 +144,7 @@ class FakeReportStore:
                 continue
             before, sequence = found
             after = apply_obligation_effect(before, effect)
-            self.obligations.replace(after, ics_sequence=sequence + 1 if after.due != before.due else sequence)
+            self.obligations.replace(after, ics_sequence=next_sequence(sequence, before, after))
         for parameter, facts in change.level_facts.items():
             self.levels.set_facts(change.report.wdid, parameter, facts)
         self.outbox.update((n.notice_id, (change.history.at, n)) for n in change.notices)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from icalendar import Calendar
 from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.adapters.obligations import ObligationStore
+from permitclock.clock import PERMIT_TZ
 from permitclock.domain.members import Member
 from permitclock.domain.obligations import Obligation
 from permitclock.notices.ics import event_uid, next_sequence
@@ -19,11 +20,17 @@ from permitclock.rules.igp.obligations import (
 )
 from permitclock.services.calendars import facility_feed_key, person_feed_key
 
+from tests.faults.inject import ALWAYS, Fault, inject
 from tests.integration.conftest import Stack
+from tests.integration.test_api import TR_DUE, call, report_path, seed
+from tests.integration.test_api import WDID as API_WDID
+from tests.integration.test_api import user as api_user
 
 pytestmark = pytest.mark.stack
 
 SCHEDULE = "DeadlineSweepFunctionDailySweep"
+RELAY = "NoticeOutboxRelayFunctionRelay"
+EXTENDED_DUE = date(2027, 6, 30)  # the automatic extension of the Technical Report due January 1, 2027
 HARBOR, DELTA = "4 19I000033", "5 33I000001"
 
 
@@ -67,7 +74,7 @@ def test_facility_feed_parses_back_with_one_event_per_obligation(local: Stack, s
     tr = events[event_uid(seeded["tr"].obligation_id)]
     assert tr.decoded("DTSTART") == date(2028, 1, 1)
     assert int(tr["SEQUENCE"]) == 0
-    assert "Report ID: 4501" in str(tr["DESCRIPTION"])
+    assert f"Report ID: {seeded['tr'].report_id}" in str(tr["DESCRIPTION"])  # L2TR-2025-2026
 
 
 def test_uids_are_stable_and_unchanged_feeds_are_not_rewritten(local: Stack, seeded: dict[str, Obligation]) -> None:
@@ -90,7 +97,7 @@ def test_an_extension_moves_the_event_with_the_same_uid_and_a_higher_sequence(
     tr = seeded["tr"]
     store = ObligationStore(local.table)
     extended = tr.model_copy(update={"due": date(2028, 6, 30)})  # the automatic extension's June 30
-    store.replace(extended, ics_sequence=next_sequence(0, tr.due, extended.due))
+    store.replace(extended, ics_sequence=next_sequence(0, tr, extended))
 
     assert refresh(local, HARBOR)["feeds_written"] == 2
 
@@ -101,12 +108,19 @@ def test_an_extension_moves_the_event_with_the_same_uid_and_a_higher_sequence(
     assert len(events) == 2
 
 
-def test_a_closed_obligation_leaves_the_feed(local: Stack, seeded: dict[str, Obligation]) -> None:
+def test_a_closed_obligation_stays_in_the_feed_cancelled_so_clients_remove_it(
+    local: Stack, seeded: dict[str, Obligation]
+) -> None:
     refresh(local, HARBOR)
-    ObligationStore(local.table).replace(seeded["plan"].model_copy(update={"status": "closed"}), ics_sequence=0)
+    plan = seeded["plan"]
+    closed = plan.model_copy(update={"status": "closed"})
+    ObligationStore(local.table).replace(closed, ics_sequence=next_sequence(0, plan, closed))
     refresh(local, HARBOR)
     _, events = feed(local, facility_feed_key(HARBOR))
-    assert set(events) == {event_uid(seeded["tr"].obligation_id)}
+    assert set(events) == {event_uid(plan.obligation_id), event_uid(seeded["tr"].obligation_id)}
+    cancelled = events[event_uid(plan.obligation_id)]
+    assert (str(cancelled["STATUS"]), int(cancelled["SEQUENCE"])) == ("CANCELLED", 1)
+    assert str(events[event_uid(seeded["tr"].obligation_id)]["STATUS"]) == "CONFIRMED"
 
 
 def test_person_feed_spans_their_facilities_under_an_opaque_key(local: Stack, seeded: dict[str, Obligation]) -> None:
@@ -132,3 +146,44 @@ def test_the_daily_sweep_rewrites_the_feeds_of_facilities_with_something_due(
         facility_feed_key(HARBOR), facility_feed_key(DELTA), person_feed_key("lrp-1"), person_feed_key("lrp-2")
     }
     assert local.runner.fire(SCHEDULE, {"on": day.isoformat()})["feeds_written"] == 0
+
+
+# ---------------------------------------------------------------------------------------------- deployed paths
+def test_an_extension_through_the_api_moves_the_feed_event_as_soon_as_its_notices_are_handled(local: Stack) -> None:
+    """Created, uploaded and assigned through the deployed paths (`test_api.seed`); the July 1 runs wrote the
+    feeds; the LRP's extension rewrites them when the notices queue is next handled, not at the next sweep."""
+    report_id = seed(local, today_is=TR_DUE)
+    [tr] = [i for i in local.items(f"FAC#{API_WDID}", "OBL#") if i.get("report_id") == report_id][:1]
+    uid = event_uid(str(tr["obligation_id"]))
+    _, events = feed(local, facility_feed_key(API_WDID))
+    assert (events[uid].decoded("DTSTART"), int(events[uid]["SEQUENCE"])) == (TR_DUE, 0)
+
+    status, _ = call(local, "POST", f"{report_path(report_id)}/extension", as_user=api_user("LRP"))
+    assert status == 200
+    local.runner.drain(only={"NotifierFunction"})
+
+    for key in (facility_feed_key(API_WDID), person_feed_key(api_user("DAR"))):
+        _, events = feed(local, key)
+        assert events[uid].decoded("DTSTART") == EXTENDED_DUE, key
+        assert int(events[uid]["SEQUENCE"]) == 1
+
+
+def test_a_calendar_update_the_queue_refused_reaches_the_feed_once_the_outbox_relay_runs(local: Stack) -> None:
+    report_id = seed(local, today_is=TR_DUE)
+    [tr] = [i for i in local.items(f"FAC#{API_WDID}", "OBL#") if i.get("report_id") == report_id][:1]
+    uid = event_uid(str(tr["obligation_id"]))
+    unavailable = Fault("sqs", "SendMessage", "ServiceUnavailable", ALWAYS, local.stack.functions["ApiFunction"].name)
+
+    with inject(unavailable):
+        status, _ = call(local, "POST", f"{report_path(report_id)}/extension", as_user=api_user("LRP"))
+    assert status == 200 and unavailable.raised >= 1  # the change is made; its notices wait in the outbox
+    local.runner.drain(only={"NotifierFunction"})
+    _, events = feed(local, facility_feed_key(API_WDID))
+    assert events[uid].decoded("DTSTART") == TR_DUE
+
+    later = datetime.combine(TR_DUE, time(12), PERMIT_TZ).isoformat()  # the API's clock: 06:00 on TR_DUE
+    assert local.runner.fire(RELAY, {"now": later})["relayed"] >= 1
+    local.runner.drain(only={"NotifierFunction"})
+
+    _, events = feed(local, facility_feed_key(API_WDID))
+    assert (events[uid].decoded("DTSTART"), int(events[uid]["SEQUENCE"])) == (EXTENDED_DUE, 1)

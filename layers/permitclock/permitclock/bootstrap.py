@@ -48,7 +48,7 @@ from permitclock.services.facility_import import FACILITIES_PREFIX, FacilityImpo
 from permitclock.services.level_evidence import LevelEvidence
 from permitclock.services.levels_reconciliation import LEVELS_PREFIX, LevelsReconciliation
 from permitclock.services.monitoring_intake import MonitoringIntake
-from permitclock.services.notice_relay import NoticeRelay
+from permitclock.services.notice_relay import NoticeRelay, OutboxPublisher
 from permitclock.services.notifier import Notifier
 from permitclock.services.outlook import FacilityOutlooks, OutlookWatch
 from permitclock.services.portfolio import Portfolio
@@ -221,6 +221,9 @@ def smarts_intake(settings: StackSettings, runtime: Runtime) -> SmartsIntake:
         facility_pages=lambda: facility_wdids(table),
         obligations=ObligationStore(table),
         clock=runtime.clock,
+        notices=OutboxPublisher(
+            outbox=NoticeOutbox(table), publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url)
+        ),
     )
     levels = LevelsReconciliation(
         objects=UploadObjects(runtime.aws.s3()),
@@ -308,6 +311,10 @@ def level_worker(
         summaries=RunSummaryStore(table),
         nd_policy=settings.nd_policy,
         on_error=on_error,
+        notices=OutboxPublisher(
+            outbox=NoticeOutbox(table), publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url)
+        ),
+        clock=runtime.clock,
     )
 
 
@@ -336,6 +343,7 @@ def notifier(settings: NotifierSettings, runtime: Runtime) -> Notifier:
         ),
         clock=runtime.clock,
         obligations=ObligationStore(table),
+        calendars=CalendarFeeds(S3FeedStore(runtime.aws.s3(), settings.documents_bucket), runtime.clock),
     )
 
 

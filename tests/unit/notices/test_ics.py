@@ -56,9 +56,10 @@ def test_uid_is_stable_across_rewrites_and_sequence_bumps_when_an_extension_move
     rewritten = make_obligation(date(2027, 1, 1))  # the planner re-runs: same facts, same obligation
     extended = original.model_copy(update={"due": date(2027, 6, 30)})
     seq0 = 0
-    seq_rewrite = next_sequence(seq0, original.due, rewritten.due)
-    seq_ext = next_sequence(seq_rewrite, rewritten.due, extended.due)
-    assert (seq_rewrite, seq_ext) == (0, 1)
+    seq_rewrite = next_sequence(seq0, original, rewritten)
+    seq_ext = next_sequence(seq_rewrite, rewritten, extended)
+    seq_closed = next_sequence(seq_ext, extended, extended.model_copy(update={"status": "closed"}))
+    assert (seq_rewrite, seq_ext, seq_closed) == (0, 1, 2)  # a moved date and a cancellation (RFC 5545 3.8.7.4)
 
     before = events(parse(deadline_ics(CalendarEntry(original, "Acme", seq0), stamp=STAMP)))[0]
     again = events(parse(deadline_ics(CalendarEntry(rewritten, "Acme", seq_rewrite), stamp=STAMP)))[0]
@@ -73,7 +74,7 @@ def test_same_inputs_same_bytes() -> None:
     assert deadline_ics(entry, stamp=STAMP) == deadline_ics(entry, stamp=STAMP)
 
 
-def test_facility_feed_orders_by_due_skips_closed_and_pending_and_deduplicates() -> None:
+def test_facility_feed_orders_by_due_cancels_closed_skips_pending_and_deduplicates() -> None:
     a = make_obligation(date(2027, 1, 1), subject="Zinc")
     b = make_obligation(date(2026, 10, 1), type="Level 1 ERA Evaluation", subject="TSS")
     closed = make_obligation(date(2026, 9, 1), subject="Iron", status="closed")
@@ -93,18 +94,16 @@ def test_facility_feed_orders_by_due_skips_closed_and_pending_and_deduplicates()
     cal = parse(raw)
     assert str(cal["X-WR-CALNAME"]) == "Acme (4 19I012345) deadlines"
     evs = events(cal)
-    assert [e.decoded("DTSTART") for e in evs] == [date(2026, 10, 1), date(2027, 1, 1)]
-    assert int(evs[1]["SEQUENCE"]) == 2
-    assert len({str(e["UID"]) for e in evs}) == 2
+    assert [e.decoded("DTSTART") for e in evs] == [date(2026, 9, 1), date(2026, 10, 1), date(2027, 1, 1)]
+    assert [str(e["STATUS"]) for e in evs] == ["CANCELLED", "CONFIRMED", "CONFIRMED"]  # kept: clients remove it
+    assert int(evs[2]["SEQUENCE"]) == 2
+    assert len({str(e["UID"]) for e in evs}) == 3
 
 
-def test_person_feed_spans_facilities_and_can_show_closed_as_cancelled() -> None:
+def test_person_feed_spans_facilities_and_shows_closed_as_cancelled() -> None:
     a = make_obligation(date(2027, 1, 1), facility_id="4 19I000001")
     b = make_obligation(date(2027, 1, 1), facility_id="4 19I000002", status="closed")
-    assert len(events(parse(person_feed([CalendarEntry(a, "A"), CalendarEntry(b, "B")], stamp=STAMP)))) == 1
-    cal = parse(
-        calendar_feed(
-            [CalendarEntry(a, "A"), CalendarEntry(b, "B")], name="Pat", stamp=STAMP, include_closed=True
-        )
-    )
+    cal = parse(person_feed([CalendarEntry(a, "A"), CalendarEntry(b, "B")], stamp=STAMP))
     assert sorted(str(e["STATUS"]) for e in events(cal)) == ["CANCELLED", "CONFIRMED"]
+    without = calendar_feed([CalendarEntry(a, "A"), CalendarEntry(b, "B")], name="P", stamp=STAMP)
+    assert len(events(parse(without))) == 1

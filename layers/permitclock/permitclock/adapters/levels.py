@@ -15,18 +15,20 @@ written by ONE `TransactWriteItems` (split by parameter when over 100 items, the
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from permitclock.adapters.notice_outbox import outbox_item
 from permitclock.adapters.obligations import obligation_item
 from permitclock.adapters.reports import report_additions
 from permitclock.adapters.samples import sample_from_item
 from permitclock.adapters.status_facts import facts_update, status_key
 from permitclock.adapters.table import plain, query_all, query_pages
 from permitclock.domain.levels import Assignment, FacilityYear, LevelRecord, ParameterStatus, WriteOutcome
+from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import Conflict
 
@@ -137,12 +139,16 @@ class LevelStore:
         facility_obligations: Sequence[Obligation],
         *,
         run_id: str,
+        notices: Sequence[NoticeRequest] = (),
+        now: datetime | None = None,
     ) -> WriteOutcome:
         """Write one facility-year: per parameter the new status (conditioned on the stored version), the
         history item (attribute_not_exists: immutable) and the opened obligations; then the facility's
-        obligations and the marker. One transaction, or several of whole parameters with the marker last."""
+        obligations, `notices` as outbox items (made at `now`) and the marker. One transaction, or several of
+        whole parameters with the marker last."""
         units = [(self._parameter_items(wdid, a, previous.get(a.parameter)), a.obligations) for a in assignments]
         final = [_put(obligation_item(o), new=True, kind="obligation") for o in facility_obligations]
+        final.extend(_put(outbox_item(n, now or datetime.now(UTC)), new=False, kind="outbox") for n in notices)
         final.append(
             _put(
                 {**marker_key(wdid, reporting_year), "item_type": "annual_marker", "run_id": run_id},

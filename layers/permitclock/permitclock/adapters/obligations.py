@@ -11,14 +11,16 @@ so it finds overdue obligations of any age and its cost follows what is due, nev
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from permitclock.adapters.notice_outbox import outbox_item
 from permitclock.adapters.table import query_all
+from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import Conflict
 from permitclock.workflow.duties import Completion
@@ -90,10 +92,18 @@ class ObligationStore:
         """Write a changed obligation (closed, extended); a due-date change must come with a new SEQUENCE."""
         self._table.put_item(Item=obligation_item(obligation, ics_sequence=ics_sequence))
 
-    def complete(self, obligation: Obligation, *, ics_sequence: int | None, completion: Completion) -> None:
-        """Write `obligation` closed (`workflow.duties.closed_by`) with its immutable completion record
-        (`OBLHIST#{id}#{UTC time}`), in one transaction, only if the stored one is still open at
-        `ics_sequence` (None: only if none is stored yet, a duty done before it opens): `Conflict`
+    def complete(
+        self,
+        obligation: Obligation,
+        *,
+        ics_sequence: int | None,
+        completion: Completion,
+        notices: Sequence[NoticeRequest] = (),
+    ) -> None:
+        """Write `obligation` closed (`workflow.duties.closed_by`; its calendar SEQUENCE one more, as closing
+        cancels the event) with its immutable completion record (`OBLHIST#{id}#{UTC time}`) and `notices` as
+        outbox items, in one transaction, only if the stored one is still open at `ics_sequence` (None: only if
+        none is stored yet, a duty done before it opens): `Conflict`
         `obligation_closed` when it was closed meanwhile, `concurrent_update` when it changed otherwise."""
         record = {
             **completion.model_dump(mode="json"),
@@ -102,7 +112,7 @@ class ObligationStore:
             "item_type": "obligation_completion",
         }
         client = self._table.meta.client
-        item = obligation_item(obligation, ics_sequence=ics_sequence or 0)
+        item = obligation_item(obligation, ics_sequence=0 if ics_sequence is None else ics_sequence + 1)
         put: dict[str, Any]
         if ics_sequence is None:
             put = {"TableName": self._table.name, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}
@@ -117,6 +127,8 @@ class ObligationStore:
                     {"Put": put},
                     {"Put": {"TableName": self._table.name, "Item": record,
                              "ConditionExpression": "attribute_not_exists(sk)"}},
+                    *({"Put": {"TableName": self._table.name, "Item": outbox_item(n, completion.at)}}
+                      for n in notices),
                 ]
             )  # fmt: skip
         except ClientError as err:

@@ -35,6 +35,7 @@ from permitclock.domain.reports import (
 )
 from permitclock.domain.uploads import AttachmentRecord
 from permitclock.errors import Conflict
+from permitclock.notices.ics import next_sequence
 from permitclock.rules.igp.obligations import LEVEL_2_ERA_TECHNICAL_REPORT_UPDATE, reports_for
 from permitclock.workflow.duties import Completion
 from permitclock.workflow.qisp import QispQuery
@@ -201,8 +202,15 @@ class DynamoDbReportStore:
     def get_obligation(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None:
         return self._obligations.get(wdid, obligation_id)
 
-    def complete_obligation(self, obligation: Obligation, *, ics_sequence: int, completion: Completion) -> None:
-        self._obligations.complete(obligation, ics_sequence=ics_sequence, completion=completion)
+    def complete_obligation(
+        self,
+        obligation: Obligation,
+        *,
+        ics_sequence: int,
+        completion: Completion,
+        notices: Sequence[NoticeRequest] = (),
+    ) -> None:
+        self._obligations.complete(obligation, ics_sequence=ics_sequence, completion=completion, notices=notices)
 
     def commit(self, change: ReportChange) -> None:
         """One TransactWriteItems: the report (if still at `expected_version`), its new history item (write
@@ -263,7 +271,7 @@ class DynamoDbReportStore:
             before = obligation_from_item(plain(raw))
             after = apply_obligation_effect(before, effect)
             sequence = int(raw.get("ics_sequence", 0))
-            new_sequence = sequence + 1 if after.due != before.due else sequence
+            new_sequence = next_sequence(sequence, before, after)
             kept = {k: v for k, v in raw.items() if k not in _GSI2_KEYS}
             puts.append(
                 {

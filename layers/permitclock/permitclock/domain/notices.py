@@ -1,4 +1,5 @@
-"""What travels on the notices queue: a request to tell people something, rendered and sent by the notifier.
+"""What travels on the notices queue: a request to tell people something, rendered and sent by the notifier (or,
+`calendar_update`, to tell their calendars: the notifier rewrites the feeds).
 
 Each `NoticeKind` has its facts model; `NoticeRequest.facts` is the one of its kind (chosen by `kind`, so the
 JSON on the queue and in the outbox carries no type tag of its own). `wdid` and `facility_name` are the
@@ -7,7 +8,9 @@ notifier's to fill when a producer leaves them empty (it knows the facility's cu
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import hashlib
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
@@ -23,6 +26,7 @@ NoticeKind = Literal[
     "daily_digest",
     "levels_disagreement",
     "outlook_worsened",
+    "calendar_update",
 ]
 Urgency = Literal["overdue", "due within 7 days", "later"]
 URGENCIES: tuple[Urgency, ...] = get_args(Urgency)
@@ -232,6 +236,29 @@ class OutlookWorsenedFacts(BaseModel):
     obligations_if_exceeded: list[str] = Field(default_factory=list)
 
 
+class CalendarUpdateFacts(BaseModel):
+    """A facility's obligations changed (opened, moved, closed, completed): the notifier rewrites its calendar feed
+    and its members' (`services.calendars`) instead of sending an email."""
+
+    wdid: str = ""
+    cause: str = Field(description="what changed them: july_1, report, completion, ...")
+    obligation_ids: list[str] = Field(default_factory=list)
+
+
+def calendar_update(wdid: str, cause: str, obligation_ids: Iterable[str], at: datetime) -> NoticeRequest:
+    """The feeds' notice of a change, put in the change's transaction (the outbox) and published after it. Its id
+    is the change's own (cause, time, obligations), so the outbox keeps one item per change."""
+    ids = sorted(set(obligation_ids))
+    digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()[:12]
+    return NoticeRequest(
+        notice_id=f"calendar:{wdid}:{cause}:{at.astimezone(UTC).isoformat()}:{digest}",
+        kind="calendar_update",
+        wdid=wdid,
+        include_facility_signatories=False,
+        facts=CalendarUpdateFacts(wdid=wdid, cause=cause, obligation_ids=ids),
+    )
+
+
 NoticeFacts = (
     ReminderFacts
     | DigestFacts
@@ -240,6 +267,7 @@ NoticeFacts = (
     | ReportChangedFacts
     | LevelsDisagreementFacts
     | OutlookWorsenedFacts
+    | CalendarUpdateFacts
 )
 FACTS_OF: dict[str, type[NoticeFacts]] = {
     "deadline_reminder": ReminderFacts,
@@ -249,6 +277,7 @@ FACTS_OF: dict[str, type[NoticeFacts]] = {
     "report_changed": ReportChangedFacts,
     "levels_disagreement": LevelsDisagreementFacts,
     "outlook_worsened": OutlookWorsenedFacts,
+    "calendar_update": CalendarUpdateFacts,
 }
 
 

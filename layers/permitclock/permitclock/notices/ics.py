@@ -2,7 +2,8 @@
 person.
 
 The UID is derived from the obligation id only, so a rewrite or an extension moves the same event instead of
-adding one; SEQUENCE is the caller's count of due-date changes (`next_sequence`), so clients accept the move.
+adding one; SEQUENCE is the caller's count of date and status changes (`next_sequence`), so clients accept the
+move. A closed obligation stays in the feeds as `STATUS:CANCELLED`, so a subscribed calendar removes it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ FEED_CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 @dataclass(frozen=True)
 class CalendarEntry:
-    """An obligation to put on a calendar. `sequence` counts its due-date changes (0 when never moved)."""
+    """An obligation to put on a calendar. `sequence` counts its date and status changes (0 when never changed)."""
 
     obligation: Obligation
     facility_name: str
@@ -47,9 +48,12 @@ def event_uid(obligation_id: str) -> str:
     return f"{quote(obligation_id, safe=':._-~')}@{UID_DOMAIN}"
 
 
-def next_sequence(previous_sequence: int, previous_due: date | None, new_due: date | None) -> int:
-    """The SEQUENCE to store after a write: one more when the due date changed, else unchanged."""
-    return previous_sequence + 1 if previous_due != new_due else previous_sequence
+def next_sequence(previous_sequence: int, before: Obligation, after: Obligation) -> int:
+    """The SEQUENCE to store after a write: one more when the event a calendar shows changed its date or its
+    STATUS (closed, reopened; RFC 5545 3.8.7.4), else unchanged."""
+    moved = (before.due or before.window_end) != (after.due or after.window_end)
+    cancelled = (before.status == "closed") != (after.status == "closed")
+    return previous_sequence + 1 if moved or cancelled else previous_sequence
 
 
 def obligation_event(
@@ -105,8 +109,8 @@ def calendar_feed(
     UID.
 
     Pending (undated) obligations are left out; closed ones too unless `include_closed` (then
-    STATUS:CANCELLED). An obligation listed twice (e.g. a person with two roles) appears once, at its
-    highest sequence.
+    STATUS:CANCELLED: the feeds keep them, so clients remove the event). An obligation listed twice (e.g. a
+    person with two roles) appears once, at its highest sequence.
     """
     chosen: dict[str, CalendarEntry] = {}
     for e in entries:
@@ -129,15 +133,15 @@ def calendar_feed(
 def facility_feed(
     entries: Iterable[CalendarEntry], *, facility_name: str, wdid: str, stamp: datetime
 ) -> bytes:
-    """The feed of one facility's deadlines."""
-    return calendar_feed(entries, name=f"{facility_name} ({wdid}) deadlines", stamp=stamp)
+    """The feed of one facility's deadlines, closed ones cancelled."""
+    return calendar_feed(entries, name=f"{facility_name} ({wdid}) deadlines", stamp=stamp, include_closed=True)
 
 
 def person_feed(
     entries: Iterable[CalendarEntry], *, stamp: datetime, name: str = "My permit deadlines"
 ) -> bytes:
-    """The feed of one person's deadlines across their facilities."""
-    return calendar_feed(entries, name=name, stamp=stamp)
+    """The feed of one person's deadlines across their facilities, closed ones cancelled."""
+    return calendar_feed(entries, name=name, stamp=stamp, include_closed=True)
 
 
 def _calendar() -> Calendar:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from permitclock.domain.notices import (
     FACTS_OF,
     AttachmentRejectedFacts,
+    CalendarUpdateFacts,
     DigestFacts,
     LevelsDisagreementFacts,
     NoticeKind,
@@ -147,6 +148,8 @@ def render_request(
     """Render a queued `NoticeRequest`: its facts, with the request's WDID and the facility's name where the
     producer left them empty (a digest spans facilities: it names each in its entries)."""
     facts = request.facts
+    if isinstance(facts, CalendarUpdateFacts):
+        raise BadInput("a calendar update rewrites feeds: it is not an email", code="bad_notice_kind")
     if not isinstance(facts, DigestFacts):
         facts = facts.model_copy(
             update={"wdid": facts.wdid or request.wdid, "facility_name": facts.facility_name or facility_name}

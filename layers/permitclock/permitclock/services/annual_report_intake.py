@@ -4,7 +4,8 @@ obligations (IGP XVI.A) of the registered facilities and reporting years it show
 Each certified record (`intake.annual_reports`) of a registered facility closes that facility-year's Annual Report
 obligation as done on its CERTIFIED_DATE (`workflow.duties.closed_by`), with a completion record whose actor is
 `smarts-annual-reports` and whose reference is the SMARTS report id: the obligation and its record in one
-transaction, only if it is still open. A facility-year SMARTS lists twice is closed by its earliest certification.
+transaction, only if it is still open, with the calendar feeds' notice (`domain.notices.calendar_update`). A
+facility-year SMARTS lists twice is closed by its earliest certification.
 An Annual Report certified before the July 1 that opens its obligation (SMARTS accepts it from June) is written
 closed, so that July 1 keeps it closed; a year already past whose obligation permitclock never opened is not
 tracked here and is only counted. Rows the reader rejects go to `{key}.errors.csv` by line; the upload record
@@ -13,11 +14,12 @@ gets the counts. Re-uploading the file, or a redelivered event, closes nothing t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Protocol
 
 from permitclock.clock import Clock, today
+from permitclock.domain.notices import NoticeRequest, calendar_update
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.samples import RejectedRow
 from permitclock.domain.uploads import SmartsUploadResult, UploadOutcome
@@ -27,6 +29,7 @@ from permitclock.intake.annual_reports import AnnualReportRecord, read_annual_re
 from permitclock.rules.igp.obligations import annual_report_obligation
 from permitclock.rules.igp.years import is_over
 from permitclock.services.monitoring_intake import RECORD_STATUS, error_report, error_report_key
+from permitclock.services.notice_relay import OutboxPublisher
 from permitclock.services.ports import UploadObjects, Uploads
 from permitclock.workflow.duties import Completion, closed_by
 
@@ -43,7 +46,14 @@ class Obligations(Protocol):
 
     def get(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None: ...
 
-    def complete(self, obligation: Obligation, *, ics_sequence: int | None, completion: Completion) -> None: ...
+    def complete(
+        self,
+        obligation: Obligation,
+        *,
+        ics_sequence: int | None,
+        completion: Completion,
+        notices: Sequence[NoticeRequest] = (),
+    ) -> None: ...
 
 
 COUNTS = ("records", "rejected", "not_certified", "not_registered", "closed", "already_closed", "not_tracked")
@@ -61,12 +71,14 @@ class AnnualReportIntake:
         facility_pages: Callable[[], Iterable[list[str]]],
         obligations: Obligations,
         clock: Clock,
+        notices: OutboxPublisher | None = None,
     ) -> None:
         self._objects = objects
         self._uploads = uploads
         self._facility_pages = facility_pages
         self._obligations = obligations
         self._clock = clock
+        self._notices = notices
 
     def handle(self, event: ObjectEvent) -> SmartsUploadResult:
         key = event.key
@@ -130,12 +142,15 @@ class AnnualReportIntake:
             obligation, sequence = found if found is not None else (fresh, None)
             if obligation.status == "closed":
                 return "already_closed"
+            feeds = calendar_update(row.wdid, "smarts_annual_report", [fresh.obligation_id], completion.at)
             try:
                 self._obligations.complete(closed_by(obligation, completion), ics_sequence=sequence,
-                                           completion=completion)  # fmt: skip
+                                           completion=completion, notices=[feeds])  # fmt: skip
             except Conflict as err:
                 if err.code == "obligation_closed":
                     return "already_closed"
                 continue
+            if self._notices is not None:
+                self._notices.publish([feeds])  # the calendars follow (`services.calendars`)
             return "closed"
         raise Conflict(f"{fresh.obligation_id} kept changing: retried {ATTEMPTS} times", code="concurrent_update")

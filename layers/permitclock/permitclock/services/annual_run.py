@@ -4,9 +4,10 @@ Planner: pages through the facility index and sends work messages (`FACILITIES_P
 reporting year just ended on the run date (America/Los_Angeles), after creating the run summary.
 Worker: per facility, ONE query (statuses, history, the year's samples and the done-marker), `assign_year`,
 then ONE transaction (statuses conditioned on their version, immutable history, opened obligations, the
-Annual Report obligation, the marker). Idempotent per (facility, reporting year): a marker means done; a
-parameter whose status already carries this year (a crash between two parts of a split transaction) is not
-assigned again. A dry run computes and counts, and writes nothing but the run summary.
+Annual Report obligation, the calendar feeds' notice in the outbox, the marker), then that notice is published.
+Idempotent per (facility, reporting year): a marker means done; a parameter whose status already carries this
+year (a crash between two parts of a split transaction) is not assigned again. A dry run computes and counts,
+and writes nothing but the run summary.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from permitclock.clock import Clock, today
+from permitclock.clock import Clock, SystemClock, today
 from permitclock.domain.levels import Assignment, FacilityYear, NdPolicy, ParameterStatus, WriteOutcome
+from permitclock.domain.notices import NoticeRequest, calendar_update
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.samples import Sample
 from permitclock.errors import BadInput, DomainError
@@ -30,6 +32,7 @@ from permitclock.rules.igp.levels import assign_year
 from permitclock.rules.igp.nals import nal_by_report_name
 from permitclock.rules.igp.obligations import annual_report_obligation
 from permitclock.rules.igp.years import label_for_start, reporting_year_of, start_year
+from permitclock.services.notice_relay import OutboxPublisher
 
 JOB = "annual"
 FACILITIES_PER_MESSAGE = 25
@@ -67,9 +70,13 @@ class Levels(Protocol):
         facility_obligations: Sequence[Obligation],
         *,
         run_id: str,
+        notices: Sequence[NoticeRequest] = (),
+        now: datetime | None = None,
     ) -> WriteOutcome:
-        """Statuses (conditioned on their version), history, obligations and the year's marker; a marker
-        already there means `already_done`; obligations that exist are kept (`obligations_existing`)."""
+        """Statuses (conditioned on their version), history, obligations, `notices` as outbox items (made at
+        `now`) and the
+        year's marker; a marker already there means `already_done`; obligations that exist are kept
+        (`obligations_existing`)."""
         ...
 
 
@@ -185,11 +192,15 @@ class LevelWorker:
         summaries: RunSummaries,
         nd_policy: NdPolicy = "zero",
         on_error: Callable[[str, Exception], None] | None = None,
+        notices: OutboxPublisher | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._levels = levels
         self._summaries = summaries
         self._nd_policy = nd_policy
         self._on_error = on_error
+        self._notices = notices
+        self._clock = clock or SystemClock()
 
     def process(self, message: WorkMessage) -> list[FacilityResult]:
         """Evaluate every facility of the message, then ADD the counters to the run summary in one update.
@@ -246,11 +257,16 @@ class LevelWorker:
         if message.dry_run:
             result.obligations_opened = opened
             return result
+        opened_ids = [o.obligation_id for a in assignments for o in a.obligations] + [annual.obligation_id]
+        now = self._clock.now()
+        feeds = calendar_update(wdid, "july_1", opened_ids, now)
         outcome = self._levels.write_assignments(
-            wdid, year, assignments, data.statuses, [annual], run_id=message.run_id
+            wdid, year, assignments, data.statuses, [annual], run_id=message.run_id, notices=[feeds], now=now
         )
         if outcome.already_done:
             return FacilityResult(wdid=wdid, outcome="already_done")
+        if self._notices is not None:
+            self._notices.publish([feeds])
         result.obligations_opened = opened - outcome.obligations_existing
         return result
 

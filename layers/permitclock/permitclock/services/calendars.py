@@ -5,10 +5,12 @@ user id (never an address). Event UIDs come from `notices.ics.event_uid` (the ob
 from the obligation item's `ics_sequence` (bumped by whoever moves a due date, `ics.next_sequence`), so
 calendar apps update an event instead of adding one, and accept a moved one.
 
-A feed is written only when its content changed: the SHA-256 of the feed rendered with a fixed DTSTAMP is kept
-in the object's metadata and compared first (one HEAD). Who calls `refresh`: the daily sweep, for every
-facility with something in its range (and those facilities' members), and any writer of obligations that
-wants the feeds updated at once (`CalendarFeeds.refresh([wdid])`); see docs/notices.md.
+A feed lists every dated obligation of its facilities, a closed one as `STATUS:CANCELLED` (so a subscribed
+calendar removes it). It is written only when its content changed: the SHA-256 of the feed rendered with a fixed
+DTSTAMP is kept in the object's metadata and compared first (one HEAD). Who calls `refresh`: the notifier, for
+the `calendar_update` notice every writer of obligations puts in its transaction (the July 1 run, the report
+commands, the complete route; `domain.notices.calendar_update`), and the daily sweep, for every facility with
+something in its range (and those facilities' members); see docs/notices.md.
 """
 
 from __future__ import annotations
@@ -142,7 +144,7 @@ class CalendarFeeds:
                 obligation=ob,
                 facility_name=name,
                 sequence=seq,
-                report_id=str(ob.facts["report_id"]) if ob.facts.get("report_id") else None,
+                report_id=ob.report_id,
             )
             for ob, seq in cache.obligations_of(wdid)
         ]

@@ -7,7 +7,7 @@ harmless: the notifier sends each (notice id, recipient) once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -42,3 +42,30 @@ class NoticeRelay:
             self._publisher.publish(notice)
         self._outbox.clear(notices)
         return len(notices)
+
+
+def publish_committed(
+    notices: Sequence[NoticeRequest], publisher: NoticePublisher, clear: Callable[[Sequence[NoticeRequest]], None]
+) -> bool:
+    """Publish notices a writer committed with its change (as outbox items), then `clear` them; False when one
+    could not be published: they all stay for the relay."""
+    if not notices:
+        return True
+    try:
+        for notice in notices:
+            publisher.publish(notice)
+    except Exception:  # any failure: the outbox items are the durable copies
+        return False
+    clear(notices)
+    return True
+
+
+class OutboxPublisher:
+    """`publish_committed` for a writer whose store has no outbox of its own (the July 1 worker)."""
+
+    def __init__(self, *, outbox: Outbox, publisher: NoticePublisher) -> None:
+        self._outbox = outbox
+        self._publisher = publisher
+
+    def publish(self, notices: Sequence[NoticeRequest]) -> bool:
+        return publish_committed(notices, self._publisher, self._outbox.clear)

@@ -6,6 +6,9 @@ A throttled or held send (the SES sandbox, paused sending) releases its claim an
 queue redelivers the message (then dead-letters it, to be moved back once SES sends again); the other
 recipients already sent stay sent (their claims stop a second email).
 
+A `calendar_update` is no email: the facility's calendar feed and its members' are rewritten from the stored
+obligations (`services.calendars`), so a calendar follows a change as soon as the change's notices are handled.
+
 A reminder or digest is checked against the obligations as they are when it is sent: nothing is sent for an
 obligation closed (or moved to another due date) since the sweep queued it, and a digest with no news left is
 not sent at all.
@@ -19,12 +22,21 @@ from typing import Literal, Protocol
 
 from permitclock.clock import Clock
 from permitclock.domain.members import COPY_ROLES
-from permitclock.domain.notices import DigestEntry, DigestFacts, DigestGroup, NoticeRequest, Recipient, ReminderFacts
+from permitclock.domain.notices import (
+    CalendarUpdateFacts,
+    DigestEntry,
+    DigestFacts,
+    DigestGroup,
+    NoticeRequest,
+    Recipient,
+    ReminderFacts,
+)
 from permitclock.notices.ics import CalendarEntry, deadline_ics
 from permitclock.notices.mime import build_message, to_bytes
 from permitclock.notices.recipients import as_recipient, merge_recipients, recipient_hash, signatories
 from permitclock.notices.render import render_request
 from permitclock.observability import logger
+from permitclock.services.calendars import CalendarFeeds, FacilityCache, FeedResult
 from permitclock.services.ports import Claims, Facilities, Obligations
 
 SendOutcome = Literal["sent", "already_sent", "suppressed", "failed"]
@@ -76,13 +88,21 @@ class Notifier:
     """The use case behind the notifier function."""
 
     def __init__(
-        self, directory: Facilities, claims: Claims, mailer: Mailer, clock: Clock, *, obligations: Obligations
+        self,
+        directory: Facilities,
+        claims: Claims,
+        mailer: Mailer,
+        clock: Clock,
+        *,
+        obligations: Obligations,
+        calendars: CalendarFeeds | None = None,
     ) -> None:
         self._directory = directory
         self._claims = claims
         self._mailer = mailer
         self._clock = clock
         self._obligations = obligations
+        self._calendars = calendars
 
     def recipients(self, request: NoticeRequest) -> list[Recipient]:
         extra = (
@@ -93,6 +113,9 @@ class Notifier:
         return merge_recipients(request.recipients, extra)
 
     def handle(self, request: NoticeRequest) -> list[Delivery]:
+        if isinstance(request.facts, CalendarUpdateFacts):
+            self.update_calendars(request.wdid)
+            return []
         current = self.still_due(request)
         if current is None:
             logger.info("notice dropped: its obligations are closed or moved", notice_id=request.notice_id)
@@ -105,6 +128,14 @@ class Notifier:
         if any(d.outcome == "failed" and d.detail in _RETRIED for d in deliveries):
             raise RetryLater(request.notice_id)
         return deliveries
+
+    def update_calendars(self, wdid: str) -> FeedResult:
+        """Rewrite the facility's feed and its members' (those that changed)."""
+        if self._calendars is None:
+            raise RuntimeError("this notifier has no calendar feeds")
+        result = self._calendars.refresh([wdid], FacilityCache(self._directory, self._obligations))
+        logger.info("calendars updated", written=len(result.written), unchanged=result.unchanged)
+        return result
 
     def still_due(self, request: NoticeRequest) -> NoticeRequest | None:
         """The request as it stands now: a reminder only while its obligation is open at the same due date; a

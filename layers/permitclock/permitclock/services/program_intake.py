@@ -156,7 +156,7 @@ class ProgramFactsService:
             if same(old, ob):
                 unchanged += 1
             else:
-                self._obligations.replace(ob, ics_sequence=next_sequence(sequence, old.due, ob.due))
+                self._obligations.replace(ob, ics_sequence=next_sequence(sequence, old, ob))
                 updated.append(ob.obligation_id)
         for old, sequence in stored.values():
             if old.status == "closed":
@@ -167,7 +167,7 @@ class ProgramFactsService:
                     "facts": {**old.facts, "closed_reason": CLOSED_REASON, "closed_on": as_of.isoformat()},
                 }
             )
-            self._obligations.replace(gone, ics_sequence=sequence)
+            self._obligations.replace(gone, ics_sequence=next_sequence(sequence, old, gone))
             closed.append(old.obligation_id)
         return ProgramChange(
             program=program,

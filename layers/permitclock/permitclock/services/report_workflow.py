@@ -16,10 +16,11 @@ from typing import Any, Protocol
 
 from permitclock.clock import Clock, today
 from permitclock.domain.members import Member
-from permitclock.domain.notices import NoticeRequest
+from permitclock.domain.notices import NoticeRequest, calendar_update
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.reports import QispRecord, Report, ReportAttachment, ReportBundle
 from permitclock.errors import BadInput, NotAllowed, NotFound
+from permitclock.services.notice_relay import publish_committed
 from permitclock.services.ports import NoticePublisher
 from permitclock.workflow import reports
 from permitclock.workflow.completion import CompletionProblem, completion_check
@@ -70,9 +71,17 @@ class ReportStore(Protocol):
         """The obligation and its calendar SEQUENCE."""
         ...
 
-    def complete_obligation(self, obligation: Obligation, *, ics_sequence: int, completion: Completion) -> None:
-        """The closed obligation (if still open at `ics_sequence`) and its completion record, in one
-        transaction (`Conflict` `obligation_closed` or `concurrent_update` otherwise)."""
+    def complete_obligation(
+        self,
+        obligation: Obligation,
+        *,
+        ics_sequence: int,
+        completion: Completion,
+        notices: Sequence[NoticeRequest] = (),
+    ) -> None:
+        """The closed obligation (if still open at `ics_sequence`; its SEQUENCE one more), its completion record
+        and `notices` as outbox items, in one transaction (`Conflict` `obligation_closed` or `concurrent_update`
+        otherwise)."""
         ...
 
     def commit(self, change: ReportChange) -> None:
@@ -219,7 +228,9 @@ class ReportWorkflow:
             obligation, actor, completed_on=completed_on, reference=reference, today=today(self.clock),
             at=self.clock.now(),
         )  # fmt: skip
-        self._store.complete_obligation(closed, ics_sequence=sequence, completion=completion)
+        feeds = calendar_update(wdid, "completion", [obligation_id], completion.at)
+        self._store.complete_obligation(closed, ics_sequence=sequence, completion=completion, notices=[feeds])
+        self._publish([feeds])
         return closed
 
     def search_qisps(self, query: QispQuery) -> list[QispRecord]:
@@ -232,7 +243,7 @@ class ReportWorkflow:
         is not the caller's error (the change is made), the relay sends them (`services.notice_relay`)."""
         member = self.member(caller, wdid)
         bundle = self._load(wdid, report_id)
-        change = command(bundle.report, member, bundle.attachments, self.clock)
+        change = with_calendar_update(command(bundle.report, member, bundle.attachments, self.clock))
         self._store.commit(change)
         return Committed(change, self._publish(change.notices))
 
@@ -259,12 +270,14 @@ class ReportWorkflow:
         return bundle
 
     def _publish(self, notices: Sequence[NoticeRequest]) -> bool:
-        if not notices:
-            return True
-        try:
-            for notice in notices:
-                self._publisher.publish(notice)
-        except Exception:  # any failure: the outbox item is the durable copy
-            return False
-        self._store.notices_published(notices)
-        return True
+        return publish_committed(notices, self._publisher, self._store.notices_published)
+
+
+def with_calendar_update(change: ReportChange) -> ReportChange:
+    """The change with its calendar feeds' notice when it moves or closes obligations (an extension, a
+    certification): committed in its transaction, so the feeds follow at once (or through the relay)."""
+    if not change.obligation_effects:
+        return change
+    ids = [e.obligation_id for e in change.obligation_effects]
+    feeds = calendar_update(change.report.wdid, "report", ids, change.history.at)
+    return change.model_copy(update={"notices": (*change.notices, feeds)})

@@ -16,6 +16,7 @@ from permitclock.clock import Clock, today
 from permitclock.domain.coverage import coverage_end
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import BadInput
+from permitclock.notices.ics import next_sequence
 from permitclock.rules.igp.coverage import CLOSED_REASON, opens_after_coverage
 from permitclock.rules.igp.sampling import SAMPLING_RESULTS_REPORT, results_report_obligation, sampling_obligations
 from permitclock.rules.igp.years import reporting_year_of
@@ -70,8 +71,8 @@ class SamplingDuties:
 
     def _write(self, duty: Obligation, coverage_ends: date | None) -> bool:
         """Open `duty`, or rewrite it when its status, due date or facts changed (a moved due date gets a new
-        calendar SEQUENCE); False when nothing changed, when it would begin after the coverage ended, or when the
-        termination closed it."""
+        calendar SEQUENCE, `ics.next_sequence`); False when nothing changed, when it would begin after the coverage
+        ended, or when the termination closed it."""
         stored = self._obligations.get(duty.facility_id, duty.obligation_id)
         if stored is None:
             return not opens_after_coverage(duty, coverage_ends) and self._obligations.put_new(duty)
@@ -80,5 +81,5 @@ class SamplingDuties:
             return False
         if old.status == "closed" and old.facts.get("closed_reason") == CLOSED_REASON:
             return False
-        self._obligations.replace(duty, ics_sequence=sequence + (1 if old.due != duty.due else 0))
+        self._obligations.replace(duty, ics_sequence=next_sequence(sequence, old, duty))
         return True
