@@ -448,19 +448,38 @@ def test_template_routes_every_request_through_the_jwt_authorizer() -> None:
     }
 
 
+ROUTE_BODIES = {
+    "/certify": {"certification_accepted": True},
+    "/demonstrations": {"demonstrations": {}},
+    "/details": {"smarts_report_id": "961116"},
+    "/qisp": {"certificate_number": "F09876"},
+    "/regional-board-extension": {"approval_letter_attachment_id": "3000001", "new_due": "2027-09-01"},
+    "/updates": {"reason": "revised", "attachment_id": "3000002"},
+}
+"""A valid body per report route (by the end of its path), so each gets past validation to the report's lookup."""
+
+
 def test_every_report_route_finds_the_report_july_1_opened(local: Stack) -> None:
-    """Every route on one report answers for the report the July 1 run opened (deployed paths only): a route
-    whose report nothing in production creates would be 404. And no test here or in the fault suite writes a
-    report item itself, so a gap in the production path cannot hide behind a seeded report."""
-    report_id = seed(local)
+    """Every route on one report answers for each report the July 1 runs opened (deployed paths only): each route,
+    given a valid body, is 404 `not_found` for a report nothing opened (so it does look the report up) and not
+    for the reports listed, so a route whose report nothing in production creates fails here. And no test of the
+    stack writes a report item itself, so a gap in the production path cannot hide behind a seeded report."""
+    seed(local)
+    status, listed = call(local, "GET", f"/facilities/{WDID}/reports", as_user=user("viewer"))
+    opened = sorted(r["report_id"] for r in listed["reports"])
+    assert status == 200 and opened == ["L1R-2023-2024", f"L2AP-{YEAR}", f"L2TR-{YEAR}"]
     document = json.loads(openapi_document())
     routes = [(m.upper(), p) for p, ops in document["paths"].items() if "{report_id}" in p for m in ops]
     assert len(routes) >= 10
-    for method, template in routes:
-        path = template.format(wdid=WDID, report_id=report_id, update_id=f"{report_id}-U1")
-        status, answer = call(local, method, path, as_user=user("LRP"), body={} if method != "GET" else None)
-        assert (status, (answer or {}).get("code")) != (404, "not_found"), (method, template, answer)
+    for report_id in ["NEVER-OPENED", *opened]:
+        for method, template in routes:
+            path = template.format(wdid=WDID, report_id=report_id, update_id=f"{report_id}-U1")
+            body = next((b for end, b in ROUTE_BODIES.items() if template.endswith(end)), None)
+            status, answer = call(local, method, path, as_user=user("LRP"), body=body)
+            found = (status, (answer or {}).get("code")) != (404, "not_found")
+            assert found == (report_id != "NEVER-OPENED"), (method, template, report_id, status, answer)
     suites = Path(__file__).resolve().parents[1]
-    for module in [*suites.glob("integration/*.py"), *suites.glob("faults/*.py"), *suites.glob("security/*.py")]:
+    stack_suites = ("integration", "faults", "security", "server")
+    for module in [m for suite in stack_suites for m in suites.glob(f"{suite}/*.py")]:
         seeding = [name + "(" for name in ("report_item", "open_report", "add_report")]
         assert not any(s in module.read_text() for s in seeding), module

@@ -24,6 +24,7 @@ from permitclock.domain.uploads import SmartsUploadResult
 from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
 from permitclock.intake.applications import ApplicationReader
+from permitclock.notices.ics import next_sequence
 from permitclock.rules.igp.coverage import closed_by_termination, ended_by_termination, speaking_row
 from permitclock.services.monitoring_intake import RECORD_STATUS, error_report, error_report_key
 from permitclock.services.ports import Obligations, Uploads
@@ -147,8 +148,7 @@ class FacilityImport:
         closed = 0
         for obligation, sequence in self._obligations.for_facility_with_sequence(wdid):
             if ended_by_termination(obligation, not_effective, day):
-                self._obligations.replace(
-                    closed_by_termination(obligation, not_effective, day), ics_sequence=sequence
-                )
+                ended = closed_by_termination(obligation, not_effective, day)
+                self._obligations.replace(ended, ics_sequence=next_sequence(sequence, obligation, ended))
                 closed += 1
         return closed
