@@ -5,6 +5,8 @@
    omits `userIdentity`, `requestParameters`, `responseElements` and the bucket's `ownerIdentity`, which
    powertools' `S3Model` (the intakes' parser, `permitclock.events`) requires as every real record has them.
 2. Real S3 sends `ObjectRemoved:DeleteMarkerCreated` when a versioned object is deleted; moto sends nothing.
+3. Real S3 checks a browser POST's policy (signature, expiry, conditions, size); moto stores any POST
+   (`infra.post_policy`).
 
 Applied once per process by `infra.local_stack.provision()`; nothing else in moto is touched.
 """
@@ -15,6 +17,8 @@ import itertools
 from typing import Any
 
 from moto.s3 import models, notifications
+
+from infra import post_policy
 
 _sequence = itertools.count(1)
 _PATCHED = "_permitclock_patched"
@@ -91,7 +95,8 @@ def _notify_delete_markers(original: Any) -> Any:
 
 
 def apply() -> None:
-    """Patch moto's S3 notification builder and delete-marker path (idempotent)."""
+    """Patch moto's S3 notification builder, delete-marker path and bucket POST (idempotent)."""
+    post_policy.apply()
     if getattr(notifications, _PATCHED, False):
         return
     notifications._get_s3_event = _with_version_and_sequencer(notifications._get_s3_event)

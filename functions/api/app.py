@@ -14,9 +14,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from permitclock import bootstrap
 from permitclock.api.routes import create_app
 from permitclock.observability import observed
-from permitclock.settings import StackSettings
+from permitclock.settings import ApiSettings
 
-settings = StackSettings()  # type: ignore[call-arg]  # filled from the environment (TABLE_NAME, ...)
+settings = ApiSettings()  # type: ignore[call-arg]  # filled from the environment (TABLE_NAME, ...)
 wiring = bootstrap.Wiring(lambda runtime: bootstrap.api(settings, runtime))
 app = create_app(lambda: wiring.service)
 

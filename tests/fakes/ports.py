@@ -143,6 +143,17 @@ class FakeProfiles:
         yield sorted(self.facilities.profiles)
 
 
+class FakePostSigner:
+    """Signs nothing: answers the fields it was given with the key, and remembers each policy asked for."""
+
+    def __init__(self) -> None:
+        self.signed: list[dict[str, Any]] = []
+
+    def sign(self, key: str, fields: dict[str, str], *, max_bytes: int, expires_in: int) -> tuple[str, dict[str, str]]:
+        self.signed.append({"key": key, "fields": dict(fields), "max_bytes": max_bytes, "expires_in": expires_in})
+        return "https://uploads.example/", {**fields, "key": key, "policy": "fake"}
+
+
 class FakeClaims:
     """Send claims keyed (notice id, recipient hash), with the lease; the suppression list by address hash."""
 

@@ -35,6 +35,7 @@ from permitclock.adapters.reports import DynamoDbReportStore
 from permitclock.adapters.samples import SampleStore
 from permitclock.adapters.send_claims import SendClaims
 from permitclock.adapters.sync_objects import SyncObjects
+from permitclock.adapters.upload_grants import S3PostSigner
 from permitclock.adapters.uploads import UploadObjects, UploadRecords
 from permitclock.api.dependencies import ApiDependencies
 from permitclock.clock import Clock, SystemClock
@@ -59,8 +60,10 @@ from permitclock.services.sampling_duties import SamplingDuties
 from permitclock.services.smarts_intake import SmartsIntake
 from permitclock.services.smarts_sync import FACILITIES_SYNC_PREFIX, MONITORING_SYNC_PREFIX, SmartsSync, SyncResource
 from permitclock.services.sweep import DeadlineSweep
+from permitclock.services.upload_grants import UploadGrants, UploadLimits
 from permitclock.settings import (
     AnnualPlannerSettings,
+    ApiSettings,
     AttachmentValidatorSettings,
     BounceHandlerSettings,
     LevelWorkerSettings,
@@ -112,6 +115,17 @@ class Aws:
         import boto3
 
         return self._get("s3", lambda: boto3.client("s3", region_name=self.region))
+
+    def s3_presigner(self) -> Any:
+        """S3 signing with SigV4 (what a browser POST's policy needs; boto3 signs presigned POSTs with the
+        deprecated SigV2 otherwise)."""
+        import boto3
+        from botocore.config import Config
+
+        return self._get(
+            "s3_presigner",
+            lambda: boto3.client("s3", region_name=self.region, config=Config(signature_version="s3v4")),
+        )
 
     def sqs(self) -> Any:
         import boto3
@@ -359,7 +373,7 @@ def notice_relay(settings: StackSettings, runtime: Runtime) -> NoticeRelay:
     )
 
 
-def api(settings: StackSettings, runtime: Runtime) -> ApiDependencies:
+def api(settings: ApiSettings, runtime: Runtime) -> ApiDependencies:
     """What the HTTP API's routes need (`api.routes.create_app`)."""
     workflow = ReportWorkflow(
         DynamoDbReportStore(runtime.aws.table(settings.table_name)),
@@ -385,5 +399,15 @@ def api(settings: StackSettings, runtime: Runtime) -> ApiDependencies:
             CalendarTokenStore(runtime.aws.table(settings.table_name)),
             S3FeedStore(runtime.aws.s3(), settings.documents_bucket),
             runtime.clock,
+        ),
+        uploads=UploadGrants(
+            workflow,
+            S3PostSigner(runtime.aws.s3_presigner(), settings.documents_bucket),
+            UploadLimits(
+                attachment_bytes=settings.pdf_max_bytes,
+                monitoring_bytes=settings.monitoring_max_bytes,
+                program_facts_bytes=settings.program_max_bytes,
+                expires_in=settings.upload_expires_seconds,
+            ),
         ),
     )

@@ -20,6 +20,16 @@ class StackSettings(BaseSettings):
     notices_queue_url: str
 
 
+class ApiSettings(StackSettings):
+    """The caps of presigned uploads (`POST /facilities/{wdid}/uploads`): an attachment's is the attachment
+    check's (template `PdfMaxBytes`), program facts' the program intake's; and how long a grant is valid."""
+
+    pdf_max_bytes: int = 20_000_000
+    program_max_bytes: int = 262_144
+    monitoring_max_bytes: int = 1 << 30
+    upload_expires_seconds: int = 900
+
+
 class AttachmentValidatorSettings(StackSettings):
     """Limits of the attachment check (template parameters `PdfMaxBytes`, `PdfMaxPages`)."""
 

@@ -24,10 +24,11 @@ from permitclock.services.portfolio import Portfolio
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
 from permitclock.services.sampling_duties import SamplingDuties
+from permitclock.services.upload_grants import UploadGrants, UploadLimits
 
 from tests.fakes.pipelines import FakeDisagreements, FakeFactsDocuments, FakeLevels
 from tests.fakes.portfolio import FakePortfolio
-from tests.fakes.ports import FakeCalendarTokens, FakeFeeds, FakeNoticePublisher
+from tests.fakes.ports import FakeCalendarTokens, FakeFeeds, FakeNoticePublisher, FakePostSigner
 from tests.fakes.reports import FakeReportStore
 
 WDID = "5S34I025848"
@@ -181,14 +182,16 @@ def make_api(
     """The resolver over the fakes: the seeded store, a publisher that records, the clock on TODAY."""
     store, publisher, clock = store or seeded_store(), publisher or FakeNoticePublisher(), clock or FixedClock.on(TODAY)
     levels, disagreements = FakeLevels(), FakeDisagreements()
+    workflow = ReportWorkflow(store, publisher, clock)
     deps = ApiDependencies(
-        workflow=ReportWorkflow(store, publisher, clock),
+        workflow=workflow,
         programs=ProgramFactsService(obligations=store.obligations, facts=FakeFactsDocuments(), clock=clock),
         levels=LevelEvidence(levels, disagreements),
         portfolio=Portfolio(FakePortfolio(store.facilities, store.obligations, levels), clock),
         outlook=FacilityOutlooks(levels, clock),
         sampling=SamplingDuties(levels, store.obligations, store.facilities, clock),
         calendars=CalendarTokens(FakeCalendarTokens(), FakeFeeds(), clock),
+        uploads=UploadGrants(workflow, FakePostSigner(), UploadLimits()),
     )
     return Api(
         app=create_app(lambda: deps), store=store, publisher=publisher, levels=levels, disagreements=disagreements

@@ -94,6 +94,7 @@ CALLS: dict[Action, Call] = {
         "PUT", f"/facilities/{WDID}/sampling-events/2026-10-01/lab-results", {"received_on": "2026-10-20"}
     ),
     Action.ROTATE_CALENDAR_TOKEN: Call("POST", f"/facilities/{WDID}/calendar-token"),
+    Action.UPLOAD_DOCUMENTS: Call("POST", f"/facilities/{WDID}/uploads", {"kind": "monitoring", "file_name": "a.txt"}),
 }
 
 

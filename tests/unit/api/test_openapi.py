@@ -51,6 +51,7 @@ def test_the_document_lists_every_route(api: Api) -> None:
         "/qisps",
         "/me/calendar-token",
         "/facilities/{wdid}/calendar-token",
+        "/facilities/{wdid}/uploads",
         "/calendars/{token}.ics",
         report,
         *(

@@ -11,6 +11,7 @@ from permitclock.services.portfolio import Portfolio
 from permitclock.services.program_intake import ProgramFactsService
 from permitclock.services.report_workflow import ReportWorkflow
 from permitclock.services.sampling_duties import SamplingDuties
+from permitclock.services.upload_grants import UploadGrants
 
 
 @dataclass(frozen=True)
@@ -29,3 +30,5 @@ class ApiDependencies:
     """Sampling events' laboratory-results dates and their 30-day reporting deadlines."""
     calendars: CalendarTokens
     """Calendar subscription tokens and the feeds they open."""
+    uploads: UploadGrants
+    """Presigned uploads of a facility's files (`POST /facilities/{wdid}/uploads`)."""

@@ -1,5 +1,5 @@
 """The HTTP API: one powertools resolver over a `Router` per resource (`portfolio`, `facilities`, `reports`,
-`levels`, `programs`, `qisps`, `outlook`, `sampling`, `calendars`), behind a size gate, with the error map of
+`levels`, `programs`, `qisps`, `outlook`, `sampling`, `calendars`, `uploads`), behind a size gate, with the error map of
 `errors.py` and the generated OpenAPI document.
 
 Identity comes from the JWT claims; every read and write is scoped to the caller's facilities (another
@@ -21,7 +21,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from permitclock.errors import BadInput
 
-from . import calendars, facilities, levels, outlook, portfolio, programs, qisps, reports, sampling
+from . import calendars, facilities, levels, outlook, portfolio, programs, qisps, reports, sampling, uploads
 from .dependencies import ApiDependencies
 from .errors import register_error_handlers
 from .identity import MAX_PATH_SEGMENT_BYTES
@@ -36,7 +36,7 @@ def create_app(dependencies: Callable[[], ApiDependencies]) -> APIGatewayHttpRes
     builds)."""
     app = _BoundedResolver(enable_validation=True)
     register_error_handlers(app)
-    for resource in (portfolio, facilities, reports, levels, programs, qisps, outlook, sampling, calendars):
+    for resource in (portfolio, facilities, reports, levels, programs, qisps, outlook, sampling, calendars, uploads):
         app.include_router(resource.router(dependencies))
 
     @app.get("/openapi.json", include_in_schema=False)

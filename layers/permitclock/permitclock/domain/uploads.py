@@ -86,10 +86,12 @@ def parse_attachment_key(key: str) -> AttachmentKey:
         raise BadInput(f"'{_shown(wdid)}' is not a WDID (e.g. '4 19I000033')", code="bad_key", field="wdid")
     if not REPORT_ID_PATTERN.fullmatch(report_id):
         raise BadInput(f"'{_shown(report_id)}' is not a report id", code="bad_key", field="report_id")
-    return AttachmentKey(key=key, wdid=wdid, report_id=report_id, file_name=_check_file_name(file_name))
+    return AttachmentKey(key=key, wdid=wdid, report_id=report_id, file_name=check_file_name(file_name))
 
 
-def _check_file_name(name: str) -> str:
+def check_file_name(name: str) -> str:
+    """The NFC-normalised file name, or `BadInput` (`bad_key`, field `file_name`): empty, hidden, control
+    characters or slashes, over 255 bytes."""
     normalised = unicodedata.normalize("NFC", name)
     if not normalised.strip() or normalised.startswith("."):
         raise BadInput("the file name is empty or hidden", code="bad_key", field="file_name")

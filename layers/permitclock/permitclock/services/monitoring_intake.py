@@ -7,6 +7,8 @@
   tab-separated or the data.ca.gov CSV), parsed as a stream; every valid sample is stored idempotently (also
   parameters without an NAL: era-rules keeps them as samples), bad rows go to `{key}.errors.csv` with their line
   numbers, and the upload record gets the counts. A wrong-format file gets one error naming the missing columns.
+  Under `monitoring/facilities/{wdid}/` (the upload API's key, `POST /facilities/{wdid}/uploads`) a row of any
+  other WDID is rejected: a facility's uploader writes only that facility's samples.
 The uploaded object is never modified or deleted.
 """
 
@@ -22,7 +24,7 @@ from typing import IO, Any, Protocol
 
 from permitclock.clock import Clock, today
 from permitclock.domain.samples import RejectedRow, Sample, WriteCounts
-from permitclock.domain.uploads import UploadOutcome
+from permitclock.domain.uploads import WDID_PATTERN, UploadOutcome
 from permitclock.errors import DomainError
 from permitclock.events import ObjectEvent
 from permitclock.intake.facts import read_facts
@@ -32,6 +34,8 @@ from permitclock.services.ports import UploadObjects, Uploads
 
 MONITORING_PREFIX = "monitoring/"
 FACTS_PREFIX = "monitoring/facts/"
+FACILITY_UPLOADS_PREFIX = "monitoring/facilities/"
+"""Where the upload API puts a facility's monitoring file: `monitoring/facilities/{wdid}/{file name}`."""
 ERRORS_SUFFIX = ".errors.csv"
 RECORD_STATUS = {"accepted": "processed", "rejected": "failed"}
 """The upload record's documented status of each outcome (docs/uploads.md)."""
@@ -79,6 +83,15 @@ class IntakeResult:
     counts: dict[str, int] = field(default_factory=dict)
     current_year_wdids: set[str] = field(default_factory=set)
     """Facilities with a result of the reporting year in progress in this upload (their outlook is checked)."""
+
+
+def facility_of_key(key: str) -> str | None:
+    """The facility an upload under `monitoring/facilities/{wdid}/` is for (the upload API's key): its rows of
+    any other WDID are rejected. None for any other key (an operator's upload may hold any facility's rows)."""
+    if not key.startswith(FACILITY_UPLOADS_PREFIX):
+        return None
+    wdid = key[len(FACILITY_UPLOADS_PREFIX) :].partition("/")[0]
+    return wdid if WDID_PATTERN.fullmatch(wdid) else ""
 
 
 def error_report_key(key: str) -> str:
@@ -202,7 +215,10 @@ class MonitoringIntake:
         next_progress = self._progress_every
         current_year = reporting_year_of(today(self._clock))
         current = result.current_year_wdids
+        only = facility_of_key(event.key)
         for row in reader:
+            if only is not None and isinstance(row, Sample) and row.wdid != only:
+                row = RejectedRow(row.file, row.line, f"WDID {row.wdid} is not {only}, the facility this upload is for")
             if isinstance(row, RejectedRow):
                 writer.writerow([row.line, row.reason, "true" if row.kept else "false"])
                 if row.kept:

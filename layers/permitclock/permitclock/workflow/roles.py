@@ -27,6 +27,7 @@ class Action(StrEnum):
     EDIT_PROGRAM_FACTS = "edit_program_facts"
     RECORD_LAB_RESULTS = "record_lab_results"
     ROTATE_CALENDAR_TOKEN = "rotate_calendar_token"
+    UPLOAD_DOCUMENTS = "upload_documents"
 
 
 _EVERYONE: frozenset[Role] = frozenset(ROLES)
@@ -64,6 +65,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_LAB_RESULTS: _PREPARERS,
     # Issue 19: a facility's calendar token (its feed's subscription URL) is issued and rotated by its LRP.
     Action.ROTATE_CALENDAR_TOKEN: frozenset({"LRP"}),
+    # Who prepares a report's attachments and enters its data uploads them (issue 19: presigned uploads); program
+    # facts uploads take EDIT_PROGRAM_FACTS.
+    Action.UPLOAD_DOCUMENTS: _PREPARERS,
 }
 
 NEEDS_EAUTHORIZATION: frozenset[Action] = frozenset({Action.CERTIFY, Action.CERTIFY_UPDATE})
