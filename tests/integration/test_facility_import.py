@@ -1,7 +1,7 @@
 """Facilities from SMARTS through the local stack: the real statewide "Industrial Application Specific Data" file
 uploaded under smarts/facilities/ -> S3 notification -> SmartsEventsQueue -> SmartsIntakeFunction updates the
 profiles of the facilities an admin registered (POST /facilities), read back through GET /facilities; a
-terminated facility's obligations are closed and monitoring uploads open no new ones; a re-upload changes nothing;
+terminated facility's obligations are closed, and neither monitoring uploads nor July 1 open new ones; a re-upload changes nothing;
 an object with `permitclock-register: true` registers the WDIDs it lists."""
 
 from __future__ import annotations
@@ -93,6 +93,10 @@ def test_the_statewide_file_updates_registered_facilities_and_ends_a_terminated_
     assert [o["status"] for o in obligations(local, LANDFILL)] == ["closed", "closed"]
     monitoring(local, "active", date(2026, 3, 2), SONIC)
     assert {o["status"] for o in obligations(local, SONIC)} == {"open"}
+    local.runner.fire("AnnualPlannerFunctionAnnualLevelAssignment", {"on": "2026-07-01"})
+    local.runner.drain(only={"LevelWorkerFunction"})  # July 1 opens the Annual Report of the covered ones only
+    assert "Annual Report" in {o["type"] for o in obligations(local, SONIC)}
+    assert [o["status"] for o in obligations(local, LANDFILL)] == ["closed", "closed"]
 
     again = upload(local, "smarts/facilities/again.csv", STATEWIDE.read_bytes())
     assert (again["updated"], again["unchanged"], again["obligations_closed"]) == (0, 3, 0)

@@ -323,6 +323,7 @@ def level_worker(
     return LevelWorker(
         levels=LevelStore(table),
         summaries=RunSummaryStore(table),
+        profiles=FacilityDirectory(table),
         nd_policy=settings.nd_policy,
         on_error=on_error,
         notices=OutboxPublisher(

@@ -20,7 +20,7 @@ YEAR = "2024-2025"
 
 
 def run_year(api: Api, wdid: str = WDID, on: date = date(2025, 7, 1), year: str = YEAR) -> None:
-    worker = LevelWorker(levels=api.levels, summaries=FakeRunSummaries())
+    worker = LevelWorker(levels=api.levels, summaries=FakeRunSummaries(), profiles=api.store.facilities)
     worker.process(WorkMessage(run_id="r1", on=on, reporting_year=year, dry_run=False, wdids=[wdid]))
 
 

@@ -11,6 +11,7 @@ from permitclock.domain.levels import FacilityYear
 from permitclock.services.annual_run import AnnualPlanner, FacilityFailures, LevelWorker, RunRequest, WorkMessage
 
 from tests.fakes.pipelines import FakeLevels, FakeRunSummaries, FakeSamples, FakeWorkQueue
+from tests.fakes.ports import FakeFacilities
 from tests.unit.igp.igp_helpers import sample
 
 LEVEL_1, CLEAN = "1 08I000001", "1 08I000002"
@@ -39,9 +40,11 @@ class World:
         self.levels = FakeLevels(self.samples)
         self.summaries = FakeRunSummaries()
         self.failed: list[str] = []
+        self.facilities = FakeFacilities()
         self.worker = LevelWorker(
-            levels=self.levels, summaries=self.summaries, on_error=lambda wdid, _: self.failed.append(wdid)
-        )
+            levels=self.levels, summaries=self.summaries, profiles=self.facilities,
+            on_error=lambda wdid, _: self.failed.append(wdid),
+        )  # fmt: skip
         self.samples.put_new([
             sample("Zinc, Total", "0.5", date(2024, 11, 3), wdid=LEVEL_1, sample_id="a1"),
             sample("Zinc, Total", "0.5", date(2025, 1, 15), wdid=LEVEL_1, sample_id="a2"),
@@ -80,6 +83,18 @@ def test_a_facility_year_already_done_is_skipped(world: World) -> None:
 
     assert again.outcome == "already_done"
     assert world.levels.statuses[(LEVEL_1, ZINC)].version == 1
+
+
+def test_a_facility_terminated_before_july_1_gets_no_level_and_no_obligation(world: World) -> None:
+    world.facilities.put_profile(LEVEL_1, "Gone", coverage_status="Terminated", not_effective_date="2025-06-30")
+    world.facilities.put_profile(CLEAN, "Ends later", coverage_status="Terminated", not_effective_date="2025-07-01")
+
+    results = {r.wdid: r.outcome for r in world.worker.process(world.message(LEVEL_1, CLEAN))}
+
+    assert results == {LEVEL_1: "not_covered", CLEAN: "written"}  # covered on July 1: its Annual Report is due
+    assert world.levels.obligations.for_facility(LEVEL_1) == []
+    summary = world.summaries.get("r1")
+    assert summary is not None and (summary["not_covered"], summary["facilities_evaluated"]) == (1, 1)
 
 
 def test_a_dry_run_counts_and_writes_nothing(world: World) -> None:

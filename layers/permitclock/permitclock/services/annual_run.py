@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from permitclock.clock import Clock, SystemClock, today
+from permitclock.domain.coverage import coverage_end
 from permitclock.domain.levels import Assignment, FacilityYear, NdPolicy, ParameterStatus, WriteOutcome
 from permitclock.domain.notices import NoticeRequest, calendar_update
 from permitclock.domain.obligations import Obligation
@@ -33,6 +34,7 @@ from permitclock.rules.igp.nals import nal_by_report_name
 from permitclock.rules.igp.obligations import annual_report_obligation
 from permitclock.rules.igp.years import label_for_start, reporting_year_of, start_year
 from permitclock.services.notice_relay import OutboxPublisher
+from permitclock.services.ports import Profiles
 
 JOB = "annual"
 FACILITIES_PER_MESSAGE = 25
@@ -170,7 +172,7 @@ class AnnualPlanner:
 @dataclass
 class FacilityResult:
     wdid: str
-    outcome: str  # written | already_done | dry_run
+    outcome: str  # written | already_done | dry_run | not_covered
     assignments: list[Assignment] = field(default_factory=list)
     changes: Counter[str] = field(default_factory=Counter)
     obligations_opened: int = 0
@@ -190,6 +192,7 @@ class LevelWorker:
         *,
         levels: Levels,
         summaries: RunSummaries,
+        profiles: Profiles,
         nd_policy: NdPolicy = "zero",
         on_error: Callable[[str, Exception], None] | None = None,
         notices: OutboxPublisher | None = None,
@@ -197,6 +200,7 @@ class LevelWorker:
     ) -> None:
         self._levels = levels
         self._summaries = summaries
+        self._profiles = profiles
         self._nd_policy = nd_policy
         self._on_error = on_error
         self._notices = notices
@@ -218,7 +222,8 @@ class LevelWorker:
                     self._on_error(wdid, err)
                 continue
             results.append(outcome)
-            counters["facilities_evaluated" if outcome.outcome != "already_done" else "already_done"] += 1
+            counted = outcome.outcome if outcome.outcome in ("already_done", "not_covered") else "facilities_evaluated"
+            counters[counted] += 1
             counters["assignments"] += len(outcome.assignments)
             counters["obligations_opened"] += outcome.obligations_opened
             counters.update({f"change_{k}": v for k, v in outcome.changes.items()})
@@ -228,7 +233,12 @@ class LevelWorker:
         return results
 
     def evaluate(self, wdid: str, message: WorkMessage) -> FacilityResult:
-        """One facility for the message's reporting year: one query, `assign_year`, one transaction."""
+        """One facility for the message's reporting year: one query, `assign_year`, one transaction. A facility
+        whose coverage ended before the run's day (its NOT effective date, `domain.coverage.coverage_end`) gets no
+        Level and no obligation (`not_covered`)."""
+        ends = coverage_end(self._profiles.profile(wdid))
+        if ends is not None and ends < message.on:
+            return FacilityResult(wdid=wdid, outcome="not_covered")
         year = message.reporting_year
         data = self._levels.facility_year(wdid, year)
         if data.done:

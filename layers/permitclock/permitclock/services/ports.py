@@ -48,6 +48,12 @@ class Members(Protocol):
     def members(self, wdid: str) -> list[Member]: ...
 
 
+class Profiles(Protocol):
+    """Facility profiles (`adapters.facilities.FacilityDirectory`), e.g. for the coverage SMARTS records."""
+
+    def profile(self, wdid: str) -> dict[str, Any] | None: ...
+
+
 class Facilities(Protocol):
     """Facility profiles and who holds a role where (`adapters.facilities.FacilityDirectory`)."""
 

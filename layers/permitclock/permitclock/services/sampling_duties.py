@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any, Protocol
 
 from permitclock.clock import Clock, today
 from permitclock.domain.coverage import coverage_end
@@ -21,13 +20,7 @@ from permitclock.rules.igp.coverage import CLOSED_REASON, opens_after_coverage
 from permitclock.rules.igp.sampling import SAMPLING_RESULTS_REPORT, results_report_obligation, sampling_obligations
 from permitclock.rules.igp.years import reporting_year_of
 from permitclock.services.outlook import FacilityYears
-from permitclock.services.ports import Obligations
-
-
-class Profiles(Protocol):
-    """Facility profiles (`adapters.facilities.FacilityDirectory`): the coverage SMARTS records."""
-
-    def profile(self, wdid: str) -> dict[str, Any] | None: ...
+from permitclock.services.ports import Obligations, Profiles
 
 
 class SamplingDuties:
