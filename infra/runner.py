@@ -7,7 +7,9 @@
   once, standing in for the visibility timeout); moto's redrive policy moves a message to the DLQ once its
   receive count passes maxReceiveCount. A handler that raises fails the whole batch, as on Lambda.
 - `drain()` polls every mapping until all queues are quiet, so a test or the demo runs the pipeline to rest.
-- `fire()` runs a schedule's target with the schedule's `Input` (moto's Scheduler stores, never fires).
+- `fire()` runs a schedule's target with the schedule's `Input` (moto's Scheduler stores, never fires);
+  `fire_async()` as Lambda runs the scheduler's asynchronous invocation: retried per the function's
+  `EventInvokeConfig`, then the invocation record sent to its on-failure destination queue.
 - One invocation at a time (a lock): the handlers share one process's environment, which `invoke` sets per
   function, and moto's backends are not transactional across threads, so the local server's pollers and HTTP
   requests take turns as Lambda's separate sandboxes need not.
@@ -23,6 +25,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 import threading
@@ -30,6 +33,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
@@ -71,6 +75,23 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return self.timeout_seconds * 1000
+
+
+def _failure_record(spec: FunctionSpec, event: dict[str, Any], error: Exception, attempts: int) -> dict[str, Any]:
+    """What Lambda sends an on-failure destination when an asynchronous invocation's retries are exhausted."""
+    return {
+        "version": "1.0",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{spec.name}:$LATEST",
+            "condition": "RetriesExhausted",
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": event,
+        "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+        "responsePayload": {"errorMessage": str(error), "errorType": type(error).__name__},
+    }
 
 
 def _hash_key(schema: list[dict[str, str]]) -> str:
@@ -240,6 +261,34 @@ class LocalRunner:
         """Run a schedule's target once, with its template `Input` (merged with any override)."""
         spec = self.stack.schedules[schedule]
         return self.invoke(spec.function, {**spec.input, **(input_override or {})})
+
+    def fire_async(self, schedule: str, input_override: dict[str, Any] | None = None) -> Any:
+        """`fire`, the way Lambda runs an asynchronous invocation: a run that raises is retried
+        `MaximumRetryAttempts` times (the function's `EventInvokeConfig`, else Lambda's 2); when every attempt
+        failed, the invocation record goes to the on-failure destination queue and the last error is raised."""
+        spec = self.stack.schedules[schedule]
+        event = {**spec.input, **(input_override or {})}
+        configs = [
+            r["Properties"]
+            for r in self.stack.cfn_template["Resources"].values()
+            if r["Type"] == "AWS::Lambda::EventInvokeConfig"
+            and r["Properties"]["FunctionName"] == {"Ref": spec.function}
+        ]
+        config = configs[0] if configs else {}
+        attempts = 1 + int(config.get("MaximumRetryAttempts", 2))
+        for attempt in range(1, attempts + 1):
+            try:
+                return self.invoke(spec.function, event)
+            except Exception as err:
+                if attempt < attempts:
+                    continue
+                destination = config.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+                if destination:
+                    queue = self.stack.physical[destination["Fn::GetAtt"][0]]
+                    self._sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(
+                        _failure_record(self.stack.functions[spec.function], event, err, attempts)))  # fmt: skip
+                raise
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _record(message: dict[str, Any], mapping: QueueMapping) -> dict[str, Any]:

@@ -34,5 +34,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     count("reminders_queued", report.reminders)
     count("digests_queued", report.digests)
     count("obligations_overdue", report.overdue)
+    count("items_failed", len(report.failed))
     logger.info("sweep done", **{k: v for k, v in summary.items() if k != "windows"}, windows=len(report.windows))
     return summary

@@ -21,9 +21,10 @@ wiring = bootstrap.Wiring(lambda runtime: bootstrap.program_recompute(settings, 
 @observed
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     result = wiring.service.run(date.fromisoformat(event["on"]) if "on" in event else None)
-    for program, code in result.invalid:
-        logger.warning("stored program facts no longer valid", program=program, code=code)
+    for facility_id, program, code in result.invalid:
+        logger.warning("stored program facts left as they are", facility_id=facility_id, program=program, code=code)
     counts = result.counts()
     count("program_documents_recomputed", counts["evaluated"])
+    count("items_failed", counts["invalid"])
     logger.info("program facts recomputed", **counts)
     return counts

@@ -85,6 +85,31 @@ def check_schedule_alarms(cfn: Template) -> list[str]:
     return problems
 
 
+def check_schedule_failure_destinations(cfn: Template) -> list[str]:
+    """Every function a schedule invokes (asynchronously) keeps a run that fails Lambda's retries: an
+    on-failure destination (`EventInvokeConfig`) or a dead-letter queue of the template."""
+    queues = set(_of_type(cfn, "AWS::SQS::Queue"))
+    kept = {
+        render(c["Properties"]["FunctionName"]).strip("${}")
+        for c in _of_type(cfn, "AWS::Lambda::EventInvokeConfig").values()
+        if render(c["Properties"].get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"))
+        .removesuffix(".Arn}").removeprefix("${") in queues
+    }
+    kept |= {
+        logical
+        for logical, f in _of_type(cfn, "AWS::Lambda::Function").items()
+        if render(f["Properties"].get("DeadLetterConfig", {}).get("TargetArn")).removesuffix(".Arn}").removeprefix("${")
+        in queues
+    }
+    problems = []
+    for logical, schedule in _of_type(cfn, "AWS::Scheduler::Schedule").items():
+        target = render(schedule["Properties"]["Target"]["Arn"])
+        function = re.fullmatch(r"\$\{(\w+)\.Arn\}", target)
+        if function is None or function.group(1) not in kept:
+            problems.append(f"{logical}: its target {target} has no on-failure destination or dead-letter queue")
+    return problems
+
+
 def check_ses_reputation_alarms(cfn: Template) -> list[str]:
     """A template that sends through SES alarms on the account's bounce and complaint rates."""
     if not _of_type(cfn, "AWS::SES::ConfigurationSet"):
@@ -180,6 +205,7 @@ ALL_CHECKS = (
     check_alarm_actions,
     check_dead_letter_alarms,
     check_schedule_alarms,
+    check_schedule_failure_destinations,
     check_ses_reputation_alarms,
     check_log_retention,
     check_access_logs,
@@ -275,6 +301,15 @@ def test_the_checks_catch_a_bare_template(bare: Template) -> None:
     assert check_access_logs(bare) == ["ApiApiGatewayDefaultStage: no access log to a log group of the template"]
     assert check_retained(bare) == ["Bucket: DeletionPolicy is not Retain", "Bucket: UpdateReplacePolicy is not Retain"]
     assert check_topics_encrypted(bare) == ["Topic: not encrypted with a customer managed key of the template"]
+
+
+def test_a_scheduled_function_that_loses_failed_runs_is_caught() -> None:
+    function = copy.deepcopy(BARE["Resources"]["Fn"])
+    del function["Properties"]["DeadLetterQueue"], function["Properties"]["Events"]["Api"]
+    cfn = translate({"Transform": BARE["Transform"], "Resources": {"Fn": function}})
+    assert check_schedule_failure_destinations(cfn) == [
+        "FnDaily: its target ${Fn.Arn} has no on-failure destination or dead-letter queue"
+    ]
 
 
 def test_an_access_log_naming_the_caller_is_caught(cfn: Template) -> None:

@@ -12,15 +12,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from unittest import mock
 
 import boto3
+import pytest
+from botocore.exceptions import ClientError
 from permitclock.adapters.attachment_records import AttachmentRecords
 from permitclock.adapters.documents import S3Documents
 from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.adapters.levels import LevelStore, RunSummaryStore
+from permitclock.adapters.obligations import ObligationStore, obligation_item
 from permitclock.adapters.publisher import SqsNoticePublisher
 from permitclock.adapters.send_claims import SendClaims
 from permitclock.adapters.uploads import UploadRecords
@@ -42,14 +45,15 @@ from tests.integration.test_sweep import SCHEDULE as SWEEP_SCHEDULE
 from tests.unit.igp.igp_helpers import RAW_HEADER, raw_row
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-ATTACHMENT, MONITORING, ANNUAL, SWEEP, API = (
+ATTACHMENT, MONITORING, ANNUAL, SWEEP, RECOMPUTE, API = (
     "attachment intake",
     "monitoring intake",
     "annual run",
     "sweep + notices",
+    "program recompute",
     "API",
 )
-PIPELINES = (ATTACHMENT, MONITORING, ANNUAL, SWEEP, API)
+PIPELINES = (ATTACHMENT, MONITORING, ANNUAL, SWEEP, RECOMPUTE, API)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class Scenario:
 
 
 RELAY = "NoticeOutboxRelayFunctionRelay"  # template.yaml: the outbox relay's schedule
+RECOMPUTE_SCHEDULE = "ProgramRecomputeFunctionDailyRecompute"
 SCENARIOS: list[Scenario] = []
 
 
@@ -598,6 +603,67 @@ def sweep_claim_dead_lettered(local: Stack) -> str:
     local.runner.drain()
     _each_once(SWEEP_LRP, SWEEP_DAR, OTHER_LRP)
     return "dead-lettered, no email; redrive sends once"
+
+
+@scenario(SWEEP, "poison obligations (due 9999-12-31; an item that is no obligation)")
+def sweep_poison_obligations(local: Stack) -> str:
+    """Stored data no path writes today (a hand edit, an old shape): the sweep must still sweep the rest."""
+    _sweep_setup(local)
+    far = _open(local, LEVEL_1_ERA_REPORT, wdid=SWEEP_WDID, parameter="Copper, Total")
+    ObligationStore(local.table).replace(far.model_copy(update={"due": date(9999, 12, 31)}), ics_sequence=0)
+    broken = obligation_item(_open(local, LEVEL_1_ERA_REPORT, wdid=OTHER_WDID, parameter="Copper, Total"))
+    local.table.put_item(Item={**broken, "due": "2026-13-45", "status": 12})  # still in the due index
+    summary, failed = _sweep(local)
+    assert failed == 0 and summary["reminders"] == 2 and summary["obligations"] == 2
+    _each_once(SWEEP_LRP, SWEEP_DAR, OTHER_LRP)
+    feed = local.s3.get_object(Bucket=local.bucket, Key=f"calendars/facility/{SWEEP_WDID}.ics")["Body"].read()
+    assert feed.count(b"BEGIN:VEVENT") == 1  # the good obligation; the one due in year 9999 left out
+    return "swept on the first try, poison left out (logged, counted); every email once"
+
+
+@scenario(SWEEP, "a poison member item (no valid role) at one facility")
+def sweep_poison_member(local: Stack) -> str:
+    _sweep_setup(local)
+    bad = {"pk": f"FAC#{SWEEP_WDID}", "sk": "MEMBER#ghost", "wdid": SWEEP_WDID, "user_id": "ghost", "role": 7}
+    local.table.put_item(Item=bad)
+    summary, failed = _sweep(local)
+    assert failed == 0 and summary["reminders"] == 2
+    _each_once(SWEEP_LRP, SWEEP_DAR, OTHER_LRP)
+    return "the member left out (logged), the facility's others and the rest reminded"
+
+
+@scenario(SWEEP, "the sweep fails every attempt (DynamoDB Query, always)")
+def sweep_fails_every_attempt(local: Stack) -> str:
+    _sweep_setup(local)
+    name = fn(local, "DeadlineSweepFunction")
+    with inject(Fault("dynamodb", "Query", "InternalServerError", ALWAYS, name)), pytest.raises(ClientError):
+        local.runner.fire_async(SWEEP_SCHEDULE, {"on": DUE.isoformat()})
+    [record] = local.queue_messages("DeadlineSweepDLQ")
+    assert record["requestContext"]["condition"] == "RetriesExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 3
+    assert record["requestPayload"] == {"job": "sweep", "on": DUE.isoformat()}
+    return "3 attempts, then the on-failure destination keeps the run (DLQ alarm)"
+
+
+# ---------------------------------------------------------------------------------------------- program recompute
+@scenario(RECOMPUTE, "a stored facts document that no longer parses")
+def recompute_poison_document(local: Stack) -> str:
+    from tests.integration.test_program_intake import FACILITY, il_facts, record, seed_facility, upload
+
+    other = "ILD000000002"
+    rec = None
+    for facility in (FACILITY, other):
+        seed_facility(local, facility)
+        key = f"programs/il_725_243/{facility}/assurance.json"
+        rec = record(local, upload(local, il_facts(facility), key), key)
+    assert rec is not None
+    local.table.update_item(Key={"pk": f"FAC#{other}", "sk": "PROGRAM#il_725_243"},
+                            UpdateExpression="SET #d = :d", ExpressionAttributeNames={"#d": "document"},
+                            ExpressionAttributeValues={":d": "{not json"})  # fmt: skip
+    later = (date.fromisoformat(rec["as_of"]) + timedelta(days=400)).isoformat()
+    counts = local.runner.fire(RECOMPUTE_SCHEDULE, {"on": later})
+    assert (counts["documents"], counts["evaluated"], counts["invalid"]) == (2, 1, 1)
+    return "the rest recomputed; the document left as it is, named in the log (items_failed)"
 
 
 # ---------------------------------------------------------------------------------------------- API

@@ -55,3 +55,9 @@ class PortalError(Exception):
         self.retryable = retryable
         self.retry_after = retry_after
         self.attempts = 0
+
+
+BAD_DATA: tuple[type[Exception], ...] = (BadInput, ValueError, TypeError, ArithmeticError, LookupError)
+"""What one bad stored item raises when it is read or rendered (pydantic's ValidationError is a ValueError, a
+date past 9999 an OverflowError): a scheduled run records the item and goes on. A failure of AWS (botocore's
+ClientError) or of the runtime is none of these: it fails the run, which is retried."""

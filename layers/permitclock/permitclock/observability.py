@@ -31,6 +31,12 @@ def count(name: str, value: float = 1) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
+def unreadable_item(item: dict[str, Any], error: Exception) -> None:
+    """A stored item a reader had to leave out: logged by its key (ids, never content) and counted."""
+    logger.error("unreadable item left out", pk=item.get("pk"), sk=item.get("sk"), error=type(error).__name__)
+    count("items_unreadable")
+
+
 def count_upload(outcome: str, rows_rejected: int = 0) -> None:
     """One upload event's outcome (`uploads_accepted`, `uploads_rejected`, `uploads_duplicate`, ...) and its
     rejected rows."""

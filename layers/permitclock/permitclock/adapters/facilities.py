@@ -11,7 +11,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from permitclock.adapters.table import plain, query_all
+from permitclock.adapters.table import plain, query_all, readable
 from permitclock.domain.coverage import SmartsProfile
 from permitclock.domain.members import Member
 from permitclock.errors import Conflict
@@ -148,12 +148,12 @@ class FacilityDirectory:
     def members(self, wdid: str) -> list[Member]:
         """Everyone with a role at the facility, by user id (one consistent Query)."""
         condition = Key("pk").eq(f"FAC#{wdid}") & Key("sk").begins_with("MEMBER#")
-        return [member_from_item(i) for i in query_all(self._table, condition, consistent=True)]
+        return list(readable(query_all(self._table, condition, consistent=True), member_from_item))
 
     def memberships(self, user_id: str) -> list[Member]:
         """A user's roles in every facility, by WDID (GSI1 `USER#{user_id}`)."""
         condition = Key("gsi1pk").eq(f"USER#{user_id}")
-        return [member_from_item(i) for i in query_all(self._table, condition, index=MEMBERS_INDEX)]
+        return list(readable(query_all(self._table, condition, index=MEMBERS_INDEX), member_from_item))
 
     def facilities_of(self, user_id: str) -> list[str]:
         """The WDIDs where a user holds a role, sorted."""

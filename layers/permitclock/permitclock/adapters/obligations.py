@@ -19,7 +19,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from permitclock.adapters.notice_outbox import outbox_item
-from permitclock.adapters.table import query_all
+from permitclock.adapters.table import query_all, readable
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import Conflict
@@ -65,6 +65,11 @@ def obligation_item(obligation: Obligation, *, ics_sequence: int = 0) -> dict[st
 
 def from_item(item: dict[str, Any]) -> Obligation:
     return Obligation.model_validate({k: v for k, v in item.items() if k in Obligation.model_fields})
+
+
+def with_sequence(item: dict[str, Any]) -> tuple[Obligation, int]:
+    """An obligation item and its calendar SEQUENCE."""
+    return from_item(item), int(item.get("ics_sequence", 0))
 
 
 class ObligationStore:
@@ -146,14 +151,11 @@ class ObligationStore:
 
     def for_facility_with_sequence(self, wdid: str) -> list[tuple[Obligation, int]]:
         """Every obligation of a facility with its calendar SEQUENCE (one query; the calendar feeds)."""
-        return [
-            (from_item(i), int(i.get("ics_sequence", 0)))
-            for i in query_all(self._table, Key("pk").eq(f"FAC#{wdid}") & Key("sk").begins_with("OBL#"))
-        ]
+        condition = Key("pk").eq(f"FAC#{wdid}") & Key("sk").begins_with("OBL#")
+        return list(readable(query_all(self._table, condition), with_sequence))
 
     def due_through(self, last_day: date) -> Iterator[tuple[Obligation, int]]:
         """Every open dated obligation due on or before `last_day` (overdue ones included), with its SEQUENCE."""
         for shard in range(DUE_SHARDS):
             condition = Key("gsi2pk").eq(f"DUE#{shard}") & Key("gsi2sk").lte(f"{last_day.isoformat()}#~")
-            for item in query_all(self._table, condition, index=DUE_INDEX):
-                yield from_item(item), int(item.get("ics_sequence", 0))
+            yield from readable(query_all(self._table, condition, index=DUE_INDEX), with_sequence)

@@ -12,7 +12,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from permitclock.adapters.table import query_all
+from permitclock.adapters.table import query_all, readable
 from permitclock.domain.program_facts import ProgramFactsRecord
 
 PROGRAM_SK_PREFIX = "PROGRAM#"
@@ -49,7 +49,7 @@ class ProgramFactsStore:
     def all_records(self) -> list[ProgramFactsRecord]:
         """Every stored facts document (GSI1 `PROGRAM_FACTS`): the daily recompute's work list."""
         condition = Key("gsi1pk").eq(FACTS_INDEX_PK)
-        return [_from_item(item) for item in query_all(self._table, condition, index="gsi1-by-facility")]
+        return list(readable(query_all(self._table, condition, index="gsi1-by-facility"), _from_item))
 
     def for_facility(self, facility_id: str) -> list[ProgramFactsRecord]:
         condition = Key("pk").eq(f"FAC#{facility_id}") & Key("sk").begins_with(PROGRAM_SK_PREFIX)

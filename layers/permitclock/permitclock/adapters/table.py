@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from permitclock.observability import unreadable_item
+
+T = TypeVar("T")
 
 
 def plain(value: Any) -> Any:
@@ -17,6 +23,16 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | set | tuple):
         return [plain(v) for v in value]
     return value
+
+
+def readable(items: Iterable[dict[str, Any]], parse: Callable[[dict[str, Any]], T]) -> Iterator[T]:
+    """`parse(item)` of each item. One that does not parse (edited by hand, an old shape) is logged by its key,
+    counted (`items_unreadable`) and left out: one bad item never stops a sweep, a recompute or a listing."""
+    for item in items:
+        try:
+            yield parse(item)
+        except (ValidationError, ValueError, TypeError) as err:
+            unreadable_item(item, err)
 
 
 def query_pages(table: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:

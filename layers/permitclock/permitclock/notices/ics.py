@@ -110,7 +110,8 @@ def calendar_feed(
 
     Pending (undated) obligations are left out; closed ones too unless `include_closed` (then
     STATUS:CANCELLED: the feeds keep them, so clients remove the event). An obligation listed twice (e.g. a
-    person with two roles) appears once, at its highest sequence.
+    person with two roles) appears once, at its highest sequence. One whose dates cannot be written (due on the last
+    day of year 9999) is left out.
     """
     chosen: dict[str, CalendarEntry] = {}
     for e in entries:
@@ -126,7 +127,11 @@ def calendar_feed(
     cal.add("refresh-interval", FEED_REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", FEED_REFRESH)
     for uid in sorted(chosen, key=lambda u: (chosen[u].due, u)):
-        cal.add_component(obligation_event(chosen[uid], stamp=stamp, alarm_days=alarm_days))
+        try:
+            event = obligation_event(chosen[uid], stamp=stamp, alarm_days=alarm_days)
+        except OverflowError:  # due 9999-12-31: its DTEND would be in year 10000; the feed goes on without it
+            continue
+        cal.add_component(event)
     return bytes(cal.to_ical())
 
 

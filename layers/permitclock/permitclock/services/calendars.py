@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from permitclock.clock import Clock
 from permitclock.domain.members import Member
 from permitclock.domain.obligations import Obligation
+from permitclock.errors import BAD_DATA
 from permitclock.notices.ics import CalendarEntry, facility_feed, person_feed
 from permitclock.services.ports import Facilities, Obligations
 
@@ -90,6 +91,8 @@ class FacilityCache:
 class FeedResult:
     written: list[str] = field(default_factory=list)
     unchanged: int = 0
+    failed: dict[str, Exception] = field(default_factory=dict)
+    """Feeds left as they were because their data could not be rendered (by key)."""
 
     def add(self, key: str, wrote: bool) -> None:
         if wrote:
@@ -110,11 +113,19 @@ class CalendarFeeds:
         result = FeedResult()
         users: set[str] = set()
         for wdid in sorted(set(wdids)):
-            result.add(facility_feed_key(wdid), self.facility(wdid, cache))
-            if people:
-                users.update(m.user_id for m in cache.members(wdid))
+            key = facility_feed_key(wdid)
+            try:  # a feed whose data cannot be rendered is kept as it was and recorded; the others are written
+                result.add(key, self.facility(wdid, cache))
+                if people:
+                    users.update(m.user_id for m in cache.members(wdid))
+            except BAD_DATA as err:
+                result.failed[key] = err
         for user_id in sorted(users):
-            result.add(person_feed_key(user_id), self.person(user_id, cache))
+            key = person_feed_key(user_id)
+            try:
+                result.add(key, self.person(user_id, cache))
+            except BAD_DATA as err:
+                result.failed[key] = err
         return result
 
     def facility(self, wdid: str, cache: FacilityCache) -> bool:

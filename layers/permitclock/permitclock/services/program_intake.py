@@ -38,7 +38,7 @@ from permitclock.domain.obligations import Obligation
 from permitclock.domain.program_facts import ProgramFactsRecord
 from permitclock.domain.programs import ILClosureFacts
 from permitclock.domain.uploads import UploadOutcome
-from permitclock.errors import BadInput
+from permitclock.errors import BAD_DATA, BadInput
 from permitclock.events import ObjectEvent
 from permitclock.notices.ics import next_sequence
 from permitclock.rules.programs import parse_program_facts, program_module
@@ -184,12 +184,13 @@ class ProgramFactsService:
 @dataclass
 class RecomputeResult:
     """What the daily recompute did: documents read, evaluated (not already evaluated today), changed (some
-    obligation opened, updated or closed), and the ones the rules no longer accept, as (program, code)."""
+    obligation opened, updated or closed), and the ones left as they are because the rules no longer accept them or
+    their stored data is broken, as (facility id, program, code)."""
 
     documents: int = 0
     evaluated: int = 0
     changed: int = 0
-    invalid: list[tuple[str, str]] = field(default_factory=list)
+    invalid: list[tuple[str, str, str]] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         return {"documents": self.documents, "evaluated": self.evaluated, "changed": self.changed,
@@ -213,8 +214,8 @@ class ProgramRecompute:
             result.documents += 1
             try:
                 change = service.recompute(stored)
-            except BadInput as err:  # a document the rules no longer accept stays as it is, and is reported
-                result.invalid.append((stored.program, err.code))
+            except BAD_DATA as err:  # a document the rules no longer accept stays as it is, and is reported
+                result.invalid.append((stored.facility_id, stored.program, getattr(err, "code", type(err).__name__)))
                 continue
             if change is not None:
                 result.evaluated += 1

@@ -37,7 +37,7 @@ from permitclock.domain.notices import (
     ReminderFacts,
 )
 from permitclock.domain.obligations import Obligation
-from permitclock.errors import BadInput
+from permitclock.errors import BAD_DATA, BadInput
 from permitclock.notices.digest import build_digests, digest_entry
 from permitclock.notices.guide import automatic_extension_open
 from permitclock.notices.policy import DEFAULT_POLICY, ReminderPolicy, policy_for_facility
@@ -98,7 +98,15 @@ class SweepReport:
     windows: list[WindowEvent] = field(default_factory=list)
     feeds_written: int = 0
     feeds_unchanged: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    """Items whose data the sweep could not use ({wdid, obligation_id or feed, error}); the rest was swept."""
     notices: list[NoticeRequest] = field(default_factory=list)
+
+    def fail(self, error: Exception, **ids: str) -> None:
+        """Record one item left out for its bad data (logged by its ids and the error's type)."""
+        record = {**ids, "error": type(error).__name__}
+        self.failed.append(record)
+        logger.error("sweep item left out", extra=record)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -116,6 +124,7 @@ class SweepReport:
             "windows": [w.as_dict() for w in self.windows],
             "feeds_written": self.feeds_written,
             "feeds_unchanged": self.feeds_unchanged,
+            "failed": self.failed,
         }
 
 
@@ -177,26 +186,42 @@ class DeadlineSweep:
 
         digest_items: list[tuple[Member, DigestEntry, ReminderDecision | None]] = []
         for wdid in sorted(by_facility):
-            policy = self._policy(wdid, cache, report)
-            single, digest = split_for_digest(notice_recipients(cache.members(wdid)))
-            name = cache.name(wdid)
+            try:  # one facility's bad profile or members: recorded, the other facilities swept
+                policy = self._policy(wdid, cache, report)
+                single, digest = split_for_digest(notice_recipients(cache.members(wdid)))
+                name = cache.name(wdid)
+            except BAD_DATA as err:
+                report.fail(err, wdid=wdid)
+                continue
             for obligation, sequence in by_facility[wdid]:
-                report.windows += window_events(obligation, today)
-                due = obligation.due or obligation.window_end
+                try:  # what the obligation's data decides, built before anything counts or is queued
+                    windows = window_events(obligation, today)
+                    due = obligation.due or obligation.window_end
+                    decision = reminder_to_send(due, today, policy) if due else None
+                    entries = [
+                        (a.member, digest_entry(obligation, facility_name=name, step_id=None,
+                                                report_id=obligation.report_id))
+                        for a in (digest if due else [])
+                    ]  # fmt: skip
+                    notice = (
+                        self._reminder(obligation, sequence, due, today, decision, name, single_to(single))
+                        if due and decision and single
+                        else None
+                    )
+                except BAD_DATA as err:  # one bad obligation (a date past 9999, ...): recorded, the sweep goes on
+                    report.fail(err, wdid=wdid, obligation_id=obligation.obligation_id)
+                    continue
+                report.windows += windows
                 if due is None:
                     continue
                 if due < today:
                     report.overdue += 1
-                decision = reminder_to_send(due, today, policy)
-                for addressee in digest:
-                    entry = digest_entry(obligation, facility_name=name, step_id=None, report_id=obligation.report_id)
-                    digest_items.append((addressee.member, entry, decision))
+                digest_items.extend((member, entry, decision) for member, entry in entries)
                 if decision is None:
                     continue
                 if not single and not digest:
                     report.without_recipients += 1
-                if single:
-                    notice = self._reminder(obligation, sequence, due, today, decision, name, single_to(single))
+                if notice is not None:
                     self._emit(notice, report, dry_run)
                     report.reminders += 1
                     report.reminder_recipients += len(notice.recipients)
@@ -210,6 +235,8 @@ class DeadlineSweep:
         if calendars and self._calendars is not None and not dry_run:
             feeds = self._calendars.refresh(by_facility, cache)
             report.feeds_written, report.feeds_unchanged = len(feeds.written), feeds.unchanged
+            for key, error in feeds.failed.items():
+                report.fail(error, feed=key)
         return report
 
     def refresh_calendars(self, wdids: Iterable[str]) -> FeedResult:
