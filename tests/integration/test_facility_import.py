@@ -1,8 +1,8 @@
 """Facilities from SMARTS through the local stack: the real statewide "Industrial Application Specific Data" file
 uploaded under smarts/facilities/ -> S3 notification -> SmartsEventsQueue -> SmartsIntakeFunction updates the
 profiles of the facilities an admin registered (POST /facilities), read back through GET /facilities; a
-terminated facility's obligations are closed, and neither monitoring uploads nor July 1 open new ones; a re-upload changes nothing;
-an object with `permitclock-register: true` registers the WDIDs it lists."""
+terminated facility's obligations are closed, and neither monitoring uploads nor July 1 open new ones; a re-upload
+changes nothing; an object with `permitclock-register: true` registers the WDIDs it lists."""
 
 from __future__ import annotations
 
