@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from igp_helpers import REGION4_2018, REGION9, raw_row
+from permitclock.cli import levels as cli_levels
 from permitclock.cli.main import main
 from permitclock.errors import BadInput
 from permitclock.intake.level_export import read_level_export, wdid_region
@@ -96,3 +97,20 @@ def test_reconcile_rule_compares_covered_wdids_only() -> None:
     ours = {("9 37I000001", "pH"): "Level 2", ("4 19I000001", "pH"): "Level 1"}
     result = reconcile(smarts, lambda w: w.startswith("4 "), ours, {"4 19I000001", "9 37I000001"})  # type: ignore[arg-type]
     assert result.disagreements == [] and result.outside_export_wdids == ["9 37I000001"]
+
+
+@needs_shared
+def test_progress_lines_go_to_stderr_only_when_asked(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cli_levels, "PROGRESS_ROWS", 5_000)
+    argv = ["reconcile", "--smarts-levels", str(REGION4_2018), str(REGION9), "--as-of", "2018-12-14"]
+    assert main(argv) == 0
+    quiet = capsys.readouterr()
+    assert quiet.err == ""  # not a terminal, not asked: stderr stays empty for a script
+    assert main([*argv, "--progress"]) == 0
+    loud = capsys.readouterr()
+    lines = loud.err.splitlines()
+    assert lines and all(line.startswith(f"permitclock reconcile: {REGION9}: ") for line in lines)
+    assert "5,000 rows" in lines[0] and " facilities" in lines[0]
+    assert json.loads(loud.out) == json.loads(quiet.out)  # stdout is the same JSON alone

@@ -16,13 +16,13 @@ import argparse
 import gc
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from permitclock.cli.level_engine import stream_levels
+from permitclock.cli.level_engine import PROGRESS_ROWS, stream_levels
 from permitclock.cli.level_output import JsonlOutput, JsonOutput, decimal_text
 from permitclock.clock import SystemClock, today
 from permitclock.domain.levels import Assignment, NdPolicy, ParameterStatus
@@ -60,9 +60,12 @@ class LevelsRun:
     """Every sample mapped to an NAL, grouped (kept only when `compute_levels(..., keep_samples=True)`)."""
 
 
-def read_samples(paths: Iterable[str], as_of: date, run: LevelsRun) -> Grouped:
+def read_samples(
+    paths: Iterable[str], as_of: date, run: LevelsRun, progress: Callable[[str], None] = lambda _: None
+) -> Grouped:
     """Parse every file; samples mapped to an NAL grouped by WDID, reporting year and NAL parameter in the same
-    pass (the rest are not needed for Levels), as `assign_grouped` takes them."""
+    pass (the rest are not needed for Levels), as `assign_grouped` takes them. `progress` gets a line every
+    `PROGRESS_ROWS` rows read."""
     by_wdid: Grouped = {}
     last_wdid: str | None = None
     years: dict[str, dict[str, list[Sample]]] = {}
@@ -75,8 +78,12 @@ def read_samples(paths: Iterable[str], as_of: date, run: LevelsRun) -> Grouped:
             rejected.append(RejectedRow(path, 0, err.message))
             continue
         run.files_read += 1
+        rows = 0
         with reader:
             for row in reader:
+                rows += 1
+                if rows % PROGRESS_ROWS == 0:
+                    progress(f"{path}: {rows:,} rows, {len(by_wdid):,} facilities")
                 if isinstance(row, RejectedRow):
                     rejected.append(row)
                     continue
@@ -108,16 +115,18 @@ def compute_levels(
     nd_policy: NdPolicy = "zero",
     keep_samples: bool = False,
     facts: Sequence[FactSet] = (),
+    progress: Callable[[str], None] = lambda _: None,
 ) -> LevelsRun:
     """Assign every WDID's years in order from Baseline, with `facts` recorded on it first (the samples kept in
-    `run.samples` with `keep_samples`). Raises `DomainError` (code `unreadable`) when no file could be read."""
+    `run.samples` with `keep_samples`; `progress` as in `read_samples`). Raises `DomainError` (code
+    `unreadable`) when no file could be read."""
     run = LevelsRun()
     # A million live samples make every cyclic-GC pass walk the whole heap (quadratic time); nothing here builds
     # reference cycles, so the collector is paused for the run and restored after.
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _compute(paths, as_of, nd_policy, run, keep_samples, facts)
+        return _compute(paths, as_of, nd_policy, run, keep_samples, facts, progress)
     finally:
         if enabled:
             gc.enable()
@@ -135,9 +144,10 @@ def recorded(facts: Sequence[FactSet]) -> dict[str, dict[str, ParameterStatus]]:
 
 
 def _compute(
-    paths: Sequence[str], as_of: date, nd_policy: NdPolicy, run: LevelsRun, keep: bool, facts: Sequence[FactSet]
+    paths: Sequence[str], as_of: date, nd_policy: NdPolicy, run: LevelsRun, keep: bool, facts: Sequence[FactSet],
+    progress: Callable[[str], None],
 ) -> LevelsRun:
-    by_wdid = read_samples(paths, as_of, run)
+    by_wdid = read_samples(paths, as_of, run, progress)
     if keep:
         run.samples = by_wdid
     if not run.files_read:
@@ -215,7 +225,7 @@ def _run(args: argparse.Namespace) -> int:
             nd_policy=args.nd_policy,
             on_facility=output.facility,
             on_rejected=output.rejected,
-            progress=_progress if args.progress or sys.stderr.isatty() else lambda _: None,
+            progress=progress_lines("levels", args.progress),
         ).file_errors
     for message in file_errors:
         print(f"permitclock levels: {message}", file=sys.stderr)
@@ -243,8 +253,12 @@ def _with_facts(
     return run.file_errors
 
 
-def _progress(message: str) -> None:
-    print(f"permitclock levels: {message}", file=sys.stderr, flush=True)
+def progress_lines(command: str, wanted: bool) -> Callable[[str], None]:
+    """`permitclock {command}: ...` progress lines on stderr, with `--progress` or when stderr is a terminal;
+    otherwise nothing (stderr stays empty for a script)."""
+    if not (wanted or sys.stderr.isatty()):
+        return lambda _: None
+    return lambda message: print(f"permitclock {command}: {message}", file=sys.stderr, flush=True)
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:

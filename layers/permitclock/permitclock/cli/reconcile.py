@@ -16,7 +16,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from permitclock.cli.levels import add_common_arguments, compute_levels, dumps
+from permitclock.cli.levels import add_common_arguments, compute_levels, dumps, progress_lines
 from permitclock.clock import SystemClock, today
 from permitclock.domain.levels import Level
 from permitclock.errors import BadInput, DomainError
@@ -55,7 +55,9 @@ def _run(args: argparse.Namespace) -> int:
         wdids = {w for w, _ in ours}
     elif args.monitoring:
         as_of: date = args.as_of or today(SystemClock())
-        run = compute_levels(args.monitoring, as_of=as_of, nd_policy=args.nd_policy)
+        run = compute_levels(
+            args.monitoring, as_of=as_of, nd_policy=args.nd_policy, progress=progress_lines("reconcile", args.progress)
+        )
         for message in run.file_errors:
             print(f"permitclock reconcile: {message}", file=sys.stderr)
         ours = {
@@ -97,4 +99,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("monitoring", nargs="*", metavar="FILE", help="SMARTS monitoring files to assign instead")
     add_common_arguments(parser)
+    parser.add_argument(
+        "--progress",
+        action="store_true",
+        help="progress lines on stderr while monitoring files are read; the default when stderr is a terminal",
+    )
     parser.set_defaults(func=_run)
