@@ -154,6 +154,26 @@ class FakePostSigner:
         return "https://uploads.example/", {**fields, "key": key, "policy": "fake"}
 
 
+class FakeUploadHistory:
+    """Grants by (wdid, key); the intakes' records a test adds by key; links that name the report."""
+
+    def __init__(self) -> None:
+        self.granted: dict[tuple[str, str], dict[str, Any]] = {}
+        self.by_key: dict[str, list[dict[str, Any]]] = {}
+
+    def remember_grant(self, wdid: str, key: str, kind: str, uploaded_by: str, at: datetime) -> None:
+        self.granted[(wdid, key)] = {"key": key, "kind": kind, "uploaded_by": uploaded_by, "granted_at": at.isoformat()}
+
+    def grants(self, wdid: str) -> list[dict[str, Any]]:
+        return [dict(g) for (w, _), g in self.granted.items() if w == wdid]
+
+    def records(self, key: str, kind: str) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.by_key.get(key, [])]
+
+    def link(self, key: str, expires_in: int) -> str:
+        return f"https://reports.example/{key}?expires={expires_in}"
+
+
 class FakeClaims:
     """Send claims keyed (notice id, recipient hash), with the lease; the suppression list by address hash."""
 

@@ -1,7 +1,8 @@
 """Uploads without AWS credentials through the local stack: POST /facilities/{wdid}/uploads (JWT claims) answers a
 presigned POST; the file is then POSTed over HTTP to that URL (the S3 browser-upload form; the local S3 checks the
 policy as S3 does, `infra/post_policy.py`), and the intake's result is read back through the API. S3 refuses a
-changed key, an extra metadata field, an oversize file; roles and other facilities are refused by the API."""
+changed key, an extra metadata field, an oversize file; roles and other facilities are refused by the API;
+GET /facilities/{wdid}/uploads lists each upload with its verdict and a link to its error report."""
 
 from __future__ import annotations
 
@@ -46,6 +47,9 @@ def test_an_attachment_uploaded_with_its_grant_is_checked_and_listed_on_its_repo
     assert [(a["file_type"], a["title"], a["status"]) for a in detail["attachments"]] == [
         ("Level 2 ERA Technical Report", "Level 2 Technical Report", "accepted")
     ]
+    status, listed = call(local, "GET", f"/facilities/{WDID}/uploads", as_user=user("viewer"))
+    assert status == 200
+    assert [(u["key"], u["status"], u["errors"]) for u in listed["uploads"]] == [(granted["key"], "accepted", [])]
 
     moved = post(granted, pdf(), key=f"attachments/{OTHER_WDID}/{report_id}/technical report.pdf")
     assert moved.status_code == 403 and "Policy Condition failed" in moved.text
@@ -65,8 +69,11 @@ def test_a_monitoring_file_keeps_to_its_facility_and_its_result_shows_in_the_api
     rows = [raw_row(wdid=WDID, sample_id="mine", **dated), raw_row(wdid=OTHER_WDID, sample_id="theirs", **dated)]
     assert post(granted, f"{RAW_HEADER}\n" + "\n".join(rows) + "\n").status_code == 204
     local.runner.drain(only={"MonitoringIntakeFunction"})
-    [record] = local.items(f"UPLOAD#{local.bucket}/{granted['key']}")
-    assert (record["stored"], record["rejected"]) == (1, 1)
+    status, listed = call(local, "GET", f"/facilities/{WDID}/uploads", as_user=user("viewer"))
+    [upload] = listed["uploads"]
+    assert (upload["status"], upload["counts"]["stored"], upload["counts"]["rejected"]) == ("processed", 1, 1)
+    report = requests.get(upload["error_report_url"], timeout=30)  # the presigned link to its .errors.csv
+    assert report.status_code == 200 and f"WDID {OTHER_WDID} is not {WDID}" in report.text
 
     def sampling(wdid: str) -> list[str]:
         status, body = call(local, "GET", f"/facilities/{wdid}/obligations", as_user=user("LRP", wdid))

@@ -36,6 +36,7 @@ from permitclock.adapters.samples import SampleStore
 from permitclock.adapters.send_claims import SendClaims
 from permitclock.adapters.sync_objects import SyncObjects
 from permitclock.adapters.upload_grants import S3PostSigner
+from permitclock.adapters.upload_history import S3ReportLinks, UploadHistoryStore
 from permitclock.adapters.uploads import UploadObjects, UploadRecords
 from permitclock.api.dependencies import ApiDependencies
 from permitclock.clock import Clock, SystemClock
@@ -410,5 +411,8 @@ def api(settings: ApiSettings, runtime: Runtime) -> ApiDependencies:
                 program_facts_bytes=settings.program_max_bytes,
                 expires_in=settings.upload_expires_seconds,
             ),
+            UploadHistoryStore(runtime.aws.table(settings.table_name), settings.documents_bucket),
+            S3ReportLinks(runtime.aws.s3_presigner(), settings.documents_bucket),
+            runtime.clock,
         ),
     )

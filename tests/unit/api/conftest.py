@@ -28,7 +28,7 @@ from permitclock.services.upload_grants import UploadGrants, UploadLimits
 
 from tests.fakes.pipelines import FakeDisagreements, FakeFactsDocuments, FakeLevels
 from tests.fakes.portfolio import FakePortfolio
-from tests.fakes.ports import FakeCalendarTokens, FakeFeeds, FakeNoticePublisher, FakePostSigner
+from tests.fakes.ports import FakeCalendarTokens, FakeFeeds, FakeNoticePublisher, FakePostSigner, FakeUploadHistory
 from tests.fakes.reports import FakeReportStore
 
 WDID = "5S34I025848"
@@ -91,6 +91,7 @@ class Api:
     publisher: FakeNoticePublisher
     levels: FakeLevels
     disagreements: FakeDisagreements
+    uploads: FakeUploadHistory
 
     def call(
         self,
@@ -183,6 +184,7 @@ def make_api(
     store, publisher, clock = store or seeded_store(), publisher or FakeNoticePublisher(), clock or FixedClock.on(TODAY)
     levels, disagreements = FakeLevels(), FakeDisagreements()
     workflow = ReportWorkflow(store, publisher, clock)
+    history = FakeUploadHistory()
     deps = ApiDependencies(
         workflow=workflow,
         programs=ProgramFactsService(obligations=store.obligations, facts=FakeFactsDocuments(), clock=clock),
@@ -191,10 +193,11 @@ def make_api(
         outlook=FacilityOutlooks(levels, clock),
         sampling=SamplingDuties(levels, store.obligations, store.facilities, clock),
         calendars=CalendarTokens(FakeCalendarTokens(), FakeFeeds(), clock),
-        uploads=UploadGrants(workflow, FakePostSigner(), UploadLimits()),
+        uploads=UploadGrants(workflow, FakePostSigner(), UploadLimits(), history, history, clock),
     )
     return Api(
-        app=create_app(lambda: deps), store=store, publisher=publisher, levels=levels, disagreements=disagreements
+        app=create_app(lambda: deps), store=store, publisher=publisher, levels=levels, disagreements=disagreements,
+        uploads=history,
     )
 
 

@@ -59,6 +59,25 @@ def test_refusals(api: Api, body: dict, as_user: str, status: int, code: str) ->
     assert (answered, error["code"]) == (status, code), error
 
 
+def test_the_list_shows_each_grant_with_its_versions_verdicts(api: Api) -> None:
+    api.call("POST", UPLOADS, body=ATTACHMENT, as_user="user-dep")
+    api.call("POST", UPLOADS, body={"kind": "monitoring", "file_name": "a.txt"}, as_user="user-dep")
+    monitoring = f"monitoring/facilities/{WDID}/a.txt"
+    api.uploads.by_key[monitoring] = [{"status": "processed", "version_id": "v1", "rows_read": 2, "stored": 1,
+                                       "rejected": 1, "size": 99, "error_report_key": monitoring + ".errors.csv",
+                                       "finished_at": "2026-11-02T10:00:00-08:00"}]  # fmt: skip
+    status, body = api.call("GET", UPLOADS, as_user="user-viewer")
+    assert status == 200
+    by_key = {u["key"]: u for u in body["uploads"]}
+    listed = by_key[monitoring]
+    assert (listed["status"], listed["counts"], listed["uploaded_by"]) == (
+        "processed", {"rows_read": 2, "stored": 1, "rejected": 1}, "user-dep",
+    )  # fmt: skip
+    assert listed["error_report_url"] == f"https://reports.example/{monitoring}.errors.csv?expires=900"
+    assert by_key[f"attachments/{WDID}/{REPORT_ID}/report.pdf"]["status"] == "granted"  # nothing arrived yet
+    assert api.call("GET", f"/facilities/{OTHER_WDID}/uploads", as_user="user-viewer")[0] == 404
+
+
 def test_another_facility_is_404(api: Api) -> None:
     status, error = api.call("POST", f"/facilities/{OTHER_WDID}/uploads", body=ATTACHMENT, as_user="user-lrp")
     assert (status, error["code"]) == (404, "not_found")

@@ -11,18 +11,23 @@ valid for a few minutes. The upload then goes through the intake of its prefix l
 `uploaded-by` is the caller's email on the facility (else their user id): the intake's rejection notices go there.
 An attachment to a report the facility does not have is refused at once (404 `unknown_report`); the key and the
 metadata are checked with the intakes' own parsers, so a grant is never issued for an upload they would refuse.
+
+Each grant is remembered on the facility, so `recent` (`GET /facilities/{wdid}/uploads`) lists the facility's
+uploads with the intakes' verdicts: an attachment's status, error and warning codes and messages, a monitoring or
+program facts file's status and counts, and a presigned link to a monitoring file's `.errors.csv`.
 """
 
 from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
-from datetime import date
-from typing import Literal, Protocol
+from datetime import date, datetime
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from permitclock.domain.attachments import AttachmentFileType
+from permitclock.clock import Clock
+from permitclock.domain.attachments import AttachmentFileType, Finding
 from permitclock.domain.uploads import (
     ATTACHMENTS_PREFIX,
     check_file_name,
@@ -78,6 +83,38 @@ class UploadLimits:
     expires_in: int = 900
 
 
+class UploadEntry(BaseModel):
+    """One uploaded version of a granted key (or the grant alone, `status` `granted`, while nothing arrived)."""
+
+    key: str
+    kind: UploadKind
+    uploaded_by: str
+    granted_at: datetime
+    status: str = Field(description="granted, or the intake's: accepted/rejected/deleted (attachments), "
+                        "processed/failed (monitoring), accepted/rejected (program facts)")  # fmt: skip
+    version_id: str | None = None
+    at: str | None = Field(default=None, description="when the intake finished with it")
+    errors: list[Finding] = Field(default_factory=list, description="an attachment's rejection findings")
+    warnings: list[Finding] = Field(default_factory=list)
+    counts: dict[str, int] = Field(default_factory=dict, description="a data file's counters (rows, stored, ...)")
+    error: str | None = Field(default=None, description="why a whole file was refused")
+    error_report_url: str | None = Field(default=None, description="a presigned link to its .errors.csv")
+
+
+class History(Protocol):
+    """The grants and the intakes' records (`adapters.upload_history.UploadHistoryStore`)."""
+
+    def remember_grant(self, wdid: str, key: str, kind: str, uploaded_by: str, at: datetime) -> None: ...
+
+    def grants(self, wdid: str) -> list[dict[str, Any]]: ...
+
+    def records(self, key: str, kind: str) -> list[dict[str, Any]]: ...
+
+
+class ReportLinks(Protocol):
+    def link(self, key: str, expires_in: int) -> str: ...
+
+
 class PostSigner(Protocol):
     """Signs an S3 POST policy for one key (`adapters.upload_grants.S3PostSigner`)."""
 
@@ -94,11 +131,27 @@ class _Plan:
     max_bytes: int
 
 
+RECENT = 25
+"""Granted keys `recent` lists (the latest), with every version of each."""
+_NOT_COUNTS = frozenset({"size", "version"})
+
+
 class UploadGrants:
-    def __init__(self, workflow: ReportWorkflow, signer: PostSigner, limits: UploadLimits) -> None:
+    def __init__(
+        self,
+        workflow: ReportWorkflow,
+        signer: PostSigner,
+        limits: UploadLimits,
+        history: History,
+        links: ReportLinks,
+        clock: Clock,
+    ) -> None:
         self._workflow = workflow
         self._signer = signer
         self._limits = limits
+        self._history = history
+        self._links = links
+        self._clock = clock
 
     def grant(self, caller: Caller, wdid: str, request: UploadRequest) -> UploadGrant:
         """The presigned POST for `request`: 404 for another facility, 403 for a role that may not upload it, 400
@@ -117,8 +170,37 @@ class UploadGrants:
             plan = self._program_facts(wdid, file_name, request, uploaded_by)
         fields = {"Content-Type": plan.content_type, **{f"x-amz-meta-{k}": v for k, v in plan.metadata.items()}}
         url, form = self._signer.sign(plan.key, fields, max_bytes=plan.max_bytes, expires_in=self._limits.expires_in)
+        self._history.remember_grant(wdid, plan.key, request.kind, uploaded_by, self._clock.now())
         return UploadGrant(key=plan.key, url=url, fields=form, max_bytes=plan.max_bytes,
                            expires_in=self._limits.expires_in)  # fmt: skip
+
+    def recent(self, caller: Caller, wdid: str) -> list[UploadEntry]:
+        """The facility's latest granted uploads (any member), newest first, each version with its verdict."""
+        self._workflow.member(caller, wdid, Action.VIEW)
+        grants = sorted(self._history.grants(wdid), key=lambda g: str(g["granted_at"]), reverse=True)[:RECENT]
+        entries: list[UploadEntry] = []
+        for found in grants:
+            grant = UploadEntry(key=found["key"], kind=found["kind"], uploaded_by=found["uploaded_by"],
+                                granted_at=found["granted_at"], status="granted")  # fmt: skip
+            records = self._history.records(grant.key, grant.kind)
+            entries.extend([self._entry(grant, r) for r in records] or [grant])
+        return entries
+
+    def _entry(self, grant: UploadEntry, record: dict[str, Any]) -> UploadEntry:
+        error = record.get("error")
+        report = record.get("error_report_key")
+        return grant.model_copy(
+            update={
+                "status": str(record.get("status")),
+                "version_id": record.get("version_id"),
+                "at": record.get("finished_at") or record.get("date_attached"),
+                "errors": [Finding.model_validate(f) for f in record.get("errors") or []],
+                "warnings": [Finding.model_validate(f) for f in record.get("warnings") or []],
+                "counts": {k: v for k, v in record.items() if type(v) is int and k not in _NOT_COUNTS},
+                "error": error.get("message") if isinstance(error, dict) else error,
+                "error_report_url": self._links.link(report, self._limits.expires_in) if report else None,
+            }
+        )
 
     def _attachment(self, caller: Caller, wdid: str, file_name: str, request: UploadRequest, by: str) -> _Plan:
         if not request.report_id:
