@@ -21,7 +21,14 @@ from permitclock.services.notice_relay import NoticeRelay, OutboxPublisher
 from permitclock.services.notifier import Notifier
 
 from tests.fakes.pipelines import FakeFeedStore, FakeLevels, FakeMailer, FakeRunSummaries
-from tests.fakes.ports import FakeClaims, FakeNoticePublisher, FakeObligations, FakeUploadObjects, FakeUploads
+from tests.fakes.ports import (
+    FakeClaims,
+    FakeFacilities,
+    FakeNoticePublisher,
+    FakeObligations,
+    FakeUploadObjects,
+    FakeUploads,
+)
 from tests.fakes.reports import FakeNoticeOutbox, FakeReportStore
 from tests.unit.api.conftest import (
     OBLIGATION,
@@ -138,8 +145,8 @@ def test_july_1_puts_the_feeds_update_in_its_transaction_and_publishes_it() -> N
     levels.samples.put_new([sample("Zinc, Total", "0.5", date(2025, 11, 3), wdid=WDID, sample_id="z1")])
     outbox = RecordingOutbox()
     worker = LevelWorker(
-        levels=levels, summaries=FakeRunSummaries(), notices=OutboxPublisher(outbox=outbox, publisher=queued),
-        clock=FixedClock.on(date(2026, 7, 1)),
+        levels=levels, summaries=FakeRunSummaries(), profiles=FakeFacilities(),
+        notices=OutboxPublisher(outbox=outbox, publisher=queued), clock=FixedClock.on(date(2026, 7, 1)),
     )  # fmt: skip
     message = WorkMessage(run_id="r", on=date(2026, 7, 1), reporting_year="2025-2026", dry_run=False, wdids=[WDID])
 
