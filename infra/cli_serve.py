@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from joserfc.jwk import KeySet
     from moto.server import ThreadedMotoServer
+    from permitclock.bootstrap import Aws
     from werkzeug.serving import make_server
 
     from infra import local_issuer
@@ -91,6 +93,9 @@ def _serve(args: argparse.Namespace) -> int:
         session.mail_folder = args.outbox
         mail = _MailFolder(args.outbox)
         key = local_issuer.signing_key()
+        # Presigned upload and download links must name this endpoint, the one a client outside can reach.
+        session.runner.use("ApiFunction", replace(session.runner.runtime, aws=Aws(region=REGION,
+                                                                                   s3_public_endpoint=aws_endpoint)))
         moto_server = ThreadedMotoServer(ip_address=args.host, port=args.aws_port, verbose=False)
         moto_server.start()
         pollers = Pollers(session.runner, after_work=mail.update)

@@ -47,6 +47,7 @@ TOKENS = {
     "admin": ("--sub", "admin-1", "--email", "admin@example.com", "--name", "Admin One", "--groups",
               "permitclock-admins"),
     "expired": ("--sub", "admin-1", "--ttl", "-60"),
+    "lrp": ("--sub", "lrp-1", "--email", "lrp@example.com", "--name", "Lena Park"),
 }  # fmt: skip
 """`permitclock token` arguments of the tokens the tests use, minted while the server starts."""
 

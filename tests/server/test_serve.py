@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+import requests
 import schemathesis
 from boto3.dynamodb.conditions import Key
 from hypothesis import HealthCheck, settings
@@ -97,6 +98,29 @@ def test_an_upload_through_the_aws_endpoint_is_processed_after_drain(server: Ser
     token = server.tokens["admin"]
     status, found = server.request("GET", "/qisps?last_name=industrial", headers={"Authorization": f"Bearer {token}"})
     assert (status, [q["certificate_number"] for q in found["qisps"]]) == (200, ["F09876"])
+
+
+def test_a_presigned_upload_over_http_reaches_its_intake_and_its_verdict_the_api(server: Server) -> None:
+    admin, lrp = ({"Authorization": f"Bearer {server.tokens[n]}"} for n in ("admin", "lrp"))
+    wdid = "5S34I099001"
+    facility = {"wdid": wdid, "name": "Upload Yard", "lrp": {"user_id": "lrp-1", "email": "lrp@example.com",
+                "name": "Lena Park", "title": "Plant Manager", "eauthorization_on_file": True}}
+    assert server.request("POST", "/facilities", facility, headers=admin)[0] == 201
+    status, granted = server.request("POST", f"/facilities/{wdid}/uploads",
+                                     {"kind": "monitoring", "file_name": "june.csv"}, headers=lrp)  # fmt: skip
+    assert status == 200 and granted["url"].startswith(f"http://127.0.0.1:{server.aws_port}/")
+    body = b"WDID,EVENT_TYPE,SAMPLE_DATE,PARAMETER,RESULT_QUALIFIER,RESULT,UNITS\n" + (
+        f"{wdid},Qualifying Storm Event,11/03/2024,pH,=,7.1,SU\n".encode()
+    )
+    moved = requests.post(granted["url"], data={**granted["fields"], "key": f"monitoring/facilities/{wdid}/x.csv"},
+                          files={"file": ("june.csv", body)}, timeout=60)  # fmt: skip
+    assert moved.status_code == 403
+    sent = requests.post(granted["url"], data=granted["fields"], files={"file": ("june.csv", body)}, timeout=60)
+    assert sent.status_code == 204, sent.text
+    assert server.request("POST", "/_local/drain")[0] == 200
+    status, listed = server.request("GET", f"/facilities/{wdid}/uploads", headers=lrp)
+    [upload] = listed["uploads"]
+    assert (status, upload["status"], upload["counts"]["stored"]) == (200, "processed", 1)
 
 
 def test_the_clock_moves_every_function(server: Server) -> None:

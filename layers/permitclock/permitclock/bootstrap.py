@@ -93,8 +93,11 @@ class Aws:
         s3: Any = None,
         sqs: Any = None,
         sesv2: Any = None,
+        s3_public_endpoint: str | None = None,
     ) -> None:
         self.region = region
+        self.s3_public_endpoint = s3_public_endpoint
+        """Where presigned URLs point when not at S3 itself (`permitclock serve`: its AWS endpoint)."""
         given = {"dynamodb": dynamodb, "s3": s3, "sqs": sqs, "sesv2": sesv2}
         self._made: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
 
@@ -123,9 +126,10 @@ class Aws:
         import boto3
         from botocore.config import Config
 
+        config = Config(signature_version="s3v4", s3={"addressing_style": "path"} if self.s3_public_endpoint else {})
         return self._get(
             "s3_presigner",
-            lambda: boto3.client("s3", region_name=self.region, config=Config(signature_version="s3v4")),
+            lambda: boto3.client("s3", region_name=self.region, endpoint_url=self.s3_public_endpoint, config=config),
         )
 
     def sqs(self) -> Any:
