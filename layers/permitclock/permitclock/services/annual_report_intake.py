@@ -22,19 +22,18 @@ from permitclock.clock import Clock, today
 from permitclock.domain.notices import NoticeRequest, calendar_update
 from permitclock.domain.obligations import Obligation
 from permitclock.domain.samples import RejectedRow
-from permitclock.domain.uploads import SmartsUploadResult, UploadOutcome
+from permitclock.domain.uploads import SmartsUploadResult
 from permitclock.errors import BadInput, Conflict
 from permitclock.events import ObjectEvent
 from permitclock.intake.annual_reports import AnnualReportRecord, read_annual_reports
 from permitclock.rules.igp.obligations import annual_report_obligation
 from permitclock.rules.igp.years import is_over
-from permitclock.services.monitoring_intake import RECORD_STATUS, error_report, error_report_key
 from permitclock.services.notice_relay import OutboxPublisher
 from permitclock.services.ports import UploadObjects, Uploads
+from permitclock.services.smarts_intake import claim, finish
 from permitclock.workflow.duties import Completion, closed_by
 
 ANNUAL_REPORTS_PREFIX = "smarts/annual-reports/"
-ERRORS_SUFFIX = ".errors.csv"
 ACTOR = "smarts-annual-reports"
 """Who the history names as having recorded the Annual Report done."""
 ATTEMPTS = 3
@@ -81,13 +80,10 @@ class AnnualReportIntake:
         self._notices = notices
 
     def handle(self, event: ObjectEvent) -> SmartsUploadResult:
+        skipped = claim(self._uploads, event, ANNUAL_REPORTS_PREFIX, "smarts_annual_reports", self._clock)
+        if skipped is not None:
+            return skipped
         key = event.key
-        if event.kind != "created" or not key.startswith(ANNUAL_REPORTS_PREFIX) or key.endswith(ERRORS_SUFFIX):
-            return SmartsUploadResult(outcome="ignored")
-        record = {"key": key, "bucket": event.bucket, "version_id": event.version_id, "kind": "smarts_annual_reports",
-                  "size": event.size, "started_at": self._clock.now().isoformat()}  # fmt: skip
-        if not self._uploads.start(event.bucket, key, event.version_id, record):
-            return SmartsUploadResult(outcome="duplicate")
         counts = dict.fromkeys(COUNTS, 0)
         registered = {w for page in self._facility_pages() for w in page}
         earliest: dict[tuple[str, str], tuple[date, AnnualReportRecord]] = {}
@@ -116,16 +112,9 @@ class AnnualReportIntake:
         for certified_on, found in earliest.values():
             counts[self._close(found, certified_on)] += 1
         counts["rejected"] = len(rejected)
-        outcome: UploadOutcome = "rejected" if error else "accepted"
-        report_key = None
-        if rejected:
-            report_key = error_report_key(key)
-            self._objects.put_report(event.bucket, report_key, error_report(rejected))
-        result = SmartsUploadResult(outcome=outcome, counts=counts, error=error)
-        self._uploads.finish(event.bucket, key, event.version_id, {
-            "status": RECORD_STATUS[outcome], "layout": "smarts_annual_reports", **counts,
-            "error_report_key": report_key, "error": error, "finished_at": self._clock.now().isoformat(),
-        })  # fmt: skip
+        result = SmartsUploadResult(outcome="rejected" if error else "accepted", counts=counts, error=error)
+        finish(self._objects, self._uploads, event, result, self._clock, layout="smarts_annual_reports",
+               rejected=rejected)  # fmt: skip
         return result
 
     def _close(self, row: AnnualReportRecord, certified_on: date) -> str:

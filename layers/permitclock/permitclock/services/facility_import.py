@@ -26,10 +26,9 @@ from permitclock.events import ObjectEvent
 from permitclock.intake.applications import ApplicationReader
 from permitclock.notices.ics import next_sequence
 from permitclock.rules.igp.coverage import closed_by_termination, ended_by_termination, speaking_row
-from permitclock.services.monitoring_intake import RECORD_STATUS, error_report, error_report_key
 from permitclock.services.ports import Obligations, Uploads
 from permitclock.services.ports import UploadObjects as UploadStreams
-from permitclock.services.smarts_intake import claim
+from permitclock.services.smarts_intake import claim, finish
 
 FACILITIES_PREFIX = "smarts/facilities/"
 REGISTER_METADATA = "permitclock-register"
@@ -97,18 +96,8 @@ class FacilityImport:
             stream.close()
         result.counts = self._apply(rows, registered, reported, register=register)
         result.counts["rows_rejected"] = sum(1 for r in reported if not r[2])
-        report_key = None
-        if reported:
-            report_key = error_report_key(key)
-            self._objects.put_report(event.bucket, report_key, error_report(sorted(reported)))
-        self._uploads.finish(
-            event.bucket,
-            key,
-            event.version_id,
-            {"status": RECORD_STATUS[result.outcome], "layout": "smarts_applications", "register": register,
-             **result.counts, "error_report_key": report_key, "error": result.error,
-             "finished_at": self._clock.now().isoformat()},
-        )  # fmt: skip
+        finish(self._objects, self._uploads, event, result, self._clock, layout="smarts_applications",
+               rejected=sorted(reported), register=register)  # fmt: skip
         return result
 
     def _apply(

@@ -26,11 +26,11 @@ from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
 from permitclock.intake.level_export import read_level_export
 from permitclock.rules.igp.reconciliation import Disagreement, reconcile
-from permitclock.services.monitoring_intake import RECORD_STATUS, error_report, error_report_key
 from permitclock.services.ports import Members, NoticePublisher, UploadObjects, Uploads
-from permitclock.services.smarts_intake import claim
+from permitclock.services.smarts_intake import claim, finish
 
 LEVELS_PREFIX = "smarts/levels/"
+LAYOUT = "smarts_level_export"
 
 
 class Statuses(Protocol):
@@ -91,8 +91,9 @@ class LevelsReconciliation:
         try:
             export = read_level_export(stream, name=key)
         except BadInput as err:
-            self._finish(event, SmartsUploadResult(outcome="rejected", error=err.message), None)
-            return SmartsUploadResult(outcome="rejected", error=err.message)
+            rejected = SmartsUploadResult(outcome="rejected", error=err.message)
+            finish(self._objects, self._uploads, event, rejected, self._clock, layout=LAYOUT)
+            return rejected
         finally:
             stream.close()
         registered = [w for page in self._facility_pages() for w in page if export.covers(w)]
@@ -109,13 +110,9 @@ class LevelsReconciliation:
                   "disagreements": len(result.disagreements), "new": 0, "resolved": 0, "notices": 0}  # fmt: skip
         for wdid, found in by_wdid.items():
             self._facility(wdid, found, key, counts)
-        report_key = None
-        if export.skipped:
-            report_key = error_report_key(key)
-            rows = [(s.line, s.reason) for s in export.skipped]
-            self._objects.put_report(event.bucket, report_key, error_report(rows))
         outcome = SmartsUploadResult(outcome="accepted", counts=counts)
-        self._finish(event, outcome, report_key)
+        finish(self._objects, self._uploads, event, outcome, self._clock, layout=LAYOUT,
+               rejected=[(s.line, s.reason) for s in export.skipped])  # fmt: skip
         return outcome
 
     def _facility(self, wdid: str, found: list[Disagreement], key: str, counts: dict[str, int]) -> None:
@@ -168,21 +165,6 @@ class LevelsReconciliation:
                 export_key=key,
                 disagreements=[LevelDifference(**vars_of(d)) for d in new],
             ),
-        )
-
-    def _finish(self, event: ObjectEvent, result: SmartsUploadResult, report_key: str | None) -> None:
-        self._uploads.finish(
-            event.bucket,
-            event.key,
-            event.version_id,
-            {
-                "status": RECORD_STATUS.get(result.outcome, "failed"),
-                "layout": "smarts_level_export",
-                **result.counts,
-                "error_report_key": report_key,
-                "error": result.error,
-                "finished_at": self._clock.now().isoformat(),
-            },
         )
 
 

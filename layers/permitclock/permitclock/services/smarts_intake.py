@@ -4,14 +4,14 @@ export reconciled, `services.levels_reconciliation`; `smarts/annual-reports/`: t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from permitclock.clock import Clock
 from permitclock.domain.uploads import SmartsUploadResult
 from permitclock.events import ObjectEvent
-from permitclock.services.monitoring_intake import ERRORS_SUFFIX
-from permitclock.services.ports import Uploads
+from permitclock.services.monitoring_intake import ERRORS_SUFFIX, RECORD_STATUS, error_report, error_report_key
+from permitclock.services.ports import UploadObjects, Uploads
 
 
 class SmartsUpload(Protocol):
@@ -43,3 +43,27 @@ def claim(uploads: Uploads, event: ObjectEvent, prefix: str, kind: str, clock: C
     if not uploads.start(event.bucket, key, event.version_id, record):
         return SmartsUploadResult(outcome="duplicate")
     return None
+
+
+def finish(
+    objects: UploadObjects,
+    uploads: Uploads,
+    event: ObjectEvent,
+    result: SmartsUploadResult,
+    clock: Clock,
+    *,
+    layout: str,
+    rejected: Sequence[tuple[int, str] | tuple[int, str, bool]] = (),
+    **fields: Any,
+) -> None:
+    """Write the error report of the `rejected` rows (line, reason[, kept]) beside the upload when there are any,
+    then close the upload's record with `result`: its documented status, `fields`, counts and error
+    (docs/uploads.md)."""
+    report_key = None
+    if rejected:
+        report_key = error_report_key(event.key)
+        objects.put_report(event.bucket, report_key, error_report(rejected))
+    uploads.finish(event.bucket, event.key, event.version_id, {
+        "status": RECORD_STATUS.get(result.outcome, "failed"), "layout": layout, **fields, **result.counts,
+        "error_report_key": report_key, "error": result.error, "finished_at": clock.now().isoformat(),
+    })  # fmt: skip
