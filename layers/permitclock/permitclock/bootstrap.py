@@ -11,7 +11,7 @@ Nothing else in the package builds a boto3 client for a function.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -175,6 +175,11 @@ class Wiring(Generic[S]):
         self._service = None
 
 
+def outbox_publisher(table: Any, runtime: Runtime, queue_url: str) -> OutboxPublisher:
+    """Notices written as outbox items with the change they follow, then published to the notices queue."""
+    return OutboxPublisher(outbox=NoticeOutbox(table), publisher=SqsNoticePublisher(runtime.aws.sqs(), queue_url))
+
+
 # ---------------------------------------------------------------------------------------------- one per function
 def attachment_intake(settings: AttachmentValidatorSettings, runtime: Runtime) -> AttachmentIntake:
     aws = runtime.aws
@@ -226,34 +231,24 @@ def smarts_intake(settings: StackSettings, runtime: Runtime) -> SmartsIntake:
     Levels; an Annual Reports download under `smarts/annual-reports/` closing their Annual Reports; Application
     Specific Data under `smarts/facilities/` into their profiles."""
     table = runtime.aws.table(settings.table_name)
+    objects, uploads, clock = UploadObjects(runtime.aws.s3()), UploadRecords(table), runtime.clock
+
+    def pages() -> Iterator[list[str]]:
+        return facility_wdids(table)
+
     facilities = FacilityImport(
-        objects=UploadObjects(runtime.aws.s3()),
-        uploads=UploadRecords(table),
-        facility_pages=lambda: facility_wdids(table),
-        profiles=FacilityDirectory(table),
-        obligations=ObligationStore(table),
-        clock=runtime.clock,
-    )
+        objects=objects, uploads=uploads, facility_pages=pages, profiles=FacilityDirectory(table),
+        obligations=ObligationStore(table), clock=clock,
+    )  # fmt: skip
     annual_reports = AnnualReportIntake(
-        objects=UploadObjects(runtime.aws.s3()),
-        uploads=UploadRecords(table),
-        facility_pages=lambda: facility_wdids(table),
-        obligations=ObligationStore(table),
-        clock=runtime.clock,
-        notices=OutboxPublisher(
-            outbox=NoticeOutbox(table), publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url)
-        ),
-    )
+        objects=objects, uploads=uploads, facility_pages=pages, obligations=ObligationStore(table), clock=clock,
+        notices=outbox_publisher(table, runtime, settings.notices_queue_url),
+    )  # fmt: skip
     levels = LevelsReconciliation(
-        objects=UploadObjects(runtime.aws.s3()),
-        uploads=UploadRecords(table),
-        facility_pages=lambda: facility_wdids(table),
-        statuses=LevelStore(table),
-        disagreements=LevelDisagreements(table),
-        members=FacilityDirectory(table),
-        publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url),
-        clock=runtime.clock,
-    )
+        objects=objects, uploads=uploads, facility_pages=pages, statuses=LevelStore(table),
+        disagreements=LevelDisagreements(table), members=FacilityDirectory(table),
+        publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url), clock=clock,
+    )  # fmt: skip
     return SmartsIntake(
         {LEVELS_PREFIX: levels, ANNUAL_REPORTS_PREFIX: annual_reports, FACILITIES_PREFIX: facilities}
     )
@@ -331,9 +326,7 @@ def level_worker(
         profiles=FacilityDirectory(table),
         nd_policy=settings.nd_policy,
         on_error=on_error,
-        notices=OutboxPublisher(
-            outbox=NoticeOutbox(table), publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url)
-        ),
+        notices=outbox_publisher(table, runtime, settings.notices_queue_url),
         clock=runtime.clock,
     )
 
