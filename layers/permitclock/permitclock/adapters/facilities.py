@@ -11,30 +11,16 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from permitclock.adapters.table import plain, query_all, readable
+from permitclock.adapters.table import batch_get, plain, query_all, readable
 from permitclock.domain.coverage import SmartsProfile
 from permitclock.domain.members import Member
 from permitclock.errors import Conflict
 
 MEMBERS_INDEX = "gsi1-by-facility"
-BATCH_GET_KEYS = 100
-
-
 def batch_profiles(table: Any, wdids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Each facility's profile by WDID (BatchGetItem, 100 keys a request, unprocessed keys asked again); missing
-    ones are left out."""
-    client = table.meta.client  # the resource's client: takes and returns plain Python values
-    found: dict[str, dict[str, Any]] = {}
-    unique = list(dict.fromkeys(wdids))
-    for start in range(0, len(unique), BATCH_GET_KEYS):
-        keys = [{"pk": f"FAC#{w}", "sk": "PROFILE"} for w in unique[start : start + BATCH_GET_KEYS]]
-        request: dict[str, Any] = {table.name: {"Keys": keys}}
-        while request:
-            response = client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(table.name, []):
-                found[str(item["pk"]).removeprefix("FAC#")] = plain(item)
-            request = response.get("UnprocessedKeys") or {}
-    return found
+    """Each facility's profile by WDID (`table.batch_get`); missing ones are left out."""
+    keys = [{"pk": f"FAC#{w}", "sk": "PROFILE"} for w in wdids]
+    return {str(item["pk"]).removeprefix("FAC#"): plain(item) for item in batch_get(table, keys)}
 
 
 def member_key(wdid: str, user_id: str) -> dict[str, str]:

@@ -22,7 +22,7 @@ from permitclock.adapters.obligations import ObligationStore, obligation_item, o
 from permitclock.adapters.obligations import from_item as obligation_from_item
 from permitclock.adapters.qisp import QispRegistry
 from permitclock.adapters.status_facts import facts_update
-from permitclock.adapters.table import plain, query_all
+from permitclock.adapters.table import batch_get, plain, query_all
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
@@ -286,15 +286,9 @@ class DynamoDbReportStore:
         return puts
 
     def _get_obligation_items(self, wdid: str, obligation_ids: list[str]) -> dict[str, dict[str, Any]]:
-        keys = [obligation_key(wdid, o) for o in dict.fromkeys(obligation_ids)]
-        found: dict[str, dict[str, Any]] = {}
-        request: dict[str, Any] = {self._name: {"Keys": keys, "ConsistentRead": True}}
-        while request:
-            response = self._client.batch_get_item(RequestItems=request)
-            for item in response.get("Responses", {}).get(self._name, []):
-                found[str(item["sk"]).removeprefix("OBL#")] = item
-            request = response.get("UnprocessedKeys") or {}
-        return found
+        keys = [obligation_key(wdid, o) for o in obligation_ids]
+        items = batch_get(self._table, keys, consistent=True)
+        return {str(item["sk"]).removeprefix("OBL#"): item for item in items}
 
     # ------------------------------------------------------------------ QISP registry
     def get_qisp(self, certificate_number: str) -> QispRecord | None:

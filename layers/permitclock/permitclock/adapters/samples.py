@@ -16,10 +16,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from permitclock.adapters.table import batch_get
 from permitclock.domain.samples import Sample, WriteCounts
 from permitclock.errors import BadInput
-
-GET_BATCH = 100
 
 
 def sample_key(sample: Sample) -> str:
@@ -97,19 +96,8 @@ class SampleStore:
         self._table = table
 
     def existing_keys(self, keys: Sequence[dict[str, str]]) -> set[tuple[str, str]]:
-        """The (pk, sk) of `keys` already in the table (one BatchGetItem per 100 keys, retrying unprocessed)."""
-        found: set[tuple[str, str]] = set()
-        name = self._table.name
-        for start in range(0, len(keys), GET_BATCH):
-            request: dict[str, Any] = {
-                name: {"Keys": list(keys[start : start + GET_BATCH]), "ProjectionExpression": "pk, sk"}
-            }
-            while request:
-                response = self._table.meta.client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(name, []):
-                    found.add((_text(item["pk"]), _text(item["sk"])))
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        """The (pk, sk) of `keys` already in the table (`table.batch_get`, keys only)."""
+        return {(_text(i["pk"]), _text(i["sk"])) for i in batch_get(self._table, keys, projection="pk, sk")}
 
     def put_new(self, samples: Iterable[Sample], *, upload: str = "") -> WriteCounts:
         """Write the samples whose key is not stored yet; duplicates within the batch are written once."""
