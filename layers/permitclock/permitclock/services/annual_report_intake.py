@@ -14,13 +14,11 @@ gets the counts. Re-uploading the file, or a redelivered event, closes nothing t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import Protocol
 
 from permitclock.clock import Clock, today
-from permitclock.domain.notices import NoticeRequest, calendar_update
-from permitclock.domain.obligations import Obligation
+from permitclock.domain.notices import calendar_update
 from permitclock.domain.samples import RejectedRow
 from permitclock.domain.uploads import SmartsUploadResult
 from permitclock.errors import BadInput, Conflict
@@ -29,7 +27,7 @@ from permitclock.intake.annual_reports import AnnualReportRecord, read_annual_re
 from permitclock.rules.igp.obligations import annual_report_obligation
 from permitclock.rules.igp.years import is_over
 from permitclock.services.notice_relay import OutboxPublisher
-from permitclock.services.ports import UploadObjects, Uploads
+from permitclock.services.ports import Obligations, UploadObjects, Uploads
 from permitclock.services.smarts_intake import claim, finish
 from permitclock.workflow.duties import Completion, closed_by
 
@@ -38,21 +36,6 @@ ACTOR = "smarts-annual-reports"
 """Who the history names as having recorded the Annual Report done."""
 ATTEMPTS = 3
 """Tries to close one obligation that another writer changed meanwhile (the July 1 run opening it)."""
-
-
-class Obligations(Protocol):
-    """The obligations (`adapters.obligations.ObligationStore`)."""
-
-    def get(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None: ...
-
-    def complete(
-        self,
-        obligation: Obligation,
-        *,
-        ics_sequence: int | None,
-        completion: Completion,
-        notices: Sequence[NoticeRequest] = (),
-    ) -> None: ...
 
 
 COUNTS = ("records", "rejected", "not_certified", "not_registered", "closed", "already_closed", "not_tracked")

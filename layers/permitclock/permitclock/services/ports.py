@@ -7,13 +7,14 @@ that use case (e.g. `attachment_intake.Documents`, `calendars.FeedStore`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import IO, Any, Protocol
 
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
+from permitclock.workflow.duties import Completion
 
 
 class NoticePublisher(Protocol):
@@ -33,6 +34,18 @@ class Obligations(Protocol):
 
     def replace(self, obligation: Obligation, *, ics_sequence: int) -> None:
         """Write a changed obligation; a moved due date comes with a new SEQUENCE."""
+        ...
+
+    def complete(
+        self,
+        obligation: Obligation,
+        *,
+        ics_sequence: int | None,
+        completion: Completion,
+        notices: Sequence[NoticeRequest] = (),
+    ) -> None:
+        """Write it closed with its completion record and `notices` as outbox items, in one transaction, only if
+        the stored one is still open at `ics_sequence` (None: only if none is stored yet); `Conflict` otherwise."""
         ...
 
     def for_facility_with_sequence(self, wdid: str) -> list[tuple[Obligation, int]]: ...
