@@ -36,6 +36,8 @@ class FakeObligations:
         self.completions: list[Completion] = []
         self.outbox: list[NoticeRequest] = []
         """The notices `complete` wrote with the obligations (their outbox items)."""
+        self.batch_reads = 0
+        """How many `get_many` calls were made (each is one batched read on the table)."""
 
     def put_new(self, obligation: Obligation) -> bool:
         key = (obligation.facility_id, obligation.obligation_id)
@@ -46,6 +48,10 @@ class FakeObligations:
 
     def get(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None:
         return self.items.get((wdid, obligation_id))
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[Obligation, int]]:
+        self.batch_reads += 1
+        return {k: self.items[k] for k in keys if k in self.items}
 
     def replace(self, obligation: Obligation, *, ics_sequence: int) -> None:
         self.items[(obligation.facility_id, obligation.obligation_id)] = (obligation, ics_sequence)

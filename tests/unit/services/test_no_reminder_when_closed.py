@@ -116,8 +116,10 @@ def test_a_digest_keeps_the_entries_still_open_and_is_dropped_when_no_news_is_le
 
     path = f"/facilities/{WDID}/obligations/{quote(ANNUAL.obligation_id)}/complete"
     assert world.api.call("POST", path, body={"completed_on": "2026-11-01"})[0] == 200
+    reads = world.api.store.obligations.batch_reads
     kept = world.notifier.still_due(digest)
     assert kept is not None and _obligation_ids(kept) == {OBLIGATION.obligation_id}
+    assert world.api.store.obligations.batch_reads == reads + 1  # every entry's obligation in one batched read
 
     assert world.api.call("POST", f"/facilities/{WDID}/reports/{REPORT_ID}/certify", body=CERTIFY)[0] == 200
     assert world.notifier.still_due(digest) is None

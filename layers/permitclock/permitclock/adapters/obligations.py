@@ -19,7 +19,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from permitclock.adapters.notice_outbox import outbox_item
-from permitclock.adapters.table import query_all, readable
+from permitclock.adapters.table import batch_get, query_all, readable
 from permitclock.domain.notices import NoticeRequest
 from permitclock.domain.obligations import Obligation
 from permitclock.errors import Conflict
@@ -92,6 +92,11 @@ class ObligationStore:
         """The obligation and its calendar SEQUENCE."""
         item = self._table.get_item(Key=obligation_key(wdid, obligation_id), ConsistentRead=True).get("Item")
         return (from_item(item), int(item.get("ics_sequence", 0))) if item else None
+
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[Obligation, int]]:
+        """The stored ones of (wdid, obligation id) `keys` with their SEQUENCE (`table.batch_get`, consistent)."""
+        items = batch_get(self._table, [obligation_key(w, o) for w, o in keys], consistent=True)
+        return {(o.facility_id, o.obligation_id): (o, n) for o, n in readable(items, with_sequence)}
 
     def replace(self, obligation: Obligation, *, ics_sequence: int) -> None:
         """Write a changed obligation (closed, extended); a due-date change must come with a new SEQUENCE."""

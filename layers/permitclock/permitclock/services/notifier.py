@@ -24,7 +24,6 @@ from permitclock.clock import Clock
 from permitclock.domain.members import COPY_ROLES
 from permitclock.domain.notices import (
     CalendarUpdateFacts,
-    DigestEntry,
     DigestFacts,
     DigestGroup,
     NoticeRequest,
@@ -139,30 +138,36 @@ class Notifier:
 
     def still_due(self, request: NoticeRequest) -> NoticeRequest | None:
         """The request as it stands now: a reminder only while its obligation is open at the same due date; a
-        digest without the entries that are not (None when none of those left has a step today)."""
+        digest without the entries that are not (None when none of those left has a step today). Its obligations
+        are read in one batched read."""
         facts = request.facts
         if isinstance(facts, ReminderFacts):
-            return request if self._open_at(facts.wdid, facts.obligation_id, facts.due) else None
+            return request if self._still_open([(facts.wdid, facts.obligation_id, facts.due)]) else None
         if isinstance(facts, DigestFacts):
+            entries = [e for g in facts.groups for e in g.entries]
+            open_now = self._still_open([(e.wdid, e.obligation_id, e.due) for e in entries])
             groups = [
                 DigestGroup(urgency=g.urgency, entries=kept)
                 for g in facts.groups
-                if (kept := [e for e in g.entries if self._entry_open(e)])
+                if (kept := [e for e in g.entries if (e.wdid, e.obligation_id, e.due) in open_now])
             ]
             if not any(e.step_id for g in groups for e in g.entries):
                 return None
             return request.model_copy(update={"facts": facts.model_copy(update={"groups": groups})})
         return request
 
-    def _entry_open(self, entry: DigestEntry) -> bool:
-        return self._open_at(entry.wdid, entry.obligation_id, entry.due)
+    def _still_open(self, wanted: list[tuple[str, str, date]]) -> set[tuple[str, str, date]]:
+        """Those of (wdid, obligation id, due) `wanted` whose obligation is stored open at that due date."""
+        found = self._obligations.get_many([(wdid, obligation_id) for wdid, obligation_id, _ in wanted])
 
-    def _open_at(self, wdid: str, obligation_id: str, due: date) -> bool:
-        found = self._obligations.get(wdid, obligation_id)
-        if found is None:
-            return False
-        obligation = found[0]
-        return obligation.status != "closed" and (obligation.due or obligation.window_end) == due
+        def open_at(wdid: str, obligation_id: str, due: date) -> bool:
+            stored = found.get((wdid, obligation_id))
+            if stored is None:
+                return False
+            obligation = stored[0]
+            return obligation.status != "closed" and (obligation.due or obligation.window_end) == due
+
+        return {w for w in wanted if open_at(*w)}
 
     def _deliver(self, request: NoticeRequest, recipient: Recipient, facility_name: str) -> Delivery:
         address = recipient.email

@@ -32,6 +32,10 @@ class Obligations(Protocol):
 
     def get(self, wdid: str, obligation_id: str) -> tuple[Obligation, int] | None: ...
 
+    def get_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], tuple[Obligation, int]]:
+        """The stored ones of (wdid, obligation id) `keys`, each with its SEQUENCE, in batched consistent reads."""
+        ...
+
     def replace(self, obligation: Obligation, *, ics_sequence: int) -> None:
         """Write a changed obligation; a moved due date comes with a new SEQUENCE."""
         ...
