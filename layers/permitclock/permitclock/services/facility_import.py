@@ -40,7 +40,7 @@ class UploadObjects(UploadStreams, Protocol):
     def metadata(self, bucket: str, key: str, version_id: str | None) -> dict[str, str]: ...
 
 
-class Profiles(Protocol):
+class SmartsProfiles(Protocol):
     """Facility profiles read in batches and written field by field (`adapters.facilities.FacilityDirectory`)."""
 
     def profiles(self, wdids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
@@ -60,7 +60,7 @@ class FacilityImport:
         objects: UploadObjects,
         uploads: Uploads,
         facility_pages: Callable[[], Iterable[list[str]]],
-        profiles: Profiles,
+        profiles: SmartsProfiles,
         obligations: Obligations,
         clock: Clock,
     ) -> None:

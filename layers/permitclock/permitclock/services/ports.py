@@ -62,7 +62,9 @@ class Obligations(Protocol):
 class Members(Protocol):
     """Who holds a role at a facility (`adapters.facilities.FacilityDirectory`)."""
 
-    def members(self, wdid: str) -> list[Member]: ...
+    def members(self, wdid: str) -> list[Member]:
+        """Everyone with a role at the facility (with their notice preferences), by user id."""
+        ...
 
 
 class Profiles(Protocol):
@@ -71,17 +73,11 @@ class Profiles(Protocol):
     def profile(self, wdid: str) -> dict[str, Any] | None: ...
 
 
-class Facilities(Protocol):
+class Facilities(Profiles, Members, Protocol):
     """Facility profiles and who holds a role where (`adapters.facilities.FacilityDirectory`)."""
-
-    def profile(self, wdid: str) -> dict[str, Any] | None: ...
 
     def facility_name(self, wdid: str) -> str:
         """The profile's name, else the WDID."""
-        ...
-
-    def members(self, wdid: str) -> list[Member]:
-        """Everyone with a role at the facility (with their notice preferences), by user id."""
         ...
 
     def facilities_of(self, user_id: str) -> list[str]:
