@@ -15,9 +15,16 @@ from typing import Any, NamedTuple
 
 from permitclock.domain.levels import Assignment, Level, NdPolicy, ParameterStatus, QseCheck
 from permitclock.domain.samples import NON_DETECT_QUALIFIERS
-from permitclock.rules.igp.exceedances import is_effluent_location, is_qualifying_storm_event, is_storm_water_event
+from permitclock.rules.igp.exceedances import (
+    annual_exceeded,
+    has_annual_nal,
+    is_effluent_location,
+    is_qualifying_storm_event,
+    is_storm_water_event,
+    judged,
+)
 from permitclock.rules.igp.levels import QSE_TEST_LENGTH, transition
-from permitclock.rules.igp.nals import PH, nal_table
+from permitclock.rules.igp.nals import nal_table
 from permitclock.rules.igp.obligations import DUE_RULES
 from permitclock.rules.igp.years import assignment_date, has_levels, is_over
 
@@ -25,8 +32,9 @@ Kept = tuple[date, str, str, str, int, Decimal | None, bool, bool]
 """One distinct counted result: (sample date, SAMPLE_ID, location, file, line, value in the NAL unit,
 non-detect, QSE). The first five are `deduplicate`'s order; of exact duplicates the lowest (file, line) is kept."""
 Groups = dict[tuple[str, str], dict[tuple[Any, ...], Kept]]
-_BASELINE: tuple[Level, bool, tuple[tuple[date, bool], ...]] = ("Baseline", False, ())
 """A facility's kept results by (reporting year, NAL parameter key), each keyed by `Sample.duplicate_key`."""
+_BASELINE: tuple[Level, bool, tuple[tuple[date, bool], ...]] = ("Baseline", False, ())
+"""Where every parameter starts (IGP XII.B): Baseline, never Level 2, no QSE yet."""
 
 
 class LevelRow(NamedTuple):
@@ -104,7 +112,12 @@ class LevelFold:
 
     def assign(self, wdid: str, groups: Groups) -> list[LevelRow]:
         """The facility's decisions with a counted result, in (reporting year, parameter) order: every year in
-        order from Baseline, as `permitclock levels` assigns them (no return-to-Baseline facts offline)."""
+        order from Baseline, as `permitclock levels` assigns them (no return-to-Baseline facts offline).
+
+        The rules are those of `exceedances.evaluate_with_qses` and `levels.transition`, shared where they decide:
+        each detected result is judged by `exceedances.judged` (instantaneous limits, IGP XII.A.2; clean for the
+        four-QSE test, XII.C.4 / XII.D.4), the year by `exceedances.annual_exceeded` (XII.A.1); a non-detect counts
+        as 0 (none under nd_policy `exclude`) and is clean; the Level moves by `transition` (XII.C, XII.D)."""
         table = nal_table()
         by_year: dict[str, list[tuple[str, str]]] = {}
         for year, key in groups:
@@ -134,16 +147,15 @@ class LevelFold:
                         if nd and not exclude:
                             count += 1  # a non-detect counts as 0
                         continue
-                    exceeds = (high is not None and value > high) or (low is not None and value < low)
+                    exceeds, clean = judged(value, annual, high, low)
                     if qse:
-                        clean = not exceeds and not (annual is not None and value > annual)
                         by_day[day] = by_day.get(day, True) and clean
                     if exceeds:
                         inst += 1
                     total += value
                     count += 1
-                has_annual = annual is not None and nal.parameter != PH
-                annual_exceedance = bool(count) and has_annual and total > annual * count  # type: ignore[operator]
+                has_annual = has_annual_nal(nal)
+                annual_exceedance = annual_exceeded(nal, total, count)
                 prior, ever_level_2, previous = state.get(key, _BASELINE)
                 if by_day:  # years come in order and a day is in one year: merge_sorted_qses's concatenation
                     recent = (*previous, *(sorted(by_day.items()) if len(by_day) > 1 else by_day.items()))

@@ -99,6 +99,29 @@ def counted_samples(nal: NAL, samples: Iterable[Sample]) -> tuple[list[Sample], 
     )
 
 
+def judged(
+    value: Decimal, annual: Decimal | None, high: Decimal | None, low: Decimal | None
+) -> tuple[bool, bool]:
+    """(exceeds, clean) of one detected result against an NAL's `annual`, `high` and `low` limits.
+
+    It exceeds the instantaneous limits (IGP XII.A.2, [FS141]) when above the maximum (TSS 400 / O&G 25 mg/L) or,
+    for pH, outside 6.0-9.0; exactly at a limit is inside. It is clean for the four-QSE test (IGP XII.C.4 /
+    XII.D.4, [SJ-671]; docs/igp-rules.md "Clean QSE") when inside those limits and not above the annual NAL."""
+    exceeds = (high is not None and value > high) or (low is not None and value < low)
+    return exceeds, not exceeds and not (annual is not None and value > annual)
+
+
+def has_annual_nal(nal: NAL) -> bool:
+    """Whether the parameter has an annual NAL and so an average (pH has neither)."""
+    return nal.parameter != PH and nal.annual is not None
+
+
+def annual_exceeded(nal: NAL, total: Decimal, count: int) -> bool:
+    """Annual exceedance (IGP XII.A.1, [FS141], [SJ-670]): the facility-wide average of the `count` counted results
+    summing to `total` is strictly greater than the annual NAL, decided exactly as sum > NAL x count."""
+    return bool(count) and has_annual_nal(nal) and total > nal.annual * count  # type: ignore[operator]
+
+
 def evaluate_year(
     nal: NAL, reporting_year: str, samples: Iterable[Sample], nd_policy: NdPolicy = "zero"
 ) -> YearEvaluation:
@@ -151,8 +174,7 @@ def evaluate_with_qses(
             exceeds = False
             clean = True  # a non-detect (or no value) is clean
         else:
-            exceeds = (high is not None and value > high) or (low is not None and value < low)
-            clean = not exceeds and not (annual is not None and value > annual)
+            exceeds, clean = judged(value, annual, high, low)
         if is_qualifying_storm_event(sample.event_type):  # every eligible result, any nd_policy
             day = sample.sample_date
             by_day[day] = by_day.get(day, True) and clean
@@ -174,8 +196,8 @@ def evaluate_with_qses(
                 sample.line,
             )
         )  # fmt: skip
-    has_annual = nal.parameter != PH and annual is not None
-    annual_exceedance = bool(count) and has_annual and annual is not None and total > annual * count
+    has_annual = has_annual_nal(nal)
+    annual_exceedance = annual_exceeded(nal, total, count)
     evaluation = trusted(  # every field is built here from typed values: no re-validation
         YearEvaluation,
         {
