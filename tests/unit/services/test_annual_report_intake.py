@@ -146,6 +146,16 @@ def test_certified_years_close_their_annual_reports_with_who_and_the_smarts_id()
     assert report[0] == "line,reason,kept" and report[1].startswith("6,")
 
 
+def test_the_obligations_of_a_file_are_read_in_one_batched_read() -> None:
+    world = World()
+    world.open(WDID, "2024-2025")
+    world.open(OTHER, "2024-2025")
+    body = download(row(year="2024", report_id="1"), row(wdid=OTHER, year="2024", report_id="2"))
+    result = world.intake.handle(world.upload("smarts/annual-reports/r1.txt", body))
+    assert result.counts["closed"] == 2
+    assert world.obligations.batch_reads == 1
+
+
 def test_a_reupload_closes_nothing_twice_and_a_redelivery_is_a_duplicate() -> None:
     world = World()
     world.open(WDID, "2023-2024")

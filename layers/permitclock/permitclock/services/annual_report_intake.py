@@ -19,6 +19,7 @@ from datetime import date
 
 from permitclock.clock import Clock, today
 from permitclock.domain.notices import calendar_update
+from permitclock.domain.obligations import Obligation
 from permitclock.domain.samples import RejectedRow
 from permitclock.domain.uploads import SmartsUploadResult
 from permitclock.errors import BadInput, Conflict
@@ -92,23 +93,27 @@ class AnnualReportIntake:
             rejected.append((0, err.message))
         finally:
             stream.close()
-        for certified_on, found in earliest.values():
-            counts[self._close(found, certified_on)] += 1
+        ids = {k: annual_report_obligation(*k).obligation_id for k in earliest}
+        stored = self._obligations.get_many(sorted((wdid, ids[wdid, year]) for wdid, year in earliest))
+        for (wdid, year), (certified_on, found) in earliest.items():
+            counts[self._close(found, certified_on, stored.get((wdid, ids[wdid, year])))] += 1
         counts["rejected"] = len(rejected)
         result = SmartsUploadResult(outcome="rejected" if error else "accepted", counts=counts, error=error)
         finish(self._objects, self._uploads, event, result, self._clock, layout="smarts_annual_reports",
                rejected=rejected)  # fmt: skip
         return result
 
-    def _close(self, row: AnnualReportRecord, certified_on: date) -> str:
-        """Close the facility-year's Annual Report obligation as done on `certified_on`; the counter it adds to."""
+    def _close(self, row: AnnualReportRecord, certified_on: date, found: tuple[Obligation, int] | None) -> str:
+        """Close the facility-year's Annual Report obligation (`found`: as the batched read gave it) as done on
+        `certified_on`; the counter it adds to. After a conflict it is read again."""
         fresh = annual_report_obligation(row.wdid, row.reporting_year)
         completion = Completion(
             wdid=row.wdid, obligation_id=fresh.obligation_id, completed_on=certified_on,
             reference=row.smarts_report_id, source=ACTOR, actor_user_id=ACTOR, at=self._clock.now(),
         )  # fmt: skip
-        for _ in range(ATTEMPTS):
-            found = self._obligations.get(row.wdid, fresh.obligation_id)
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                found = self._obligations.get(row.wdid, fresh.obligation_id)
             if found is None and is_over(row.reporting_year, today(self._clock)):
                 return "not_tracked"
             obligation, sequence = found if found is not None else (fresh, None)
