@@ -73,3 +73,27 @@ def raw_row(
 def raw_file(*rows: str) -> io.BytesIO:
     """A raw SMARTS download holding `rows`."""
     return io.BytesIO(("\n".join([RAW_HEADER, *rows]) + "\n").encode())
+
+
+ANNUAL_REPORTS_COLUMNS = [
+    "APP_ID", "WDID", "REPORT_ID", "REPORT_YEAR", "REGION", "QUESTION_1_ANSWER", "QUESTION_1_EXPLANATION",
+    "QUESTION_2_ANSWER", "QUESTION_2_EXPLANATION", "QUESTION_3_ANSWER", "QUESTION_3_EXPLANATION",
+    "QUESTION_4_ANSWER", "QUESTION_5_ANSWER", "QUESTION_6_ANSWER", "QUESTION_6_1_ANSWER", "QUESTION_8_ANSWER",
+    "QUESTION_8_DATE", "QUESTION_9_ANSWER", "QUESTION_9_EXPLANATION", "QUESTION_10_ANSWER",
+    "QUESTION_10_EXPLANATION", "QUESTION_11_ANSWER", "QUESTION_11_DATE", "QUESTION_11_EXPLANATION",
+    "QUESTION_12_ANSWER", "QUESTION_12_EXPLANATION", "CERTIFIER_NAME", "CERTIFIED_DATE", "QUESTION_13_ANSWER",
+    "QUESTION_14_ANSWER", "QUESTION_14_EXPLANATION", "QUESTION_TMDL_ANSWER",
+]  # fmt: skip
+"""The 32 columns of a raw SMARTS "Industrial Annual Reports" download, in order (shared/data/smarts/README.md)."""
+
+
+def annual_reports_row(wdid: str, report_id: str, year: str, certified: str, **other: str) -> str:
+    """One report of an Annual Reports download (`other`: more of its columns by name; the rest empty)."""
+    values = dict.fromkeys(ANNUAL_REPORTS_COLUMNS, "")
+    values.update(WDID=wdid, REPORT_ID=report_id, REPORT_YEAR=year, CERTIFIED_DATE=certified, **other)
+    return "\t".join(values[c] for c in ANNUAL_REPORTS_COLUMNS)
+
+
+def annual_reports_download(*rows: str) -> bytes:
+    """An Annual Reports download holding `rows` (`annual_reports_row`)."""
+    return ("\n".join(["\t".join(ANNUAL_REPORTS_COLUMNS), *rows]) + "\n").encode()

@@ -24,7 +24,7 @@ from urllib.parse import quote
 import pytest
 from icalendar import Calendar
 
-from infra.sample_documents import RAW_HEADER, raw_row, text_pdf
+from infra.sample_documents import RAW_HEADER, annual_reports_download, annual_reports_row, raw_row, text_pdf
 from tests.server.conftest import Server, permitclock, start_server
 
 pytestmark = pytest.mark.slow
@@ -40,16 +40,6 @@ REGISTRY_CSV = (
     "Certificate Number,First Name,Last Name,ZIP,Licensed Engineer,License Number\n"
     "F09876,Qisp,Industrial,95814,yes,C12345\n"
 )
-ANNUAL_REPORTS_COLUMNS = [
-    "APP_ID", "WDID", "REPORT_ID", "REPORT_YEAR", "REGION", "QUESTION_1_ANSWER", "QUESTION_1_EXPLANATION",
-    "QUESTION_2_ANSWER", "QUESTION_2_EXPLANATION", "QUESTION_3_ANSWER", "QUESTION_3_EXPLANATION",
-    "QUESTION_4_ANSWER", "QUESTION_5_ANSWER", "QUESTION_6_ANSWER", "QUESTION_6_1_ANSWER", "QUESTION_8_ANSWER",
-    "QUESTION_8_DATE", "QUESTION_9_ANSWER", "QUESTION_9_EXPLANATION", "QUESTION_10_ANSWER",
-    "QUESTION_10_EXPLANATION", "QUESTION_11_ANSWER", "QUESTION_11_DATE", "QUESTION_11_EXPLANATION",
-    "QUESTION_12_ANSWER", "QUESTION_12_EXPLANATION", "CERTIFIER_NAME", "CERTIFIED_DATE", "QUESTION_13_ANSWER",
-    "QUESTION_14_ANSWER", "QUESTION_14_EXPLANATION", "QUESTION_TMDL_ANSWER",
-]  # fmt: skip
-"""A SMARTS "Industrial Annual Reports" download's columns (shared/data/smarts/README.md)."""
 
 
 class Facility:
@@ -276,10 +266,5 @@ def test_one_facility_over_four_july_1s_through_the_deployed_paths(facility: Fac
 
 def _annual_reports(*records: tuple[str, str, str]) -> bytes:
     """A SMARTS "Industrial Annual Reports" download of the facility's (report year, report id, certified)."""
-    lines = ["\t".join(ANNUAL_REPORTS_COLUMNS)]
-    for year, report_id, certified in records:
-        values = dict.fromkeys(ANNUAL_REPORTS_COLUMNS, "")
-        values.update(WDID=WDID, REPORT_ID=report_id, REPORT_YEAR=year, CERTIFIED_DATE=certified)
-        lines.append("\t".join(values[c] for c in ANNUAL_REPORTS_COLUMNS))
-    return ("\n".join(lines) + "\n").encode()
+    return annual_reports_download(*(annual_reports_row(WDID, i, year, c) for year, i, c in records))
 

@@ -15,21 +15,12 @@ from permitclock.intake.annual_reports import AnnualReportRecord, certified_date
 from permitclock.rules.igp.obligations import annual_report_obligation
 from permitclock.services.annual_report_intake import ACTOR, AnnualReportIntake
 
+from infra.sample_documents import annual_reports_download as download
+from infra.sample_documents import annual_reports_row
 from tests.fakes.ports import FakeObligations, FakeUploadObjects, FakeUploads
 from tests.unit.igp.igp_helpers import SHARED
 
 SAMPLE = SHARED / "region1_raw_smarts_sample/Region_1_-_North_Coast_-_Industrial_Annual_Reports.txt"
-COLUMNS = [
-    "APP_ID", "WDID", "REPORT_ID", "REPORT_YEAR", "REGION", "QUESTION_1_ANSWER", "QUESTION_1_EXPLANATION",
-    "QUESTION_2_ANSWER", "QUESTION_2_EXPLANATION", "QUESTION_3_ANSWER", "QUESTION_3_EXPLANATION",
-    "QUESTION_4_ANSWER", "QUESTION_5_ANSWER", "QUESTION_6_ANSWER", "QUESTION_6_1_ANSWER", "QUESTION_8_ANSWER",
-    "QUESTION_8_DATE", "QUESTION_9_ANSWER", "QUESTION_9_EXPLANATION", "QUESTION_10_ANSWER",
-    "QUESTION_10_EXPLANATION", "QUESTION_11_ANSWER", "QUESTION_11_DATE", "QUESTION_11_EXPLANATION",
-    "QUESTION_12_ANSWER", "QUESTION_12_EXPLANATION", "CERTIFIER_NAME", "CERTIFIED_DATE", "QUESTION_13_ANSWER",
-    "QUESTION_14_ANSWER", "QUESTION_14_EXPLANATION", "QUESTION_TMDL_ANSWER",
-]  # fmt: skip
-"""The 32 columns of the raw download, in order (shared/data/smarts/README.md)."""
-HEADER = "\t".join(COLUMNS)
 BUCKET = "documents"
 WDID, OTHER = "1 23I001437", "1 23I002098"
 TODAY = date(2026, 6, 25)
@@ -37,14 +28,7 @@ TODAY = date(2026, 6, 25)
 
 def row(wdid: str = WDID, report_id: str = "844613", year: str = "2015",
         certified: str = "20-JUN-16 08.15.42.284000 AM", explanation: str = "") -> str:  # fmt: skip
-    values = dict.fromkeys(COLUMNS, "")
-    values.update(WDID=wdid, REPORT_ID=report_id, REPORT_YEAR=year, CERTIFIED_DATE=certified,
-                  QUESTION_1_EXPLANATION=explanation)  # fmt: skip
-    return "\t".join(values[c] for c in COLUMNS)
-
-
-def download(*rows: str) -> bytes:
-    return ("\n".join([HEADER, *rows]) + "\n").encode()
+    return annual_reports_row(wdid, report_id, year, certified, QUESTION_1_EXPLANATION=explanation)
 
 
 def read(body: bytes) -> list[AnnualReportRecord | RejectedRow]:
