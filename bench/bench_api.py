@@ -46,6 +46,7 @@ from permitclock.domain.members import Member  # noqa: E402
 from permitclock.domain.obligations import Obligation  # noqa: E402
 from permitclock.domain.reports import QispRecord, Report  # noqa: E402
 from permitclock.domain.uploads import AttachmentRecord  # noqa: E402
+from permitclock.observability import logger  # noqa: E402
 from permitclock.workflow.reports import set_demonstrations, set_qisp  # noqa: E402
 
 from infra.local_stack import REGION, provision  # noqa: E402
@@ -159,8 +160,7 @@ def run(reports: int, iterations: int) -> dict[str, Any]:
             ("GET /qisps?last_name=", "GET", "/qisps", "user-dep", None, {"last_name": "industrial"}),
         ]
         runner.invoke("ApiFunction", event("GET", "/facilities", user="user-dep"))  # cold start, dependencies
-        module = sys.modules[runner.handler("ApiFunction").__module__]
-        module.logger.setLevel("ERROR")  # one INFO line per change would swamp the table
+        logger.setLevel("ERROR")  # one INFO line per change would swamp the table
         client = dynamodb.meta.client
         results = {}
         for name, method, path, user, body, query in routes:
