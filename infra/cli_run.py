@@ -101,11 +101,13 @@ def load_inputs(session: LocalSession, args: argparse.Namespace) -> dict[str, An
     from permitclock.adapters.facilities import FacilityDirectory
 
     uploads = []
+    # with --facilities every facility in the data is registered below: the upload stores all their rows
+    extra = {"Metadata": {"permitclock-store": "all"}} if args.facilities else None
     for path in args.monitoring or []:
         key = f"monitoring/{Path(path).name}"
         _progress(f"uploading {path} to {key}")
         with open(path, "rb") as body:
-            session.s3.upload_fileobj(body, session.stack.bucket, key)
+            session.s3.upload_fileobj(body, session.stack.bucket, key, ExtraArgs=extra)
         session.runner.drain(only={"MonitoringIntakeFunction"})
         uploads.append(_upload_record(session, key))
     if args.facilities:

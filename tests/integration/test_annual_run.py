@@ -33,11 +33,11 @@ def _load(local: Stack, wdids: list[str] = [LEVEL_1, CLEAN]) -> None:  # noqa: B
                 reporting_year="2024", sample_id="b1"),
     ]  # fmt: skip
     body = ("\n".join([RAW_HEADER, *rows]) + "\n").encode()
-    local.s3.put_object(Bucket=local.bucket, Key="monitoring/2024-2025.txt", Body=body)
-    local.runner.drain(only={"MonitoringIntakeFunction"})
     directory = FacilityDirectory(local.table)
     for wdid in wdids:
         directory.put_profile(wdid, f"Facility {wdid}")
+    local.s3.put_object(Bucket=local.bucket, Key="monitoring/2024-2025.txt", Body=body)
+    local.runner.drain(only={"MonitoringIntakeFunction"})
 
 
 def _run(local: Stack, on: str = "2025-07-01", **extra: Any) -> dict[str, Any]:

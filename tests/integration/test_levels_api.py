@@ -46,12 +46,12 @@ def _comparable(entry: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def test_levels_evidence_matches_permitclock_levels_on_the_same_file(local: Stack) -> None:
-    local.s3.put_object(Bucket=local.bucket, Key="monitoring/region1.txt", Body=PARAMETER_DATA.read_bytes())
-    local.runner.drain(only={"MonitoringIntakeFunction"})
     store, directory = DynamoDbReportStore(local.table), FacilityDirectory(local.table)
     for wdid in WDIDS:
         directory.put_profile(wdid, f"Facility {wdid}")
         store.put_member(Member(wdid=wdid, user_id=f"lrp-{wdid}", role="LRP"))
+    local.s3.put_object(Bucket=local.bucket, Key="monitoring/region1.txt", Body=PARAMETER_DATA.read_bytes())
+    local.runner.drain(only={"MonitoringIntakeFunction"})
     for start in range(2015, 2015 + len(YEARS)):
         local.runner.fire(SCHEDULE, {"on": f"{start + 1}-07-01"})
         local.runner.drain(only=WORKER)

@@ -39,11 +39,11 @@ def levels_from_monitoring(local: Stack) -> None:
     """Levels through the production path: monitoring upload, registered facilities, the July 1, 2017 run."""
     rows = [*zinc(SONIC, "0.5"), *zinc(NEW_IN_4, "0.5"), *zinc(OUTSIDE, "0.5")]
     body = ("\n".join([RAW_HEADER, *rows]) + "\n").encode()
-    local.s3.put_object(Bucket=local.bucket, Key="monitoring/2016-2017.txt", Body=body)
-    local.runner.drain(only={"MonitoringIntakeFunction"})
     directory = FacilityDirectory(local.table)
     for wdid in (SONIC, NEW_IN_4, OUTSIDE):
         directory.put_profile(wdid, f"Facility {wdid}")
+    local.s3.put_object(Bucket=local.bucket, Key="monitoring/2016-2017.txt", Body=body)
+    local.runner.drain(only={"MonitoringIntakeFunction"})
     directory.put_member(Member(wdid=SONIC, user_id="lrp-sonic", role="LRP", email=LRP_EMAIL))
     directory.put_member(Member(wdid=SONIC, user_id="qisp-sonic", role="QISP", email="q@sonic.example"))
     local.runner.fire("AnnualPlannerFunctionAnnualLevelAssignment", {"on": "2017-07-01"})

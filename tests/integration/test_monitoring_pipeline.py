@@ -1,5 +1,6 @@
 """Monitoring intake through the local stack: upload under monitoring/ -> S3 notification -> SQS -> intake ->
-samples, error report, upload record; facts uploads -> status items."""
+samples, error report, upload record; facts uploads -> status items. By default only the registered facilities'
+rows are stored; the other tests upload as an operator storing all (`permitclock-store: all`)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,17 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr
 
 from tests.integration.conftest import Stack
+from tests.integration.test_api import admin_event
 from tests.unit.igp.igp_helpers import RAW_HEADER, raw_row
 
 INTAKE = {"MonitoringIntakeFunction"}
 REGION1 = "smarts/region1_raw_smarts_sample/Region_1_-_North_Coast_-_Industrial_Ad_Hoc_Reports_-_Parameter_Data.txt"
 WDID = "1 08I000001"
+STORE_ALL = {"permitclock-store": "all"}
 
 
-def _upload(local: Stack, key: str, body: bytes) -> str:
-    version = str(local.s3.put_object(Bucket=local.bucket, Key=key, Body=body)["VersionId"])
+def _upload(local: Stack, key: str, body: bytes, metadata: dict[str, str] = STORE_ALL) -> str:
+    version = str(local.s3.put_object(Bucket=local.bucket, Key=key, Body=body, Metadata=metadata)["VersionId"])
     local.runner.drain(only=INTAKE)
     return version
 
@@ -123,3 +126,32 @@ def test_facts_upload_sets_return_to_baseline_facts_on_the_status(local: Stack) 
     assert int(status["version"]) == 1
     [row] = _report(local, key + ".errors.csv")
     assert row["line"] == "2" and "Unobtainium" in row["reason"]
+
+
+def test_by_default_only_registered_facilities_rows_are_stored_and_the_rest_counted(local: Stack) -> None:
+    # GIVEN one facility created by an admin, and a file of its rows and another facility's (a bad row each)
+    lrp = {"user_id": "lrp-1", "email": "lrp@one.example", "name": "Lee", "title": "Owner",
+           "eauthorization_on_file": True}  # fmt: skip
+    facility = {"wdid": WDID, "name": "One", "lrp": lrp}
+    created = local.runner.invoke("ApiFunction", admin_event("POST", "/facilities", facility))
+    assert created["statusCode"] == 201, created["body"]
+    other = "4 19I000033"
+    rows = [
+        raw_row(wdid=WDID, sample_id="1"),  # line 2
+        raw_row(wdid=other, sample_id="2"),
+        raw_row(wdid=other, sample_id="3", result="abc"),
+        raw_row(wdid=WDID, sample_id="4", result="abc"),  # line 5: rejected
+        raw_row(wdid=other, sample_id="5"),
+    ]
+    key = "monitoring/statewide/parameter-data.txt"
+    # WHEN it is uploaded without metadata
+    version = _upload(local, key, ("\n".join([RAW_HEADER, *rows]) + "\n").encode(), metadata={})
+    # THEN the registered facility's rows are read (one stored, one rejected by line), the others only counted
+    record = _record(local, key, version)
+    assert record["status"] == "processed" and record["store"] == "registered"
+    assert (record["rows_read"], record["stored"], record["rejected"], record["skipped_unregistered"]) == (2, 1, 1, 3)
+    assert {s["wdid"] for s in _samples(local)} == {WDID}
+    assert [r["line"] for r in _report(local, key + ".errors.csv")] == ["5"]
+    # the registered WDIDs came from the facility index, as the function's role allows
+    uses = {u.sid for u in local.runner.iam_used if u.function == "MonitoringIntakeFunction"}
+    assert "ListRegisteredFacilities" in uses

@@ -204,6 +204,7 @@ def monitoring_intake(
         samples=SampleStore(table),
         uploads=UploadRecords(table),
         levels=LevelStore(table),
+        facility_pages=lambda: facility_wdids(table),
         clock=runtime.clock,
         progress_every=settings.progress_every,
         progress=progress,

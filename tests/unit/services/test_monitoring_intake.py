@@ -12,25 +12,35 @@ from permitclock.services.monitoring_intake import MonitoringIntake
 
 from infra.sample_documents import RAW_HEADER, raw_row
 from tests.fakes.pipelines import FakeLevels, FakeSamples
-from tests.fakes.ports import FakeUploadObjects, FakeUploads
+from tests.fakes.ports import FakeFacilities, FakeProfiles, FakeUploadObjects, FakeUploads
 
 BUCKET = "documents"
 WDID = "1 08I000001"
 ZINC = "Zinc, Total (Recoverable)"
+OTHER = "4 19I000033"
+"""A facility that is not registered."""
 
 
 class World:
-    def __init__(self) -> None:
+    def __init__(self, *registered: str) -> None:
+        self.facilities = FakeFacilities()
+        for wdid in registered or (WDID,):
+            self.facilities.put_profile(wdid, f"Facility {wdid}")
         self.objects, self.uploads = FakeUploadObjects(), FakeUploads()
         self.samples = FakeSamples()
         self.levels = FakeLevels(self.samples)
+        self.index_reads = 0
         self.intake = MonitoringIntake(
             objects=self.objects, samples=self.samples, uploads=self.uploads, levels=self.levels,
-            clock=FixedClock(datetime(2025, 8, 1, 9, tzinfo=PERMIT_TZ)),
+            facility_pages=self._pages, clock=FixedClock(datetime(2025, 8, 1, 9, tzinfo=PERMIT_TZ)),
         )  # fmt: skip
 
-    def upload(self, key: str, body: bytes) -> ObjectEvent:
-        self.objects.add(BUCKET, key, body, "v1")
+    def _pages(self) -> list[list[str]]:
+        self.index_reads += 1
+        return list(FakeProfiles(self.facilities).registered())
+
+    def upload(self, key: str, body: bytes, **metadata: str) -> ObjectEvent:
+        self.objects.add(BUCKET, key, body, "v1", metadata)
         return ObjectEvent(kind="created", event_name="ObjectCreated:Put", bucket=BUCKET, key=key, version_id="v1")
 
 
@@ -102,3 +112,62 @@ def test_facts_set_and_clear_return_to_baseline_facts_on_the_status(world: World
 def test_our_own_error_reports_and_other_prefixes_are_ignored(world: World, key: str) -> None:
     assert world.intake.handle(world.upload(key, b"line,reason,kept\n")).outcome == "ignored"
     assert world.uploads.records == {}
+
+
+def test_only_the_registered_facilities_rows_are_stored_and_the_others_counted(world: World) -> None:
+    # GIVEN a statewide-like file: rows of the registered facility and of one that is not, one bad row of each
+    body = smarts_file(
+        raw_row(wdid=WDID, result="0.5", sample_id="a1"),
+        raw_row(wdid=OTHER, result="0.7", sample_id="b1"),
+        raw_row(wdid=OTHER, result="abc", sample_id="b2"),
+        raw_row(wdid=WDID, result="abc", sample_id="a2"),
+        raw_row(wdid=f" {OTHER} ", result="0.2", sample_id="b3"),
+    )
+    # WHEN it is uploaded without metadata
+    result = world.intake.handle(world.upload("monitoring/statewide.txt", body))
+    # THEN only the registered facility's rows are read: its sample stored, its bad row reported; the other
+    # facility's three rows are counted, never stored nor reported; the index was read once for the file
+    assert (result.rows_read, result.stored, result.rejected, result.skipped_unregistered) == (2, 1, 1, 3)
+    assert {s.wdid for s in world.samples.samples.values()} == {WDID}
+    report = world.objects.reports[(BUCKET, "monitoring/statewide.txt.errors.csv")].decode().splitlines()
+    assert [line.split(",")[0] for line in report[1:]] == ["5"]
+    record = world.uploads.get(BUCKET, "monitoring/statewide.txt", "v1")
+    assert record is not None
+    assert (record["store"], record["skipped_unregistered"], record["status"]) == ("registered", 3, "processed")
+    assert world.index_reads == 1
+
+
+def test_a_malformed_wdid_is_still_a_rejected_row_when_filtering(world: World) -> None:
+    body = smarts_file(raw_row(wdid="NOT A WDID", sample_id="x"), raw_row(wdid=WDID, sample_id="a1"))
+
+    result = world.intake.handle(world.upload("monitoring/odd.txt", body))
+
+    assert (result.stored, result.rejected, result.skipped_unregistered) == (1, 1, 0)
+
+
+def test_the_store_all_metadata_stores_every_facilitys_rows(world: World) -> None:
+    body = smarts_file(raw_row(wdid=WDID, sample_id="a1"), raw_row(wdid=OTHER, sample_id="b1"))
+
+    result = world.intake.handle(world.upload("monitoring/all.txt", body, **{"permitclock-store": "All"}))
+
+    assert (result.store, result.stored, result.skipped_unregistered) == ("all", 2, 0)
+    assert {s.wdid for s in world.samples.samples.values()} == {WDID, OTHER}
+    assert world.index_reads == 0
+
+
+def test_an_unknown_store_choice_fails_the_upload_naming_the_metadata(world: World) -> None:
+    event = world.upload("monitoring/x.txt", smarts_file(raw_row(wdid=WDID)), **{"permitclock-store": "everything"})
+
+    result = world.intake.handle(event)
+
+    assert result.outcome == "rejected"
+    assert result.error is not None and "permitclock-store 'everything'" in result.error
+    assert world.samples.samples == {}
+
+
+def test_a_registered_facilitys_own_upload_rejects_other_wdids_rather_than_skipping_them(world: World) -> None:
+    body = smarts_file(raw_row(wdid=WDID, sample_id="a1"), raw_row(wdid=OTHER, sample_id="b1"))
+
+    result = world.intake.handle(world.upload(f"monitoring/facilities/{WDID}/mine.txt", body))
+
+    assert (result.stored, result.rejected, result.skipped_unregistered) == (1, 1, 0)

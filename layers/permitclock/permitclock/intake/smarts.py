@@ -220,6 +220,8 @@ class SmartsReader:
         self._last_sample: tuple[Any, ...] = ()
         self._idx: tuple[int, ...] | None = None
         self._kinds: dict[tuple[str, str], str | None] = {}
+        self.skipped = 0
+        """Records left unread because their WDID is not in `values`' `only`."""
 
     @property
     def layout(self) -> Layout:
@@ -237,13 +239,18 @@ class SmartsReader:
 
     # ------------------------------------------------------------------ rows
     def __iter__(self) -> Iterator[Row]:
-        for item in self.values():
+        return self.rows()
+
+    def rows(self, only: Container[str] | None = None) -> Iterator[Row]:
+        """`Sample`s and `RejectedRow`s in file order; `only` as in `values`."""
+        for item in self.values(only):
             yield Sample(*item) if type(item) is tuple else item  # type: ignore[misc]
 
     def values(self, only: Container[str] | None = None) -> Iterator[Values | RejectedRow]:
-        """What `__iter__` yields, each `Sample` as the tuple of its fields (`Sample(*values)` builds it): the
-        Level engine's hot path, which needs no object per row. With `only`, records whose WDID field is not in
-        it are skipped before they are read (their rejections too; a malformed record is still reported)."""
+        """What `rows` yields, each `Sample` as the tuple of its fields (`Sample(*values)` builds it): the
+        Level engine's hot path, which needs no object per row. With `only`, records whose WDID field is a
+        SMARTS WDID not in it are skipped before they are read (their rejections too) and counted in `skipped`;
+        a malformed record, or one whose WDID is not of the SMARTS shape, is still read and reported."""
         header = self.header
         if header.layout == "smarts_raw":
             records = tab_records(self._lines, header.width)
@@ -252,13 +259,23 @@ class SmartsReader:
         convert = self._access_values if self.header.layout == "access_export" else self._smarts_values
         name = self.name
         wdid_at = header.columns["WDID"]
+        outside: dict[str, bool] = {}
         try:
             for line, fields, reason in records:
                 if fields is None:
                     yield RejectedRow(name, line, reason)
                     continue
-                if only is not None and fields[wdid_at].strip() not in only:
-                    continue
+                if only is not None:
+                    raw = fields[wdid_at]
+                    skip = outside.get(raw)
+                    if skip is None:
+                        text = raw.strip()
+                        skip = text not in only and WDID_PATTERN.fullmatch(text) is not None
+                        if len(outside) < MAX_REMEMBERED:
+                            outside[raw] = skip
+                    if skip:
+                        self.skipped += 1
+                        continue
                 try:
                     item, note = convert(fields, line)
                 except _Reject as err:

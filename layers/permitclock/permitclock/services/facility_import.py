@@ -27,17 +27,11 @@ from permitclock.intake.applications import ApplicationReader
 from permitclock.notices.ics import next_sequence
 from permitclock.rules.igp.coverage import closed_by_termination, ended_by_termination, speaking_row
 from permitclock.services.ports import Obligations, Uploads
-from permitclock.services.ports import UploadObjects as UploadStreams
+from permitclock.services.ports import UploadObjectsWithMetadata as UploadObjects
 from permitclock.services.smarts_intake import claim, finish
 
 FACILITIES_PREFIX = "smarts/facilities/"
 REGISTER_METADATA = "permitclock-register"
-
-
-class UploadObjects(UploadStreams, Protocol):
-    """Uploaded objects with their user metadata (`adapters.uploads.UploadObjects`)."""
-
-    def metadata(self, bucket: str, key: str, version_id: str | None) -> dict[str, str]: ...
 
 
 class SmartsProfiles(Protocol):

@@ -4,11 +4,14 @@
   recorded on the status item `FAC#{wdid}` / `STATUS#{parameter}`.
 - `monitoring/**/*.errors.csv`: our own error reports: ignored, so a report never triggers itself.
 - anything else under `monitoring/`: a SMARTS "Industrial Ad Hoc Reports - Parameter Data" download (raw
-  tab-separated or the data.ca.gov CSV), parsed as a stream; every valid sample is stored idempotently (also
-  parameters without an NAL: era-rules keeps them as samples), bad rows go to `{key}.errors.csv` with their line
-  numbers, and the upload record gets the counts. A wrong-format file gets one error naming the missing columns.
-  Under `monitoring/facilities/{wdid}/` (the upload API's key, `POST /facilities/{wdid}/uploads`) a row of any
-  other WDID is rejected: a facility's uploader writes only that facility's samples.
+  tab-separated or the data.ca.gov CSV), parsed as a stream; every valid sample of a registered facility (one
+  in the facility index, read once per file) is stored idempotently (also parameters without an NAL: era-rules
+  keeps them as samples), the rows of other facilities are skipped unread and counted (`skipped_unregistered`),
+  bad rows go to `{key}.errors.csv` with their line numbers, and the upload record gets the counts. An object with
+  the metadata `permitclock-store: all` stores every facility's rows. A wrong-format file gets one error naming
+  the missing columns. Under `monitoring/facilities/{wdid}/` (the upload API's key, `POST
+  /facilities/{wdid}/uploads`) a row of any other WDID is rejected: a facility's uploader writes only that
+  facility's samples.
 The uploaded object is never modified or deleted.
 """
 
@@ -25,18 +28,22 @@ from typing import IO, Any, Protocol
 from permitclock.clock import Clock, today
 from permitclock.domain.samples import RejectedRow, Sample, WriteCounts
 from permitclock.domain.uploads import WDID_PATTERN, UploadOutcome
-from permitclock.errors import DomainError
+from permitclock.errors import BadInput, DomainError
 from permitclock.events import ObjectEvent
 from permitclock.intake.facts import read_facts
 from permitclock.intake.smarts import SmartsReader
 from permitclock.rules.igp.years import reporting_year_of
-from permitclock.services.ports import UploadObjects, Uploads
+from permitclock.services.ports import UploadObjectsWithMetadata as UploadObjects
+from permitclock.services.ports import Uploads
 
 MONITORING_PREFIX = "monitoring/"
 FACTS_PREFIX = "monitoring/facts/"
 FACILITY_UPLOADS_PREFIX = "monitoring/facilities/"
 """Where the upload API puts a facility's monitoring file: `monitoring/facilities/{wdid}/{file name}`."""
 ERRORS_SUFFIX = ".errors.csv"
+STORE_METADATA = "permitclock-store"
+"""Object metadata choosing which rows a SMARTS download stores: `registered` (the default) or `all`."""
+STORE_CHOICES = ("registered", "all")
 RECORD_STATUS = {"accepted": "processed", "rejected": "failed"}
 """The upload record's documented status of each outcome (docs/uploads.md)."""
 WRITE_BATCH = 500
@@ -78,6 +85,9 @@ class IntakeResult:
     existing: int = 0
     rejected: int = 0
     warnings: int = 0
+    skipped_unregistered: int = 0
+    """Rows of facilities not registered, left unread (`store` `registered`)."""
+    store: str = "registered"
     error_report_key: str | None = None
     error: str | None = None
     counts: dict[str, int] = field(default_factory=dict)
@@ -108,6 +118,7 @@ class MonitoringIntake:
         samples: Samples,
         uploads: Uploads,
         levels: StatusFacts,
+        facility_pages: Callable[[], Iterable[list[str]]],
         clock: Clock,
         progress_every: int = 50_000,
         progress: Callable[[dict[str, Any]], None] | None = None,
@@ -117,6 +128,7 @@ class MonitoringIntake:
         self._samples = samples
         self._uploads = uploads
         self._levels = levels
+        self._facility_pages = facility_pages
         self._clock = clock
         self._progress_every = progress_every
         self._progress = progress
@@ -150,6 +162,7 @@ class MonitoringIntake:
             writer.writerow(["line", "reason", "kept"])
             layout = None
             try:
+                result.store = self._store_choice(event)
                 reader = SmartsReader(stream, as_of=today(self._clock), name=event.key)
             except DomainError as err:
                 stream.close()
@@ -190,12 +203,30 @@ class MonitoringIntake:
                 "already_stored": result.existing,
                 "rejected": result.rejected,
                 "warnings": result.warnings,
+                "skipped_unregistered": result.skipped_unregistered,
+                "store": result.store,
                 "error_report_key": result.error_report_key,
                 "error": result.error,
                 "finished_at": self._clock.now().isoformat(),
             },
         )
         return result
+
+    def _store_choice(self, event: ObjectEvent) -> str:
+        """Which rows the upload stores: its `permitclock-store` metadata, `registered` when absent."""
+        metadata = {k.lower(): v for k, v in self._objects.metadata(event.bucket, event.key, event.version_id).items()}
+        choice = metadata.get(STORE_METADATA, STORE_CHOICES[0]).strip().lower()
+        if choice not in STORE_CHOICES:
+            raise BadInput(
+                f"metadata {STORE_METADATA} {choice[:40]!r}: 'registered' (the default: the registered facilities' "
+                "rows) or 'all' (every facility's rows)",
+                code="bad_metadata",
+            )
+        return choice
+
+    def _registered(self) -> frozenset[str]:
+        """The WDIDs of the facility index (one paged Query), read once per file."""
+        return frozenset(wdid for page in self._facility_pages() for wdid in page)
 
     def _read(self, reader: SmartsReader, event: ObjectEvent, writer: Any, result: IntakeResult) -> None:
         pending: list[Sample] = []
@@ -211,31 +242,40 @@ class MonitoringIntake:
         self, reader: SmartsReader, event: ObjectEvent, writer: Any, result: IntakeResult, pending: list[Sample]
     ) -> None:
         """Every row of the file: rejected ones to the report, samples written in batches of `WRITE_BATCH`; the
-        facilities with a result of the reporting year in progress noted (`current_year_wdids`)."""
+        facilities with a result of the reporting year in progress noted (`current_year_wdids`). Unless the
+        upload stores all, the rows of unregistered facilities are skipped by the reader before they are read
+        (a registered facility's own upload is read whole: its rows of other WDIDs are rejected, not skipped)."""
         next_progress = self._progress_every
         current_year = reporting_year_of(today(self._clock))
         current = result.current_year_wdids
         only = facility_of_key(event.key)
-        for row in reader:
-            if only is not None and isinstance(row, Sample) and row.wdid != only:
-                row = RejectedRow(row.file, row.line, f"WDID {row.wdid} is not {only}, the facility this upload is for")
-            if isinstance(row, RejectedRow):
-                writer.writerow([row.line, row.reason, "true" if row.kept else "false"])
-                if row.kept:
-                    result.warnings += 1
-                    continue
-                result.rejected += 1
-            else:
-                pending.append(row)
-                if row.reporting_year == current_year and row.nal is not None:
-                    current.add(row.wdid)
-            result.rows_read += 1
-            if len(pending) >= WRITE_BATCH:
-                self._flush(pending, event, result)
-            if self._progress and result.rows_read >= next_progress:
-                next_progress += self._progress_every
-                self._progress({"key": event.key, "rows_read": result.rows_read, "stored": result.stored,
-                                "rejected": result.rejected})  # fmt: skip
+        registered = None if result.store == "all" else self._registered()
+        if registered is not None and only in registered:
+            registered = None  # a registered facility's own upload: its rows of other WDIDs are rejected below
+        try:
+            for row in reader.rows(registered):
+                if only is not None and isinstance(row, Sample) and row.wdid != only:
+                    reason = f"WDID {row.wdid} is not {only}, the facility this upload is for"
+                    row = RejectedRow(row.file, row.line, reason)
+                if isinstance(row, RejectedRow):
+                    writer.writerow([row.line, row.reason, "true" if row.kept else "false"])
+                    if row.kept:
+                        result.warnings += 1
+                        continue
+                    result.rejected += 1
+                else:
+                    pending.append(row)
+                    if row.reporting_year == current_year and row.nal is not None:
+                        current.add(row.wdid)
+                result.rows_read += 1
+                if len(pending) >= WRITE_BATCH:
+                    self._flush(pending, event, result)
+                if self._progress and result.rows_read >= next_progress:
+                    next_progress += self._progress_every
+                    self._progress({"key": event.key, "rows_read": result.rows_read, "stored": result.stored,
+                                    "rejected": result.rejected})  # fmt: skip
+        finally:
+            result.skipped_unregistered += reader.skipped  # also when the file fails midway
 
     def _flush(self, pending: list[Sample], event: ObjectEvent, result: IntakeResult) -> None:
         if not pending:

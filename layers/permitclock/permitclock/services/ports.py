@@ -114,6 +114,13 @@ class UploadObjects(Protocol):
     def put_report(self, bucket: str, key: str, body: IO[bytes]) -> None: ...
 
 
+class UploadObjectsWithMetadata(UploadObjects, Protocol):
+    """Uploaded objects with their user metadata (`x-amz-meta-*`, keys lower-cased by S3), for intakes an
+    object's metadata steers (`adapters.uploads.UploadObjects`)."""
+
+    def metadata(self, bucket: str, key: str, version_id: str | None) -> dict[str, str]: ...
+
+
 class Uploads(Protocol):
     """One record per uploaded object version (`adapters.uploads.UploadRecords`)."""
 
