@@ -16,6 +16,9 @@
 - Every call a handler makes is checked against its role's statements in the translated template
   (`infra.local_iam`): a call the role does not allow fails with AccessDenied, as on Lambda; `iam_used` holds
   what was allowed, by which statement.
+- Each invocation's context counts down from the function's timeout, as Lambda's does; `remaining_time(function,
+  factory)` makes each later invocation of `function` tell its remaining time by a clock of `factory()` (a test
+  giving the monitoring intake a few records' time, to make it checkpoint).
 - Every function's service is built by `permitclock.bootstrap` from the runner's `Runtime` (one `Aws` for
   the runner's functions, and the clock): `LocalRunner(stack, runtime=Runtime(clock=my_clock))` makes every
   function tell the time by `my_clock`; `use(function, runtime)` gives one function its own (a failing SES
@@ -29,6 +32,7 @@ import json
 import os
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -64,6 +68,9 @@ class LambdaContext:
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     log_group_name: str = "/aws/lambda/local"
     log_stream_name: str = "local"
+    remaining: Callable[[], int] | None = None
+    """The milliseconds left, when a test sets them (`LocalRunner.remaining_time`); else the countdown."""
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def invoked_function_arn(self) -> str:
@@ -74,7 +81,9 @@ class LambdaContext:
         return "$LATEST"
 
     def get_remaining_time_in_millis(self) -> int:
-        return self.timeout_seconds * 1000
+        if self.remaining is not None:
+            return self.remaining()
+        return max(0, int((self.timeout_seconds - (time.monotonic() - self.started)) * 1000))
 
 
 def _failure_record(spec: FunctionSpec, event: dict[str, Any], error: Exception, attempts: int) -> dict[str, Any]:
@@ -131,6 +140,7 @@ class LocalRunner:
         self._sqs = boto3.client("sqs", region_name=REGION)
         self._invoking = threading.RLock()
         self._roles: dict[str, local_iam.Role] = {}
+        self._remaining: dict[str, Callable[[], Callable[[], int]]] = {}
         self.iam_used: set[local_iam.Use] = set()
         """Every request a function made, with the statement of its role that allowed it."""
 
@@ -142,6 +152,14 @@ class LocalRunner:
         self._runtimes[function] = runtime
         if function in self._modules:
             self._modules[function].wiring.use(runtime)
+
+    def remaining_time(self, function: str, factory: Callable[[], Callable[[], int]] | None) -> None:
+        """Each later invocation of `function` tells its remaining milliseconds by a new `factory()`; None: by
+        the countdown from the function's timeout again."""
+        if factory is None:
+            self._remaining.pop(function, None)
+        else:
+            self._remaining[function] = factory
 
     def _env(self, spec: FunctionSpec) -> dict[str, str]:
         return {
@@ -200,7 +218,11 @@ class LocalRunner:
         with self._invoking:
             handler = self.handler(function)
             with _environment(self._env(spec)), local_iam.acting_as(self.role(function)):
-                return handler(event, LambdaContext(function_name=spec.name, timeout_seconds=spec.timeout))
+                factory = self._remaining.get(function)
+                context = LambdaContext(
+                    function_name=spec.name, timeout_seconds=spec.timeout, remaining=factory() if factory else None
+                )
+                return handler(event, context)
 
     def poll(self, mapping: QueueMapping) -> PollResult:
         """One poll of an event-source mapping: receive, invoke, delete successes, release failures."""

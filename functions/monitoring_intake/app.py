@@ -1,7 +1,8 @@
 """Monitoring intake: S3 events for `monitoring/` (via SQS) -> stream the SMARTS file into samples.
 
 Thin handler: BatchSize 1 (a statewide file can take minutes), each object version handled once (the upload
-record claims it; sample writes are idempotent by key, so a retry after a crash stores nothing twice).
+record claims it; sample writes are idempotent by key, so a retry after a crash stores nothing twice). The
+invocation's remaining time goes to the intake, which checkpoints a download it cannot finish and queues the rest.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ def _progress(figures: dict[str, Any]) -> None:
 wiring = bootstrap.Wiring(lambda runtime: bootstrap.monitoring_intake(settings, runtime, progress=_progress))
 
 
-def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
+def record_handler(record: SqsRecordModel, lambda_context: LambdaContext) -> list[dict[str, Any]]:
     out = []
     for event in object_events(record.body):
-        result = wiring.service.handle(event)
+        result = wiring.service.handle(event, time_left=lambda_context.get_remaining_time_in_millis)
         logger.info(
             "monitoring upload handled",
             outcome=result.outcome,
@@ -39,10 +40,13 @@ def record_handler(record: SqsRecordModel) -> list[dict[str, Any]]:
             stored=result.stored,
             already_stored=result.existing,
             rejected=result.rejected,
+            skipped_unregistered=result.skipped_unregistered,
+            resumes=result.resumes,
+            resume_line=result.resume_line,
             error_report_key=result.error_report_key,
         )
-        count("monitoring_rows_stored", result.stored)
-        count_upload(result.outcome, rows_rejected=result.rejected)
+        count("monitoring_rows_stored", result.stored - result.stored_before)
+        count_upload(result.outcome, rows_rejected=result.rejected - result.rejected_before)
         out.append({"outcome": result.outcome, "stored": result.stored, "rejected": result.rejected})
     return out
 

@@ -130,3 +130,17 @@ def test_an_upload_is_claimed_until_it_is_finished(ports: Ports) -> None:
     assert record is not None
     assert (record["status"], int(record["loaded"]), record["kind"]) == ("loaded", 3, "qisp_registry")
     assert uploads.get("b", "qisp/other.csv", "v1") is None
+
+
+def test_a_processing_upload_moves_on_only_from_the_part_it_was_at(ports: Ports) -> None:
+    uploads = ports.uploads
+    uploads.start("b", "monitoring/m.txt", "v1", {"kind": "smarts", "resumes": 0})
+
+    assert uploads.advance("b", "monitoring/m.txt", "v1", 0, {"resumes": 1, "checkpoint": {"line": 9}}) is True
+    assert uploads.advance("b", "monitoring/m.txt", "v1", 0, {"resumes": 1}) is False  # a late copy of part 1
+    assert uploads.advance("b", "monitoring/m.txt", "v1", 1, {"status": "processed", "checkpoint": None}) is True
+    assert uploads.advance("b", "monitoring/m.txt", "v1", 1, {"status": "failed"}) is False  # finished already
+    assert uploads.advance("b", "monitoring/none.txt", "v1", 0, {"resumes": 1}) is False
+    record = uploads.get("b", "monitoring/m.txt", "v1")
+    assert record is not None
+    assert (record["status"], int(record["resumes"]), record["checkpoint"]) == ("processed", 1, None)

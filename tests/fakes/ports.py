@@ -222,6 +222,8 @@ class FakeUploadObjects:
         self.objects: dict[tuple[str, str, str | None], bytes] = {}
         self.metadatas: dict[tuple[str, str, str | None], dict[str, str]] = {}
         self.reports: dict[tuple[str, str], bytes] = {}
+        self.opened: list[tuple[str, int]] = []
+        """(key, first byte) of every stream opened."""
 
     def add(
         self, bucket: str, key: str, body: bytes, version_id: str | None = None, metadata: dict[str, str] | None = None
@@ -232,11 +234,16 @@ class FakeUploadObjects:
     def metadata(self, bucket: str, key: str, version_id: str | None) -> dict[str, str]:
         return dict(self.metadatas[(bucket, key, version_id)])
 
-    def open(self, bucket: str, key: str, version_id: str | None) -> IO[bytes]:
-        return io.BytesIO(self.objects[(bucket, key, version_id)])
+    def open(self, bucket: str, key: str, version_id: str | None, start: int = 0) -> IO[bytes]:
+        self.opened.append((key, start))
+        return io.BytesIO(self.objects[(bucket, key, version_id)][start:])
 
-    def put_report(self, bucket: str, key: str, body: IO[bytes]) -> None:
+    def put_report(self, bucket: str, key: str, body: IO[bytes]) -> str | None:
+        """The report is kept (the latest by key in `reports`) as a new version of its own."""
         self.reports[(bucket, key)] = body.read()
+        version = f"report-{len(self.objects)}"
+        self.add(bucket, key, self.reports[(bucket, key)], version)
+        return version
 
 
 class FakeUploads:
@@ -255,6 +262,13 @@ class FakeUploads:
 
     def finish(self, bucket: str, key: str, version_id: str | None, attributes: dict[str, Any]) -> None:
         self.records[(bucket, key, version_id or "null")].update(attributes)
+
+    def advance(self, bucket: str, key: str, version_id: str | None, resumes: int, attributes: dict[str, Any]) -> bool:
+        held = self.records.get((bucket, key, version_id or "null"))
+        if held is None or held["status"] != "processing" or held.get("resumes") != resumes:
+            return False
+        held.update(attributes)
+        return True
 
     def get(self, bucket: str, key: str, version_id: str | None) -> dict[str, Any] | None:
         found = self.records.get((bucket, key, version_id or "null"))

@@ -362,7 +362,7 @@ def monitoring_read_error_always(local: Stack) -> str:
 @scenario(MONITORING, "killed between samples and upload record")
 def monitoring_killed(local: Stack) -> str:
     version = _monitoring_upload(local)
-    with kill_before(UploadRecords, "finish") as kill:
+    with kill_before(UploadRecords, "advance") as kill:  # the record finished by its one part's advance
         local.runner.drain(only={"MonitoringIntakeFunction"})
     assert kill.killed == 1
     record = _monitoring_done(local, version)

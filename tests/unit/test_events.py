@@ -11,7 +11,8 @@ import pytest
 from aws_lambda_powertools.utilities.parser import parse
 from aws_lambda_powertools.utilities.parser.models import S3SqsEventNotificationModel, SnsModel, SqsModel
 from permitclock.domain.notices import NoticeRequest
-from permitclock.events import ObjectEvent, object_events
+from permitclock.errors import BadInput
+from permitclock.events import ObjectEvent, object_events, resume_message
 from permitclock.rules.programs import PROGRAMS, parse_program_facts
 from permitclock.services.annual_run import RunRequest, WorkMessage
 from permitclock.services.bounces import SesNotification
@@ -49,6 +50,19 @@ def objects(event: dict[str, Any]) -> list[ObjectEvent]:
     return read
 
 
+def resumed(event: dict[str, Any]) -> list[ObjectEvent]:
+    """The monitoring intake's own message continuing a checkpointed upload: the object event it carries."""
+    return [o for record in parse(event=event, model=SqsModel).Records for o in object_events(record.body)]
+
+
+def test_a_resume_message_carries_its_object_event_whole() -> None:
+    event = ObjectEvent(kind="created", event_name="ObjectCreated:Put", bucket="b", key="monitoring/a b.csv",
+                        size=12, version_id="v1", sequencer="00AB")  # fmt: skip
+    assert object_events(resume_message(event)) == [event]
+    with pytest.raises(BadInput, match="resume message"):
+        object_events(json.dumps({"Event": "permitclock:ResumeUpload", "Object": {"key": "x"}}))
+
+
 def test_every_event_belongs_to_a_function_and_every_function_has_one() -> None:
     folders = {name.split("/")[0] for name in event_files()}
     assert folders == set(functions())  # the api/ events are answered in tests/unit/api/test_api_events.py
@@ -78,7 +92,9 @@ def test_each_event_reads_as_its_handler_reads_it(name: str) -> None:
             for r in parse(event=event, model=SnsModel).Records
         ),
         "attachment_validator": lambda: [o.key.split("/")[0] for o in objects(event)] == ["attachments"],
-        "monitoring_intake": lambda: [o.key.split("/")[0] for o in objects(event)] == ["monitoring"],
+        "monitoring_intake": lambda: (
+            [o.key.split("/")[0] for o in (resumed(event) if "resume" in name else objects(event))] == ["monitoring"]
+        ),
         "program_intake": lambda: [o.key.split("/")[0] for o in objects(event)] == ["programs"],
         "smarts_intake": lambda: [o.key.split("/")[:2] for o in objects(event)] == [["smarts", "levels"]],
         "qisp_intake": lambda: [o.key.split("/")[0] for o in objects(event)] == ["qisp"],

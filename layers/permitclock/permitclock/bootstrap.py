@@ -22,14 +22,14 @@ from permitclock.adapters.ckan import CkanDatastore
 from permitclock.adapters.documents import S3Documents
 from permitclock.adapters.facilities import FacilityDirectory
 from permitclock.adapters.level_disagreements import LevelDisagreements
-from permitclock.adapters.levels import LevelStore, LevelWorkQueue, RunSummaryStore, facility_wdids
+from permitclock.adapters.levels import LevelStore, RunSummaryStore, facility_wdids
 from permitclock.adapters.mailer import SES_CLIENT_CONFIG, SesMailer
 from permitclock.adapters.notice_outbox import NoticeOutbox
 from permitclock.adapters.obligations import ObligationStore
 from permitclock.adapters.outlook_states import OutlookStates
 from permitclock.adapters.portfolio import PortfolioReader
 from permitclock.adapters.programs import ProgramFactsStore
-from permitclock.adapters.publisher import SqsNoticePublisher
+from permitclock.adapters.publisher import SqsMessages, SqsNoticePublisher
 from permitclock.adapters.qisp import QispRegistry
 from permitclock.adapters.reports import DynamoDbReportStore
 from permitclock.adapters.samples import SampleStore
@@ -205,7 +205,9 @@ def monitoring_intake(
         uploads=UploadRecords(table),
         levels=LevelStore(table),
         facility_pages=lambda: facility_wdids(table),
+        requeue=SqsMessages(runtime.aws.sqs(), settings.monitoring_events_queue_url),
         clock=runtime.clock,
+        margin_ms=settings.resume_margin_seconds * 1000,
         progress_every=settings.progress_every,
         progress=progress,
         watchers=(
@@ -307,7 +309,7 @@ def annual_planner(settings: AnnualPlannerSettings, runtime: Runtime) -> AnnualP
     table = runtime.aws.table(settings.table_name)
     return AnnualPlanner(
         facility_pages=lambda: facility_wdids(table),
-        queue=LevelWorkQueue(runtime.aws.sqs(), settings.level_work_queue_url),
+        queue=SqsMessages(runtime.aws.sqs(), settings.level_work_queue_url),
         summaries=RunSummaryStore(table),
         clock=runtime.clock,
         facilities_per_message=settings.facilities_per_message,

@@ -1,7 +1,8 @@
 """S3 event notifications as they arrive in an SQS message body, reduced to what the intake services need.
 
-The body is either S3's one-off `s3:TestEvent` (sent when a notification configuration is saved: ignored) or
-an event notification, read with powertools' `S3Model` (the body model of its `S3SqsEventNotificationModel`),
+The body is either S3's one-off `s3:TestEvent` (sent when a notification configuration is saved: ignored), our
+own resume message (`resume_message`: the monitoring intake continuing a checkpointed upload), or an event
+notification, read with powertools' `S3Model` (the body model of its `S3SqsEventNotificationModel`),
 which requires every field real S3 sends (`eventVersion`, `userIdentity`, `requestParameters`, `size` and `eTag`
 of a created object, ...). The handlers' batch processors keep `SqsRecordModel` and read the body here, so a test
 event is skipped rather than failed into the dead-letter queue. Keys are URL-encoded and decoded here exactly
@@ -18,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from permitclock.domain.uploads import decode_s3_key
 from permitclock.errors import BadInput
+
+RESUME_EVENT = "permitclock:ResumeUpload"
+"""The `Event` of a resume message: the object event whose upload goes on from its record's checkpoint."""
 
 
 class ObjectEvent(BaseModel):
@@ -36,6 +40,11 @@ class ObjectEvent(BaseModel):
     event_time: str | None = None
 
 
+def resume_message(event: ObjectEvent) -> str:
+    """The queue message that continues `event`'s upload from the checkpoint its record holds."""
+    return json.dumps({"Event": RESUME_EVENT, "Object": event.model_dump(mode="json")})
+
+
 def object_events(body: str) -> list[ObjectEvent]:
     """The object events in one SQS message body; `[]` for `s3:TestEvent`. Raises `BadInput` if unreadable."""
     try:
@@ -44,6 +53,11 @@ def object_events(body: str) -> list[ObjectEvent]:
         raise BadInput("the queue message is not JSON", code="bad_event") from None
     if isinstance(payload, dict) and payload.get("Event") == "s3:TestEvent":
         return []
+    if isinstance(payload, dict) and payload.get("Event") == RESUME_EVENT:
+        try:
+            return [ObjectEvent.model_validate(payload.get("Object"))]
+        except ValidationError:
+            raise BadInput("the queue message is not a readable resume message", code="bad_event") from None
     try:
         notification = S3Model.model_validate(payload)
     except (ValidationError, TypeError, AttributeError):  # S3Model's own pre-check assumes objects where it looks

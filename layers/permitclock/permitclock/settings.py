@@ -5,6 +5,7 @@ Logic never reads `os.environ`: handlers build these and pass what the services 
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from permitclock.domain.levels import NdPolicy
@@ -47,9 +48,13 @@ class NotifierSettings(StackSettings):
 
 
 class MonitoringIntakeSettings(StackSettings):
-    """Progress is logged every `progress_every` rows of a monitoring upload."""
+    """Progress is logged every `progress_every` rows of a monitoring upload; with fewer than
+    `resume_margin_seconds` left in the invocation, a download still being read is checkpointed and its next part
+    sent to `monitoring_events_queue_url` (the function's own queue)."""
 
+    monitoring_events_queue_url: str
     progress_every: int = 50_000
+    resume_margin_seconds: int = Field(default=60, ge=1, le=600)
 
 
 class AnnualPlannerSettings(StackSettings):

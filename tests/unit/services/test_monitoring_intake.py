@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
 from permitclock.clock import PERMIT_TZ, FixedClock
-from permitclock.events import ObjectEvent
+from permitclock.events import ObjectEvent, object_events
 from permitclock.services.monitoring_intake import MonitoringIntake
 
 from infra.sample_documents import RAW_HEADER, raw_row
-from tests.fakes.pipelines import FakeLevels, FakeSamples
+from tests.fakes.pipelines import FakeLevels, FakeSamples, FakeWorkQueue
 from tests.fakes.ports import FakeFacilities, FakeProfiles, FakeUploadObjects, FakeUploads
 
 BUCKET = "documents"
@@ -19,6 +20,13 @@ WDID = "1 08I000001"
 ZINC = "Zinc, Total (Recoverable)"
 OTHER = "4 19I000033"
 """A facility that is not registered."""
+MARGIN = 60_000
+
+
+def budget(records: int) -> Callable[[], int]:
+    """An invocation's remaining time that runs low after `records` checks (one per record read)."""
+    left = iter(range(records - 1, -1_000_000, -1))
+    return lambda: MARGIN + next(left)
 
 
 class World:
@@ -30,9 +38,11 @@ class World:
         self.samples = FakeSamples()
         self.levels = FakeLevels(self.samples)
         self.index_reads = 0
+        self.queue = FakeWorkQueue()
         self.intake = MonitoringIntake(
             objects=self.objects, samples=self.samples, uploads=self.uploads, levels=self.levels,
-            facility_pages=self._pages, clock=FixedClock(datetime(2025, 8, 1, 9, tzinfo=PERMIT_TZ)),
+            facility_pages=self._pages, requeue=self.queue, clock=FixedClock(datetime(2025, 8, 1, 9, tzinfo=PERMIT_TZ)),
+            margin_ms=MARGIN,
         )  # fmt: skip
 
     def _pages(self) -> list[list[str]]:
@@ -171,3 +181,71 @@ def test_a_registered_facilitys_own_upload_rejects_other_wdids_rather_than_skipp
     result = world.intake.handle(world.upload(f"monitoring/facilities/{WDID}/mine.txt", body))
 
     assert (result.stored, result.rejected, result.skipped_unregistered) == (1, 1, 0)
+
+
+def _statewide(n: int) -> bytes:
+    rows = []
+    for i in range(n):
+        wdid = WDID if i % 3 else OTHER
+        rows.append(raw_row(wdid=wdid, sample_id=f"s{i}", result="abc" if i % 7 == 0 else f"0.{i + 1}",
+                            reporting_year="2017" if i % 11 == 0 else "2016"))  # fmt: skip
+    return smarts_file(*rows).replace(b"\n", b"\r\n")
+
+
+def _until_done(world: World, event: ObjectEvent, records: int) -> list[str]:
+    """Deliver the upload, then every part it queues, each invocation with time for `records` records."""
+    outcomes = [world.intake.handle(event, time_left=budget(records)).outcome]
+    while world.queue.bodies:
+        [queued] = object_events(world.queue.bodies.pop(0))
+        outcomes.append(world.intake.handle(queued, time_left=budget(records)).outcome)
+    return outcomes
+
+
+def test_a_download_read_in_parts_ends_as_if_read_at_once() -> None:
+    # GIVEN the same file uploaded to two worlds
+    body, key = _statewide(60), "monitoring/statewide.txt"
+    once, parts = World(), World()
+    whole = once.intake.handle(once.upload(key, body))
+    # WHEN one world's invocations each have time for about 9 records only
+    outcomes = _until_done(parts, parts.upload(key, body), records=9)
+    # THEN it took several checkpointed parts, then ended with the same record, samples and error report
+    assert whole.outcome == "accepted" and outcomes[-1] == "accepted"
+    assert set(outcomes[:-1]) == {"checkpointed"} and len(outcomes) >= 4
+    record, one_shot = parts.uploads.get(BUCKET, key, "v1"), once.uploads.get(BUCKET, key, "v1")
+    assert record is not None and one_shot is not None
+    counted = ("status", "rows_read", "stored", "already_stored", "rejected", "warnings", "skipped_unregistered")
+    assert {k: record[k] for k in counted} == {k: one_shot[k] for k in counted}
+    assert record["resumes"] == len(outcomes) - 1 and record["checkpoint"] is None
+    assert parts.samples.samples == once.samples.samples
+    report = (BUCKET, key + ".errors.csv")
+    assert parts.objects.reports[report] == once.objects.reports[report]
+    # each later part read the header, then the file from its checkpoint's byte on, never from the first row
+    reads = [start for opened, start in parts.objects.opened if opened == key]
+    assert reads[0] == 0 and all(start > 0 for start in reads[2::2]) and reads[2::2] == sorted(set(reads[2::2]))
+    assert len(reads[2::2]) == len(outcomes) - 1
+
+
+def test_every_part_reads_at_least_one_record_however_little_time_is_left() -> None:
+    world = World()
+    body = smarts_file(*(raw_row(wdid=WDID, sample_id=str(i)) for i in range(5)))
+
+    outcomes = _until_done(world, world.upload("monitoring/tight.txt", body), records=0)
+
+    assert outcomes == ["checkpointed"] * 4 + ["accepted"]
+    assert len(world.samples.samples) == 5
+
+
+def test_a_redelivered_part_after_the_record_moved_on_changes_nothing() -> None:
+    world = World()
+    body = smarts_file(*(raw_row(wdid=WDID, sample_id=str(i)) for i in range(6)))
+    event = world.upload("monitoring/twice.txt", body)
+    assert world.intake.handle(event, time_left=budget(2)).outcome == "checkpointed"
+    [queued] = object_events(world.queue.bodies.pop())
+    # a second delivery of the same part (the original event again) races the queued one and moves the record on
+    assert world.intake.handle(event).outcome == "accepted"
+
+    late = world.intake.handle(queued)
+
+    assert late.outcome == "duplicate"
+    record = world.uploads.get(BUCKET, "monitoring/twice.txt", "v1")
+    assert record is not None and (record["stored"], record["rows_read"]) == (6, 6)

@@ -314,18 +314,3 @@ class RunSummaryStore:
     def get(self, run_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": RUN_PK, "sk": run_id}, ConsistentRead=True).get("Item")
         return plain(item) if item else None
-
-
-class LevelWorkQueue:
-    """Sends work messages to the level work queue, ten a request (SendMessageBatch)."""
-
-    def __init__(self, sqs: Any, queue_url: str) -> None:
-        self._sqs = sqs
-        self._url = queue_url
-
-    def send(self, bodies: Sequence[str]) -> None:
-        for start in range(0, len(bodies), 10):
-            entries = [{"Id": str(i), "MessageBody": b} for i, b in enumerate(bodies[start : start + 10])]
-            response = self._sqs.send_message_batch(QueueUrl=self._url, Entries=entries)
-            if response.get("Failed"):
-                raise RuntimeError(f"{len(response['Failed'])} work messages were not accepted by SQS")

@@ -36,8 +36,11 @@ class UploadObjects:
     def __init__(self, s3: Any) -> None:
         self._s3 = s3
 
-    def open(self, bucket: str, key: str, version_id: str | None) -> IO[bytes]:
+    def open(self, bucket: str, key: str, version_id: str | None, start: int = 0) -> IO[bytes]:
+        """The version's bytes from `start` on (a ranged GET past 0)."""
         kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
+        if start:
+            kwargs["Range"] = f"bytes={start}-"
         body = self._s3.get_object(**kwargs)["Body"]
         return io.BufferedReader(_BodyStream(body), buffer_size=1 << 20)
 
@@ -46,8 +49,10 @@ class UploadObjects:
         kwargs: dict[str, Any] = {"Bucket": bucket, "Key": key, **({"VersionId": version_id} if version_id else {})}
         return dict(self._s3.head_object(**kwargs).get("Metadata", {}))
 
-    def put_report(self, bucket: str, key: str, body: IO[bytes]) -> None:
-        self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/csv")
+    def put_report(self, bucket: str, key: str, body: IO[bytes]) -> str | None:
+        """Write the report; its version id (None in an unversioned bucket)."""
+        response = self._s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType="text/csv")
+        return response.get("VersionId")
 
 
 class UploadRecords:
@@ -80,11 +85,31 @@ class UploadRecords:
         return True
 
     def finish(self, bucket: str, key: str, version_id: str | None, attributes: dict[str, Any]) -> None:
-        names = {f"#a{i}": k for i, k in enumerate(attributes)}
-        values = {f":a{i}": v for i, v in enumerate(attributes.values())}
-        self._table.update_item(
-            Key=self.key(bucket, key, version_id),
-            UpdateExpression="SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attributes))),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        self._table.update_item(Key=self.key(bucket, key, version_id), **_set(attributes))
+
+    def advance(self, bucket: str, key: str, version_id: str | None, resumes: int, attributes: dict[str, Any]) -> bool:
+        """Set `attributes` on the `processing` record whose `resumes` is still `resumes` (one conditional
+        UpdateItem); False when another delivery moved it on or finished it first."""
+        update = _set(attributes)
+        update["ExpressionAttributeNames"].update({"#status": "status", "#resumes": "resumes"})
+        update["ExpressionAttributeValues"].update({":processing": "processing", ":resumes": resumes})
+        try:
+            self._table.update_item(
+                Key=self.key(bucket, key, version_id),
+                ConditionExpression="#status = :processing AND #resumes = :resumes",
+                **update,
+            )
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+
+def _set(attributes: dict[str, Any]) -> dict[str, Any]:
+    """An UpdateItem's `SET` of every attribute given."""
+    return {
+        "UpdateExpression": "SET " + ", ".join(f"#a{i} = :a{i}" for i in range(len(attributes))),
+        "ExpressionAttributeNames": {f"#a{i}": k for i, k in enumerate(attributes)},
+        "ExpressionAttributeValues": {f":a{i}": v for i, v in enumerate(attributes.values())},
+    }

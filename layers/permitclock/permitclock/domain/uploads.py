@@ -21,12 +21,14 @@ from permitclock.domain.attachments import AttachmentFileType, Finding
 from permitclock.domain.reports import AttachmentStatus, ReportAttachment
 from permitclock.errors import BadInput
 
-UploadOutcome = Literal["accepted", "rejected", "duplicate", "ignored", "deleted", "gone"]
+UploadOutcome = Literal["accepted", "rejected", "duplicate", "ignored", "deleted", "gone", "checkpointed"]
 """What an intake did with one object event, whatever the prefix: `accepted` (taken: stored, perhaps with bad
 rows listed), `rejected` (refused as a whole, with its reasons), `duplicate` (a redelivered event: nothing new),
 `ignored` (not this intake's object), `deleted` (a delete marked the records), `gone` (the version no longer
-exists). The upload records keep their documented statuses (docs/uploads.md: monitoring `processed` or
-`failed`, QISP registry `loaded` or `rejected`, program facts `accepted` or `rejected`)."""
+exists), `checkpointed` (a monitoring download read in part before the invocation's time ran low: its record
+holds where the next part starts, queued already). The upload records keep their documented statuses
+(docs/uploads.md: monitoring `processed` or `failed`, QISP registry `loaded` or `rejected`, program facts
+`accepted` or `rejected`)."""
 
 
 @dataclass

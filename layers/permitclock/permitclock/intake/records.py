@@ -20,6 +20,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -83,8 +84,77 @@ def read_header(header_line: str | None, what: str, normalise: Callable[[str], s
     return HeaderLine(delimiter=delimiter, columns=columns, width=len(names))
 
 
-def decoded_chunks(raw: IO[Any], name: str) -> Iterator[str]:
-    """The file's text, chunk by chunk (see the module docstring for the encodings read)."""
+_TERMINATOR = re.compile(r"\r\n|\r|\n")
+
+
+class LinePositions:
+    """Where physical lines start in the file's bytes, for the last few chunks `decoded_chunks` decoded: the byte
+    offset of a line just read, to resume reading there (a checkpoint) with `decoded_chunks(..., resume=...)`.
+
+    Lines are counted as `physical_lines` counts them (LF, CR LF or a lone CR ends one; a CR LF split between two
+    chunks once). Only the newest chunk and `RETAIN_CHARS` characters before it are remembered (two chunks of 1
+    MiB): the first line of the record being read is never further back, as records and the line being split are
+    bounded by `MAX_RECORD_CHARS` (an over-long line's start may be forgotten: no resume point there)."""
+
+    RETAIN_CHARS = 4 * MAX_RECORD_CHARS
+
+    def __init__(self, first_line: int = 1) -> None:
+        self.encoding = "utf-8"
+        self._chunks: deque[tuple[int, int, str, bool, bool]] = deque()
+        self._retained = 0
+        """Characters in the chunks before the newest."""
+        self._next_line = first_line
+        self._at_line_start = True
+        self._after_cr = False
+
+    def add(self, start: int, text: str) -> None:
+        """The chunk decoded from the bytes at `start`."""
+        if not text:
+            return
+        skip_lf = self._after_cr and text[0] == "\n"  # the LF of a CR LF whose CR ended the last chunk
+        chunks = self._chunks
+        if chunks:
+            self._retained += len(chunks[-1][2])
+        chunks.append((start, self._next_line, text, self._at_line_start, skip_lf))
+        while len(chunks) > 2 and self._retained - len(chunks[0][2]) >= self.RETAIN_CHARS:
+            self._retained -= len(chunks.popleft()[2])
+        self._next_line += text.count("\n") + text.count("\r") - text.count("\r\n") - skip_lf
+        self._after_cr = text[-1] == "\r"
+        self._at_line_start = text[-1] in "\r\n"
+
+    def offset_of(self, line: int) -> int | None:
+        """The byte offset where physical line `line` starts; None when it is not in the chunks remembered."""
+        for start, first, text, at_line_start, skip_lf in reversed(self._chunks):
+            if line < first or (line == first and not at_line_start):
+                continue
+            position = 1 if skip_lf else 0
+            wanted = line - first
+            if wanted:
+                for match in _TERMINATOR.finditer(text, position):
+                    wanted -= 1
+                    if not wanted:
+                        position = match.end()
+                        break
+                else:
+                    return None  # past what has been decoded
+            return start + len(text[:position].encode(self.encoding))
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Where to go on reading a file: the byte offset of physical line `line`, and the file's encoding."""
+
+    line: int
+    offset: int
+    encoding: str
+
+
+def decoded_chunks(
+    raw: IO[Any], name: str, *, positions: LinePositions | None = None, resume: Resume | None = None
+) -> Iterator[str]:
+    """The file's text, chunk by chunk (see the module docstring for the encodings read). With `positions`, each
+    chunk is noted there; with `resume`, `raw` holds the file from `resume.offset` on, in `resume.encoding`."""
     first = raw.read(CHUNK_BYTES)
     if isinstance(first, str):  # an already decoded stream (tests, the CLI's stdin)
         while first:
@@ -92,12 +162,16 @@ def decoded_chunks(raw: IO[Any], name: str) -> Iterator[str]:
             first = raw.read(CHUNK_BYTES)
         return
     offset = 0
-    if first.startswith(codecs.BOM_UTF8):
+    if resume is not None:
+        encoding, offset = resume.encoding, resume.offset
+    elif first.startswith(codecs.BOM_UTF8):
         encoding, first, offset = "utf-8", first[3:], 3
     elif first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         encoding, first, offset = ("utf-16-le" if first[:2] == codecs.BOM_UTF16_LE else "utf-16-be"), first[2:], 2
     else:
         encoding = "utf-8"
+    if positions is not None:
+        positions.encoding = encoding
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     data: bytes = first
     while True:
@@ -113,6 +187,8 @@ def decoded_chunks(raw: IO[Any], name: str) -> Iterator[str]:
         if nul >= 0:
             yield text[:nul]
             raise _encoding_error(name, encoding, offset - len(held) + len(text[:nul].encode(encoding)))
+        if positions is not None:
+            positions.add(offset - len(held), text)
         offset += len(data)
         if text:
             yield text

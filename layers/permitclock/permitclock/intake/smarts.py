@@ -26,7 +26,15 @@ from typing import IO, Any, Literal
 from permitclock.domain.samples import RejectedRow, Sample
 from permitclock.domain.uploads import WDID_PATTERN
 from permitclock.errors import BadInput, DomainError
-from permitclock.intake.records import csv_records, decoded_chunks, physical_lines, read_header, tab_records
+from permitclock.intake.records import (
+    LinePositions,
+    Resume,
+    csv_records,
+    decoded_chunks,
+    physical_lines,
+    read_header,
+    tab_records,
+)
 from permitclock.intake.records import normalise_column as normalised
 from permitclock.rules.igp.nals import NAL, PH, UnitError, conversion_factor, nal_for
 from permitclock.rules.igp.years import reporting_year_of
@@ -181,7 +189,16 @@ class SmartsReader:
     (`normalise_location_type`), a record with the wrong number of fields.
     """
 
-    def __init__(self, source: str | PathLike[str] | IO[Any], *, as_of: date, name: str | None = None) -> None:
+    def __init__(
+        self,
+        source: str | PathLike[str] | IO[Any],
+        *,
+        as_of: date,
+        name: str | None = None,
+        positions: bool = False,
+    ) -> None:
+        """With `positions`, the reader can say where a record it yielded starts in the file's bytes
+        (`resume_point`), so a later reader goes on from there (`continue_at`)."""
         self.as_of = as_of
         self._owned = not hasattr(source, "read")
         if self._owned:
@@ -195,7 +212,9 @@ class SmartsReader:
             raw = source  # type: ignore[assignment]
             self.name = name or str(getattr(source, "name", "<stream>"))
         self._raw = raw
-        self._lines = physical_lines(decoded_chunks(raw, self.name))
+        self._positions = LinePositions() if positions else None
+        self._first_line = 2
+        self._lines = physical_lines(decoded_chunks(raw, self.name, positions=self._positions))
         try:
             first = next(self._lines, "")
             self.header = detect_layout(first)
@@ -227,6 +246,21 @@ class SmartsReader:
     def layout(self) -> Layout:
         return self.header.layout
 
+    def resume_point(self, line: int) -> Resume | None:
+        """Where physical line `line` (the first line of the record just yielded) starts, to go on reading there
+        later; None when the reader keeps no positions or the line is no longer among them."""
+        if self._positions is None:
+            return None
+        offset = self._positions.offset_of(line)
+        return None if offset is None else Resume(line, offset, self._positions.encoding)
+
+    def continue_at(self, rest: IO[Any], resume: Resume) -> None:
+        """Read the records from `rest` (the file's bytes from `resume.offset` on), numbered from `resume.line`,
+        instead of those after the header: the header read on construction stays."""
+        self._positions = LinePositions(resume.line) if self._positions is not None else None
+        self._first_line = resume.line
+        self._lines = physical_lines(decoded_chunks(rest, self.name, positions=self._positions, resume=resume))
+
     def close(self) -> None:
         if self._owned:
             self._raw.close()
@@ -252,10 +286,11 @@ class SmartsReader:
         SMARTS WDID not in it are skipped before they are read (their rejections too) and counted in `skipped`;
         a malformed record, or one whose WDID is not of the SMARTS shape, is still read and reported."""
         header = self.header
+        before = self._first_line - 1  # the lines before the first one read: the header, or up to the resume point
         if header.layout == "smarts_raw":
-            records = tab_records(self._lines, header.width)
+            records = tab_records(self._lines, header.width, before)
         else:
-            records = csv_records(self._lines, header.width, header.delimiter)
+            records = csv_records(self._lines, header.width, header.delimiter, before)
         convert = self._access_values if self.header.layout == "access_export" else self._smarts_values
         name = self.name
         wdid_at = header.columns["WDID"]

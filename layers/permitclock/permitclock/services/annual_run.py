@@ -41,7 +41,7 @@ FACILITIES_PER_MESSAGE = 25
 
 
 class WorkQueue(Protocol):
-    """The level work queue (`adapters.levels.LevelWorkQueue`)."""
+    """The level work queue (`adapters.publisher.SqsMessages`)."""
 
     def send(self, bodies: Sequence[str]) -> None: ...
 

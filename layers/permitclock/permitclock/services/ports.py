@@ -109,9 +109,13 @@ class UploadObjects(Protocol):
     """Uploaded objects read as streams, and the error reports written beside them
     (`adapters.uploads.UploadObjects`)."""
 
-    def open(self, bucket: str, key: str, version_id: str | None) -> IO[bytes]: ...
+    def open(self, bucket: str, key: str, version_id: str | None, start: int = 0) -> IO[bytes]:
+        """The version's bytes from `start` on."""
+        ...
 
-    def put_report(self, bucket: str, key: str, body: IO[bytes]) -> None: ...
+    def put_report(self, bucket: str, key: str, body: IO[bytes]) -> str | None:
+        """Write an error report; its version id (None in an unversioned bucket)."""
+        ...
 
 
 class UploadObjectsWithMetadata(UploadObjects, Protocol):
