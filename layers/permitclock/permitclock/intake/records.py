@@ -309,9 +309,10 @@ def tab_records(lines: Iterator[str | None], width: int, header_lines: int = 1) 
         if text is None:
             yield number, None, LONG_LINE
             continue
-        count = text.count("\t") + 1
+        fields = text.split("\t")
+        count = len(fields)
         if count == width:
-            yield number, text.split("\t"), ""
+            yield number, fields, ""
             continue
         if not text.strip():
             continue
