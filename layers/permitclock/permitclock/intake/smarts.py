@@ -43,6 +43,9 @@ Layout = Literal["smarts_raw", "data_ca_gov", "access_export"]
 Row = Sample | RejectedRow
 Values = tuple[Any, ...]
 """A `Sample`'s fields in its order (`SmartsReader.values`)."""
+Conversion = tuple[NAL | None, Decimal | None, bool, bool]
+"""What a (PARAMETER, UNITS) pair reads as (`_conversion`): its NAL, the factor to the NAL unit, whether the
+factor is not 1, whether the NAL is pH's."""
 
 RAW_COLUMNS: tuple[str, ...] = (
     "PERMIT_TYPE", "WDID", "APP_ID", "REPORTING_YEAR", "REPORT_ID", "EVENT_TYPE", "MONITORING_LOCATION_NAME",
@@ -103,6 +106,8 @@ FIRST_YEAR = 1900
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 """A text field starting with one of these is a spreadsheet formula when the data is opened as CSV (OWASP CSV
 injection): the row is rejected rather than stored and echoed into exports."""
+PH_MAX = Decimal(14)
+"""The highest pH (a reading above it is rejected)."""
 MAX_DIGITS = 38
 MIN_ADJUSTED, MAX_ADJUSTED = -130, 125
 """What DynamoDB can store of a number: 38 significant digits, magnitude 1E-130 to 9.99...E+125."""
@@ -233,7 +238,7 @@ class SmartsReader:
         self._fast: dict[str, dict[str, str]] = {
             c: {} for c in ("WDID", "PARAMETER", "UNITS", "LOCATION", "EVENT_TYPE", "MONITORING_LOCATION_TYPE")
         }
-        self._conversions: dict[tuple[str, str], tuple[NAL | None, Decimal | None]] = {}
+        self._conversions: dict[tuple[str, str], Conversion] = {}
         self._sample_fields: Callable[[list[str]], Any] = itemgetter(0)
         self._last_key: Any = None
         self._last_sample: tuple[Any, ...] = ()
@@ -433,7 +438,7 @@ class SmartsReader:
                 result = Decimal(result_text)
             except InvalidOperation:
                 raise _Reject(f"unparseable RESULT {result_text!r}") from None
-            if not result.is_finite():
+            if not number and not result.is_finite():  # a digit or point first: finite and not negative
                 raise _Reject(f"unparseable RESULT {result_text!r}")
             plain = len(result_text) <= 20 and "E" not in result_text and "e" not in result_text
             if not plain:
@@ -444,19 +449,20 @@ class SmartsReader:
         conversion = self._conversions.get((parameter, units))
         if conversion is None:
             conversion = self._conversions[parameter, units] = _conversion(parameter, units)
-        nal, factor = conversion
+        nal, factor, scaled, ph = conversion
         if nal is None:
             return None, qualifier, result, result
         if factor is None:
             raise _Reject(f"unit {units!r} cannot be converted to {nal.units} for {parameter}")
-        value = result if result is None or factor == 1 else result * factor
-        if value is not None:
-            if not plain and value is not result:
-                _check_storable(value, result_text)
-            if value < 0:
-                raise _Reject(f"negative RESULT {result_text!r} for {parameter}")
-            if nal.parameter == PH and value > 14:
-                raise _Reject(f"pH {result_text!r} outside 0-14")
+        if result is None:
+            return nal.parameter, qualifier, None, None
+        value = result * factor if scaled else result
+        if scaled and not plain:
+            _check_storable(value, result_text)
+        if not number and value < 0:  # conversion factors are positive
+            raise _Reject(f"negative RESULT {result_text!r} for {parameter}")
+        if ph and value > PH_MAX:
+            raise _Reject(f"pH {result_text!r} outside 0-14")
         return nal.parameter, qualifier, result, value
 
     def _smarts_values(self, fields: list[str], line: int) -> tuple[Values, str | None]:
@@ -565,15 +571,17 @@ class SmartsReader:
         return values, None
 
 
-def _conversion(parameter: str, units: str) -> tuple[NAL | None, Decimal | None]:
-    """The NAL `parameter` maps to and the factor from `units` to its unit (None when there is none)."""
+def _conversion(parameter: str, units: str) -> Conversion:
+    """The NAL `parameter` maps to, the factor from `units` to its unit (None when there is none), whether that
+    factor changes the value (not 1) and whether the NAL is pH's."""
     nal = nal_for(parameter)
     if nal is None:
-        return None, None
+        return None, None, False, False
     try:
-        return nal, conversion_factor(units, nal.units)
+        factor = conversion_factor(units, nal.units)
     except UnitError:
-        return nal, None
+        return nal, None, False, False
+    return nal, factor, factor != 1, nal.parameter == PH
 
 
 def _year_column(text: str) -> int | None:
