@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from typing import IO
@@ -44,7 +45,8 @@ class JsonOutput:
         if not rows:
             self._index.pop(wdid, None)
             return
-        data = ",\n".join(map(_pretty, rows)).encode()
+        quoted = json.dumps(wdid)
+        data = ",\n".join([_pretty(row, quoted) for row in rows]).encode()
         spill = self._assignments
         self._index[wdid] = (spill.tell(), len(data))
         spill.write(data)
@@ -91,7 +93,8 @@ class JsonlOutput:
         self._out = out
 
     def facility(self, wdid: str, rows: list[LevelRow]) -> None:
-        self._out.write("".join(map(_line, rows)))
+        quoted = json.dumps(wdid)
+        self._out.write("".join([_line(row, quoted) for row in rows]))
 
     def rejected(self, row: RejectedRow) -> None:
         self._out.write(
@@ -114,40 +117,46 @@ def _nal_number(value: Decimal | None) -> str:
     return number(value)
 
 
-def _pretty(row: LevelRow) -> str:
-    """One decision as `dumps` indents it inside the document's `assignments` list."""
-    if row.obligations:
+@cache
+def _day(day: date) -> str:
+    """A date's ISO text (July 1s and due dates: a few per reporting year, remembered)."""
+    return day.isoformat()
+
+
+def _pretty(row: LevelRow, wdid: str) -> str:
+    """One decision as `dumps` indents it inside the document's `assignments` list (`wdid` already quoted)."""
+    _, parameter, year, assigned_on, prior, level, _, count, average, nal, annual, n_inst, inst, obligations, _ = row
+    if obligations:
         items = ",\n".join(
-            f'        {{\n          "type": {_quoted(kind)},\n          "due": "{due.isoformat()}"\n        }}'
-            for kind, due in row.obligations
+            f'        {{\n          "type": {_quoted(kind)},\n          "due": "{_day(due)}"\n        }}'
+            for kind, due in obligations
         )
-        obligations = f"[\n{items}\n      ]"
+        obligations_text = f"[\n{items}\n      ]"
     else:
-        obligations = "[]"
+        obligations_text = "[]"
     return (
-        f'    {{\n      "wdid": {json.dumps(row.wdid)},\n      "parameter": {_quoted(row.parameter)},\n'
-        f'      "reporting_year": "{row.reporting_year}",\n      "assigned_on": "{row.assigned_on.isoformat()}",\n'
-        f'      "prior_level": "{row.prior_level}",\n      "level": "{row.level}",\n'
-        f'      "result_count": {row.result_count},\n      "annual_average": {number(row.annual_average)},\n'
-        f'      "annual_nal": {_nal_number(row.annual_nal)},\n'
-        f'      "annual_exceedance": {_BOOL[row.annual_exceedance]},\n'
-        f'      "instantaneous_exceedance_count": {row.instantaneous_exceedance_count},\n'
-        f'      "instantaneous_exceedance": {_BOOL[row.instantaneous_exceedance]},\n'
-        f'      "obligations": {obligations}\n    }}'
+        f'    {{\n      "wdid": {wdid},\n      "parameter": {_quoted(parameter)},\n'
+        f'      "reporting_year": "{year}",\n      "assigned_on": "{_day(assigned_on)}",\n'
+        f'      "prior_level": "{prior}",\n      "level": "{level}",\n'
+        f'      "result_count": {count},\n      "annual_average": {number(average)},\n'
+        f'      "annual_nal": {_nal_number(nal)},\n'
+        f'      "annual_exceedance": {_BOOL[annual]},\n'
+        f'      "instantaneous_exceedance_count": {n_inst},\n'
+        f'      "instantaneous_exceedance": {_BOOL[inst]},\n'
+        f'      "obligations": {obligations_text}\n    }}'
     )
 
 
-def _line(row: LevelRow) -> str:
-    """One decision as a JSON Lines record."""
-    obligations = ", ".join(
-        f'{{"type": {json.dumps(kind)}, "due": "{due.isoformat()}"}}' for kind, due in row.obligations
-    )
+def _line(row: LevelRow, wdid: str) -> str:
+    """One decision as a JSON Lines record (`wdid` already quoted)."""
+    _, parameter, year, assigned_on, prior, level, _, count, average, nal, annual, n_inst, inst, obligations, _ = row
+    obligations_text = ", ".join(f'{{"type": {_quoted(kind)}, "due": "{_day(due)}"}}' for kind, due in obligations)
     return (
-        f'{{"record": "assignment", "wdid": {json.dumps(row.wdid)}, "parameter": {json.dumps(row.parameter)}, '
-        f'"reporting_year": "{row.reporting_year}", "assigned_on": "{row.assigned_on.isoformat()}", '
-        f'"prior_level": "{row.prior_level}", "level": "{row.level}", "result_count": {row.result_count}, '
-        f'"annual_average": {number(row.annual_average)}, "annual_nal": {number(row.annual_nal)}, '
-        f'"annual_exceedance": {_BOOL[row.annual_exceedance]}, '
-        f'"instantaneous_exceedance_count": {row.instantaneous_exceedance_count}, '
-        f'"instantaneous_exceedance": {_BOOL[row.instantaneous_exceedance]}, "obligations": [{obligations}]}}\n'
+        f'{{"record": "assignment", "wdid": {wdid}, "parameter": {_quoted(parameter)}, '
+        f'"reporting_year": "{year}", "assigned_on": "{_day(assigned_on)}", '
+        f'"prior_level": "{prior}", "level": "{level}", "result_count": {count}, '
+        f'"annual_average": {number(average)}, "annual_nal": {_nal_number(nal)}, '
+        f'"annual_exceedance": {_BOOL[annual]}, '
+        f'"instantaneous_exceedance_count": {n_inst}, '
+        f'"instantaneous_exceedance": {_BOOL[inst]}, "obligations": [{obligations_text}]}}\n'
     )
