@@ -13,7 +13,6 @@ held in memory, for `--facts`, `outlook` and `reconcile`, which read the samples
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -22,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from permitclock.cli.level_engine import PROGRESS_ROWS, stream_levels
+from permitclock.cli.level_engine import PROGRESS_ROWS, collector_paused, stream_levels
 from permitclock.cli.level_output import JsonlOutput, JsonOutput, decimal_text
 from permitclock.clock import SystemClock, today
 from permitclock.domain.levels import Assignment, NdPolicy, ParameterStatus
@@ -121,15 +120,8 @@ def compute_levels(
     `run.samples` with `keep_samples`; `progress` as in `read_samples`). Raises `DomainError` (code
     `unreadable`) when no file could be read."""
     run = LevelsRun()
-    # A million live samples make every cyclic-GC pass walk the whole heap (quadratic time); nothing here builds
-    # reference cycles, so the collector is paused for the run and restored after.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():  # a million live samples: every collector pass would walk them all
         return _compute(paths, as_of, nd_policy, run, keep_samples, facts, progress)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def recorded(facts: Sequence[FactSet]) -> dict[str, dict[str, ParameterStatus]]:
