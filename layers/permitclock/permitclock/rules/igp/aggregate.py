@@ -24,7 +24,7 @@ from permitclock.rules.igp.exceedances import (
     judged,
 )
 from permitclock.rules.igp.levels import QSE_TEST_LENGTH, transition
-from permitclock.rules.igp.nals import nal_table
+from permitclock.rules.igp.nals import NAL, nal_table
 from permitclock.rules.igp.obligations import DUE_RULES
 from permitclock.rules.igp.years import assignment_date, has_levels, is_over
 
@@ -35,6 +35,18 @@ Groups = dict[tuple[str, str], dict[tuple[Any, ...], Kept]]
 """A facility's kept results by (reporting year, NAL parameter key), each keyed by `Sample.duplicate_key`."""
 _BASELINE: tuple[Level, bool, tuple[tuple[date, bool], ...]] = ("Baseline", False, ())
 """Where every parameter starts (IGP XII.B): Baseline, never Level 2, no QSE yet."""
+
+
+_Limits = tuple[str, NAL, Decimal | None, Decimal | None, Decimal | None, bool]
+"""What an NAL parameter's decisions read of it: (Level report name, the NAL, annual, instantaneous high and low
+limits, whether it has an annual average)."""
+
+
+def _limits_of(key: str) -> _Limits:
+    """`_Limits` of an NAL parameter key (remembered per fold)."""
+    nal = nal_table()[key]
+    return (nal.level_report_name, nal, nal.annual, nal.instantaneous_high, nal.instantaneous_low,
+            has_annual_nal(nal))  # fmt: skip
 
 
 class LevelRow(NamedTuple):
@@ -59,6 +71,10 @@ class LevelRow(NamedTuple):
     """The four most recent QSEs (date, clean), as `ParameterStatus.recent_qses` holds them."""
 
 
+_new_row = tuple.__new__
+"""Builds a `LevelRow` from the tuple of its fields without the named tuple's Python-level `__new__`."""
+
+
 def row_of(assignment: Assignment) -> LevelRow:
     """The `LevelRow` of an `Assignment` of the full rules (`assign_grouped`)."""
     e = assignment.evaluation
@@ -80,6 +96,7 @@ class LevelFold:
         self._years: dict[str, bool] = {}
         self._kinds: dict[tuple[str | None, str | None], bool | None] = {}
         self._statuses: dict[tuple[str, Level, bool], ParameterStatus] = {}
+        self._nals: dict[str, _Limits] = {}
 
     def add(self, groups: Groups, values: tuple[Any, ...]) -> None:
         """Keep one row's result when it counts for an NAL in a year the decision reads (era-rules "Which results
@@ -118,29 +135,32 @@ class LevelFold:
         each detected result is judged by `exceedances.judged` (instantaneous limits, IGP XII.A.2; clean for the
         four-QSE test, XII.C.4 / XII.D.4), the year by `exceedances.annual_exceeded` (XII.A.1); a non-detect counts
         as 0 (none under nd_policy `exclude`) and is clean; the Level moves by `transition` (XII.C, XII.D)."""
-        table = nal_table()
-        by_year: dict[str, list[tuple[str, str]]] = {}
+        nals = self._nals
+        by_year: dict[str, list[tuple[str, str, _Limits]]] = {}
         for year, key in groups:
-            by_year.setdefault(year, []).append((table[key].level_report_name, key))
+            limits = nals.get(key)
+            if limits is None:
+                limits = nals[key] = _limits_of(key)
+            entries = by_year.get(year)
+            if entries is None:
+                by_year[year] = [(limits[0], key, limits)]
+            else:
+                entries.append((limits[0], key, limits))
         state: dict[str, tuple[Level, bool, tuple[tuple[date, bool], ...]]] = {}
         rows: list[LevelRow] = []
         exclude = self.exclude
-        status_of = self._status
+        statuses = self._statuses
         zero = Decimal(0)
-        for year in sorted(by_year):
+        for year in sorted(by_year) if len(by_year) > 1 else by_year:
             assigned_on = assignment_date(year)
-            keys = by_year[year]
-            if len(keys) > 1:
-                keys.sort()
-            for name, key in keys:
-                nal = table[key]
-                annual, high, low = nal.annual, nal.instantaneous_high, nal.instantaneous_low
+            entries = by_year[year]
+            if len(entries) > 1:
+                entries.sort()
+            for name, key, (_, nal, annual, high, low, has_annual) in entries:
                 total, count, inst = zero, 0, 0
                 by_day: dict[date, bool] = {}
-                kept = list(groups[year, key].values())
-                if len(kept) > 1:
-                    kept.sort()
-                for day, _, _, _, _, value, nd, qse in kept:
+                group = groups[year, key]
+                for day, _, _, _, _, value, nd, qse in sorted(group.values()) if len(group) > 1 else group.values():
                     if nd or value is None:
                         if qse and day not in by_day:
                             by_day[day] = True
@@ -154,25 +174,26 @@ class LevelFold:
                         inst += 1
                     total += value
                     count += 1
-                has_annual = has_annual_nal(nal)
-                annual_exceedance = annual_exceeded(nal, total, count)
                 prior, ever_level_2, previous = state.get(key, _BASELINE)
                 if by_day:  # years come in order and a day is in one year: merge_sorted_qses's concatenation
                     recent = (*previous, *(sorted(by_day.items()) if len(by_day) > 1 else by_day.items()))
                     recent = recent[-QSE_TEST_LENGTH:]
                 else:
                     recent = previous
-                status = status_of(name, prior, ever_level_2)
+                status = statuses.get((name, prior, ever_level_2))
+                if status is None:
+                    status = self._status(name, prior, ever_level_2)
                 # the four-QSE test reads the QSEs only after a BMP implementation date (four_clean_qses_after)
                 qses = () if status.bmps_implemented is None else tuple(QseCheck(d, c) for d, c in recent)
+                annual_exceedance = annual_exceeded(nal, total, count)
                 level, rule, opened = transition(status, annual_exceedance or inst >= 2, qses, assigned_on)
                 if count:
                     rows.append(
-                        LevelRow(
+                        _new_row(LevelRow, (
                             wdid, name, year, assigned_on, prior, level, rule, count,
                             total / count if has_annual else None, annual, annual_exceedance, inst, inst >= 2,
                             tuple((kind, DUE_RULES[kind](assigned_on)) for kind in opened) if opened else (), recent,
-                        )
+                        ))
                     )  # fmt: skip
                 if level != prior:
                     ever_level_2 = ever_level_2 or level == "Level 2"
