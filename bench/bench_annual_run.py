@@ -4,8 +4,9 @@ Provisions template.yaml on moto, registers FACILITIES facilities (default 2,000
 of the reporting year each (synthetic samples written straight to the table, for speed), fires the annual
 schedule for July 1 and drains the level work queue. Every DynamoDB request the handlers make is counted with a
 botocore `before-call.dynamodb` hook on boto3's default session (the handlers build their clients from it),
-by operation. Prints requests per facility (target: constant, 1 Query + 1 TransactWriteItems, plus the
-planner's and the summary's share), then one JSON line of figures. Nothing is asserted.
+by operation. Prints requests per facility (target: constant, 2 Queries (the year ended; the year beginning's
+samples, for its sampling duties) + 1 TransactWriteItems, plus a GetItem and at most a PutItem per sampling duty
+and the planner's and the summary's share), then one JSON line of figures. Nothing is asserted.
 
     .venv/bin/python bench/bench_annual_run.py [--facilities N]
 """
@@ -145,6 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         "facilities_evaluated": summary["facilities_evaluated"],
         "changes": summary["changes"],
         "obligations_opened": summary["obligations_opened"],
+        "sampling_duties_written": summary["sampling_duties_written"],
     }
     print(json.dumps(figures))
     return 0

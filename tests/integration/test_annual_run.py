@@ -86,7 +86,14 @@ def test_schedule_assigns_levels_opens_obligations_and_a_rerun_or_duplicate_chan
     assert "Annual Report" in due
     [clean_zinc] = _statuses(local, CLEAN, ZINC)
     assert clean_zinc["level"] == "Baseline"
-    assert [o["type"] for o in local.items(f"FAC#{CLEAN}", "OBL#")] == ["Annual Report"]
+    clean = {o["type"]: (o["period"], o["status"]) for o in local.items(f"FAC#{CLEAN}", "OBL#")}
+    assert clean == {
+        "Annual Report": ("2024-2025", "open"),
+        # the half-year sampling duties of the year beginning (IGP XI.B.2), with no upload of that year
+        "QSE Sampling (July-December)": ("2025-2026 July-December", "open"),
+        "QSE Sampling (January-June)": ("2025-2026 January-June", "open"),
+    }
+    assert summary["sampling_duties_written"] == 4
     before = _facility_state(local)
 
     rerun = _run(local)
@@ -99,6 +106,7 @@ def test_schedule_assigns_levels_opens_obligations_and_a_rerun_or_duplicate_chan
     assert _facility_state(local) == before
     [rerun] = local.items("RUN#annual", rerun["run_id"])
     assert (rerun["already_done"], rerun.get("facilities_evaluated", 0)) == (4, 0)
+    assert "sampling_duties_written" not in rerun  # a zero counter is left out
     assert local.queue_messages("LevelWorkDLQ") == []
 
 

@@ -182,8 +182,19 @@ def test_july_1_opens_the_reports_once(local: Stack) -> None:
     assert reports[report_id]["parameters"] == list(PARAMS)
     assert (reports[report_id]["status"], reports[report_id]["due"]) == ("Future", TR_DUE.isoformat())
     status, obligations = call(local, "GET", f"/facilities/{WDID}/obligations", as_user=user("viewer"))
-    by_report = Counter(o.get("report_id") for o in obligations["obligations"])
-    assert by_report == {"L1R-2023-2024": 2, f"L2AP-{YEAR}": 2, report_id: 2, None: 4}  # evaluations, annual reports
+    by_report = Counter(o.get("report_id") or o["type"] for o in obligations["obligations"])
+    assert by_report == {
+        "L1R-2023-2024": 2,
+        f"L2AP-{YEAR}": 2,
+        report_id: 2,
+        "Level 1 ERA Evaluation": 2,
+        "Annual Report": 2,
+        "QSE Sampling (July-December)": 2,
+        "QSE Sampling (January-June)": 2,
+    }
+    sampling = sorted(o["period"] for o in obligations["obligations"] if o["type"].startswith("QSE Sampling"))
+    assert sampling == ["2024-2025 January-June", "2024-2025 July-December", "2025-2026 January-June",
+                        "2025-2026 July-December"]  # each July 1 opens the year beginning, once  # fmt: skip
     assert [i.split(":")[2] for i in reports[report_id]["obligation_ids"]] == list(PARAMS)
 
 

@@ -180,6 +180,12 @@ def outbox_publisher(table: Any, runtime: Runtime, queue_url: str) -> OutboxPubl
     return OutboxPublisher(outbox=NoticeOutbox(table), publisher=SqsNoticePublisher(runtime.aws.sqs(), queue_url))
 
 
+def sampling_duties(table: Any, runtime: Runtime) -> SamplingDuties:
+    """The half-year sampling duties and results-reporting deadlines (the monitoring intake, the July 1 run and
+    the API's laboratory-results route share it)."""
+    return SamplingDuties(LevelStore(table), ObligationStore(table), FacilityDirectory(table), runtime.clock)
+
+
 # ---------------------------------------------------------------------------------------------- one per function
 def attachment_intake(settings: AttachmentValidatorSettings, runtime: Runtime) -> AttachmentIntake:
     aws = runtime.aws
@@ -212,7 +218,7 @@ def monitoring_intake(
         progress=progress,
         watchers=(
             outlook_watch(settings, runtime),
-            SamplingDuties(LevelStore(table), ObligationStore(table), FacilityDirectory(table), runtime.clock),
+            sampling_duties(table, runtime),
         ),
     )
 
@@ -327,6 +333,7 @@ def level_worker(
         levels=LevelStore(table),
         summaries=RunSummaryStore(table),
         profiles=FacilityDirectory(table),
+        sampling=sampling_duties(table, runtime),
         nd_policy=settings.nd_policy,
         on_error=on_error,
         notices=outbox_publisher(table, runtime, settings.notices_queue_url),
@@ -391,12 +398,7 @@ def api(settings: ApiSettings, runtime: Runtime) -> ApiDependencies:
         ),
         portfolio=Portfolio(PortfolioReader(runtime.aws.table(settings.table_name)), runtime.clock),
         outlook=FacilityOutlooks(LevelStore(runtime.aws.table(settings.table_name)), runtime.clock),
-        sampling=SamplingDuties(
-            LevelStore(runtime.aws.table(settings.table_name)),
-            ObligationStore(runtime.aws.table(settings.table_name)),
-            FacilityDirectory(runtime.aws.table(settings.table_name)),
-            runtime.clock,
-        ),
+        sampling=sampling_duties(runtime.aws.table(settings.table_name), runtime),
         calendars=CalendarTokens(
             CalendarTokenStore(runtime.aws.table(settings.table_name)),
             S3FeedStore(runtime.aws.s3(), settings.documents_bucket),

@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
+from permitclock.clock import FixedClock
 from permitclock.domain.level_disagreements import StoredDisagreement
 from permitclock.services.annual_run import LevelWorker, WorkMessage
+from permitclock.services.sampling_duties import SamplingDuties
 
 from tests.fakes.pipelines import FakeRunSummaries
 from tests.unit.igp.igp_helpers import sample
@@ -20,7 +22,9 @@ YEAR = "2024-2025"
 
 
 def run_year(api: Api, wdid: str = WDID, on: date = date(2025, 7, 1), year: str = YEAR) -> None:
-    worker = LevelWorker(levels=api.levels, summaries=FakeRunSummaries(), profiles=api.store.facilities)
+    sampling = SamplingDuties(api.levels, api.levels.obligations, api.store.facilities, FixedClock.on(on))
+    profiles = api.store.facilities
+    worker = LevelWorker(levels=api.levels, summaries=FakeRunSummaries(), profiles=profiles, sampling=sampling)
     worker.process(WorkMessage(run_id="r1", on=on, reporting_year=year, dry_run=False, wdids=[wdid]))
 
 

@@ -19,6 +19,7 @@ from permitclock.services.annual_run import LevelWorker, WorkMessage
 from permitclock.services.calendars import CalendarFeeds, facility_feed_key, person_feed_key
 from permitclock.services.notice_relay import NoticeRelay, OutboxPublisher
 from permitclock.services.notifier import Notifier
+from permitclock.services.sampling_duties import SamplingDuties
 
 from tests.fakes.pipelines import FakeFeedStore, FakeLevels, FakeMailer, FakeRunSummaries
 from tests.fakes.ports import (
@@ -143,10 +144,11 @@ def test_a_failed_publish_leaves_the_update_for_the_relay_and_the_feed_follows_t
 def test_july_1_puts_the_feeds_update_in_its_transaction_and_publishes_it() -> None:
     levels, queued = FakeLevels(), FakeNoticePublisher()
     levels.samples.put_new([sample("Zinc, Total", "0.5", date(2025, 11, 3), wdid=WDID, sample_id="z1")])
-    outbox = RecordingOutbox()
+    outbox, profiles, july_1 = RecordingOutbox(), FakeFacilities(), FixedClock.on(date(2026, 7, 1))
     worker = LevelWorker(
-        levels=levels, summaries=FakeRunSummaries(), profiles=FakeFacilities(),
-        notices=OutboxPublisher(outbox=outbox, publisher=queued), clock=FixedClock.on(date(2026, 7, 1)),
+        levels=levels, summaries=FakeRunSummaries(), profiles=profiles,
+        sampling=SamplingDuties(levels, levels.obligations, profiles, july_1),
+        notices=OutboxPublisher(outbox=outbox, publisher=queued), clock=july_1,
     )  # fmt: skip
     message = WorkMessage(run_id="r", on=date(2026, 7, 1), reporting_year="2025-2026", dry_run=False, wdids=[WDID])
 
@@ -156,6 +158,7 @@ def test_july_1_puts_the_feeds_update_in_its_transaction_and_publishes_it() -> N
     assert queued.sent == [written] and outbox.cleared == [written.notice_id]
     opened = {o.obligation_id for o, _ in levels.obligations.for_facility_with_sequence(WDID)}
     assert set(written.facts.model_dump()["obligation_ids"]) == opened and ANNUAL.obligation_id in opened
+    assert {"QSE Sampling (July-December)", "QSE Sampling (January-June)"} <= {i.split(":")[3] for i in opened}
     worker.process(message)  # a redelivery: the facility-year is done, nothing new
     assert len(queued.sent) == 1
 

@@ -5,6 +5,9 @@ reporting year just ended on the run date (America/Los_Angeles), after creating 
 Worker: per facility, ONE query (statuses, history, the year's samples and the done-marker), `assign_year`,
 then ONE transaction (statuses conditioned on their version, immutable history, opened obligations, the
 Annual Report obligation, the calendar feeds' notice in the outbox, the marker), then that notice is published.
+Before that transaction the two half-year sampling duties of the reporting year beginning (IGP XI.B.2) are opened
+(`services.sampling_duties.SamplingDuties.open_year`: a query of that year's samples, a read and at most one write
+per duty), so a facility that uploads nothing all year is reminded of them too.
 Idempotent per (facility, reporting year): a marker means done; a parameter whose status already carries this
 year (a crash between two parts of a split transaction) is not assigned again. A dry run computes and counts,
 and writes nothing but the run summary.
@@ -79,6 +82,14 @@ class Levels(Protocol):
         `now`) and the
         year's marker; a marker already there means `already_done`; obligations that exist are kept
         (`obligations_existing`)."""
+        ...
+
+
+class SamplingDutyYears(Protocol):
+    """The half-year sampling duties (`services.sampling_duties.SamplingDuties`)."""
+
+    def open_year(self, wdid: str, on: date, coverage_ends: date | None) -> list[Obligation]:
+        """Open the duties of the reporting year in progress on `on` (idempotent); the ones written."""
         ...
 
 
@@ -176,6 +187,7 @@ class FacilityResult:
     assignments: list[Assignment] = field(default_factory=list)
     changes: Counter[str] = field(default_factory=Counter)
     obligations_opened: int = 0
+    sampling_duties_written: int = 0
 
 
 class FacilityFailures(DomainError):
@@ -193,6 +205,7 @@ class LevelWorker:
         levels: Levels,
         summaries: RunSummaries,
         profiles: Profiles,
+        sampling: SamplingDutyYears,
         nd_policy: NdPolicy = "zero",
         on_error: Callable[[str, Exception], None] | None = None,
         notices: OutboxPublisher | None = None,
@@ -201,6 +214,7 @@ class LevelWorker:
         self._levels = levels
         self._summaries = summaries
         self._profiles = profiles
+        self._sampling = sampling
         self._nd_policy = nd_policy
         self._on_error = on_error
         self._notices = notices
@@ -226,6 +240,7 @@ class LevelWorker:
             counters[counted] += 1
             counters["assignments"] += len(outcome.assignments)
             counters["obligations_opened"] += outcome.obligations_opened
+            counters["sampling_duties_written"] += outcome.sampling_duties_written
             counters.update({f"change_{k}": v for k, v in outcome.changes.items()})
         self._summaries.add(message.run_id, dict(counters))
         if failed:
@@ -235,7 +250,8 @@ class LevelWorker:
     def evaluate(self, wdid: str, message: WorkMessage) -> FacilityResult:
         """One facility for the message's reporting year: one query, `assign_year`, one transaction. A facility
         whose coverage ended before the run's day (its NOT effective date, `domain.coverage.coverage_end`) gets no
-        Level and no obligation (`not_covered`)."""
+        Level and no obligation (`not_covered`). The sampling duties of the year beginning are opened before the
+        transaction, so its marker means they are there and the feeds' notice finds them (a dry run opens none)."""
         ends = coverage_end(self._profiles.profile(wdid))
         if ends is not None and ends < message.on:
             return FacilityResult(wdid=wdid, outcome="not_covered")
@@ -267,17 +283,20 @@ class LevelWorker:
         if message.dry_run:
             result.obligations_opened = opened
             return result
+        duties = self._sampling.open_year(wdid, message.on, ends)
         opened_ids = [o.obligation_id for a in assignments for o in a.obligations] + [annual.obligation_id]
+        opened_ids += [d.obligation_id for d in duties]
         now = self._clock.now()
         feeds = calendar_update(wdid, "july_1", opened_ids, now)
         outcome = self._levels.write_assignments(
             wdid, year, assignments, data.statuses, [annual], run_id=message.run_id, notices=[feeds], now=now
         )
-        if outcome.already_done:
-            return FacilityResult(wdid=wdid, outcome="already_done")
+        if outcome.already_done:  # a duplicate message committed first; the duties written here still count
+            return FacilityResult(wdid=wdid, outcome="already_done", sampling_duties_written=len(duties))
         if self._notices is not None:
             self._notices.publish([feeds])
         result.obligations_opened = opened - outcome.obligations_existing
+        result.sampling_duties_written = len(duties)
         return result
 
 
@@ -309,6 +328,8 @@ def summary_view(item: dict[str, Any]) -> dict[str, Any]:
             out["changes"][key.removeprefix("change_")] = value
         else:
             out[key] = value
-    for counter in ("facilities_evaluated", "already_done", "assignments", "obligations_opened", "failed_attempts"):
+    counters = ("facilities_evaluated", "already_done", "assignments", "obligations_opened", "sampling_duties_written",
+                "failed_attempts")  # fmt: skip
+    for counter in counters:
         out.setdefault(counter, 0)
     return out

@@ -1,9 +1,10 @@
 """The half-year sampling duties (IGP XI.B.2) of a facility's reporting year in progress, kept as obligations
-from the stored samples (`rules.igp.sampling`): opened at the facility's first upload of the year, progress
-updated with each upload, closed when two QSEs of the half are sampled. The deadline sweep reminds them like
-every other dated obligation. Recording the day a sampling event's laboratory results were received opens its
-30-day results-reporting deadline, closed when results of that sample date arrive. A facility whose coverage
-ended (`domain.coverage.coverage_end`) gets no duty that would begin after its NOT effective date, and one the
+from the stored samples (`rules.igp.sampling`): opened by the July 1 run for every registered facility
+(`open_year`, so one that uploads nothing is reminded too) or at its first upload of the year, progress updated
+with each upload, closed when two QSEs of the half are sampled. The deadline sweep reminds them like every other
+dated obligation. Recording the day a sampling event's laboratory results were received opens its 30-day
+results-reporting deadline, closed when results of that sample date arrive. A facility whose coverage ended
+(`domain.coverage.coverage_end`) gets no duty that would begin after its NOT effective date, and one the
 termination closed stays closed."""
 
 from __future__ import annotations
@@ -36,16 +37,23 @@ class SamplingDuties:
         written = []
         for wdid in sorted(set(wdids)):
             ends = coverage_end(self._profiles.profile(wdid))
-            samples = self._levels.facility_year(wdid, year).samples
-            for duty in sampling_obligations(wdid, year, samples):
-                if self._write(duty, ends):
-                    written.append(duty)
+            written.extend(self._half_years(wdid, year, ends))
             for pending, _ in self._obligations.for_facility_with_sequence(wdid):
                 if pending.type == SAMPLING_RESULTS_REPORT and pending.status == "open":
                     closed = self._results_report(wdid, date.fromisoformat(pending.period), pending)
                     if closed.status == "closed" and self._write(closed, ends):
                         written.append(closed)
         return written
+
+    def open_year(self, wdid: str, on: date, coverage_ends: date | None) -> list[Obligation]:
+        """The July 1 run's (`services.annual_run.LevelWorker`): open both duties of the reporting year in progress
+        on `on` at a facility whose coverage ends `coverage_ends` (None: it has not ended), with the samples it
+        already has, whether or not it uploaded any; a rerun writes nothing. The ones written."""
+        return self._half_years(wdid, reporting_year_of(on), coverage_ends)
+
+    def _half_years(self, wdid: str, year: str, coverage_ends: date | None) -> list[Obligation]:
+        samples = self._levels.facility_year(wdid, year).samples
+        return [duty for duty in sampling_obligations(wdid, year, samples) if self._write(duty, coverage_ends)]
 
     def record_lab_results(self, wdid: str, event_date: date, received_on: date) -> Obligation:
         """Open (or move) the event's 30-day results-reporting deadline; closed at once if its results are in."""
