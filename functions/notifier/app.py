@@ -1,7 +1,8 @@
 """Notifier: notice requests (via SQS) -> rendered emails through SES v2, once per (notice, recipient).
 
-Thin handler: BatchProcessor with partial batch failures; a message whose sends were throttled is reported
-failed so SQS redelivers it (the recipients already sent are protected by their send claims).
+Thin handler: BatchProcessor with partial batch failures; a message whose sends were throttled or held, or that
+raised after a claim (the claim released), is reported failed so SQS redelivers it (the recipients already sent
+are protected by their send claims).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from permitclock.adapters.send_claims import CLAIM_LEASE
 from permitclock.clock import PERMIT_TZ
 from permitclock.domain.members import Member
 from permitclock.domain.obligations import Obligation
@@ -89,9 +90,10 @@ def test_a_send_is_claimed_once_until_its_lease_runs_out(ports: Ports) -> None:
     claims = ports.claims
 
     assert claims.claim("n1", "LRP@Harbor.example", NOW) is True
-    assert claims.claim("n1", "lrp@harbor.example", NOW + timedelta(minutes=5)) is False  # same address, live lease
+    live, run_out = NOW + CLAIM_LEASE - timedelta(seconds=1), NOW + CLAIM_LEASE + timedelta(seconds=1)
+    assert claims.claim("n1", "lrp@harbor.example", live) is False  # same address, live lease
     assert claims.status("n1", "lrp@harbor.example") == "sending"
-    assert claims.claim("n1", "lrp@harbor.example", NOW + timedelta(minutes=11)) is True  # the lease ran out
+    assert claims.claim("n1", "lrp@harbor.example", run_out) is True  # the lease ran out
 
     claims.mark("n1", "lrp@harbor.example", "sent", "ses-1")
     assert claims.status("n1", "lrp@harbor.example") == "sent"

@@ -10,7 +10,8 @@ all and prints the table.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from permitclock.clock import FixedClock
 from permitclock.domain.members import Member
 from permitclock.events import ObjectEvent
 from permitclock.rules.igp.obligations import LEVEL_1_ERA_REPORT
+from permitclock.services import notifier as notifier_service
 
 from infra.local_stack import REGION, LocalStack, provision
 from infra.runner import LocalRunner
@@ -582,14 +584,74 @@ def sweep_mark_throttled(local: Stack) -> str:
     return "retried in the notifier, recovered; no second email"
 
 
-@scenario(SWEEP, "notifier killed between SES send and claim 'sent'")
-def sweep_notifier_killed(local: Stack) -> str:
+class _Later:
+    """A clock the scenario moves on by hand."""
+
+    def __init__(self) -> None:
+        self.instant = datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return self.instant
+
+
+@contextmanager
+def redelivered_later(local: Stack) -> Iterator[None]:
+    """Each notifier invocation one visibility timeout after the last: the local runner makes a failed message
+    visible again at once, SQS only after the queue's `VisibilityTimeout` (so a send claim's lease, shorter, has
+    run out by the redelivery)."""
+    queue = local.stack.cfn_template["Resources"]["NoticesQueue"]["Properties"]
+    step = timedelta(seconds=int(queue["VisibilityTimeout"]))
+    clock = _Later()
+    local.runner.use("NotifierFunction", replace(local.runner.runtime_of("NotifierFunction"), clock=clock))
+    invoke = local.runner.invoke
+
+    def later(function: str, event: dict[str, Any]) -> Any:
+        if function == "NotifierFunction":
+            clock.instant += step
+        return invoke(function, event)
+
+    with mock.patch.object(local.runner, "invoke", later):
+        yield
+
+
+def _claims_of(local: Stack) -> dict[str, str]:
+    return {str(i["sk"]): str(i["status"]) for i in table_items(local) if str(i["pk"]).startswith("NOTICE#")}
+
+
+@scenario(SWEEP, "an exception after the claim (rendering raises once)")
+def sweep_exception_after_claim(local: Stack) -> str:
     _sweep_setup(local)
-    with kill_before(SendClaims, "mark") as kill:
+    with kill_before(notifier_service, "render_request") as crash:
+        _sweep(local)
+    assert crash.killed == 1
+    _each_once(SWEEP_LRP, SWEEP_DAR, OTHER_LRP)
+    assert set(_claims_of(local).values()) == {"sent"} and local.queue_messages("NoticesDLQ") == []
+    return "claim released, redelivered, sent once — was: the redelivery saw the claim, email lost"
+
+
+@scenario(SWEEP, "notifier killed after the claim, before SES (no release)")
+def sweep_notifier_killed_after_claim(local: Stack) -> str:
+    _sweep_setup(local)
+    with redelivered_later(local), kill_after(SendClaims, "claim") as kill:
         _sweep(local)
     assert kill.killed == 1
+    assert kill.calls == 4  # 3 recipients + the one retaken: the first redelivery found the lease run out
     _each_once(SWEEP_LRP, SWEEP_DAR, OTHER_LRP)
-    return "redelivery finds the live lease: no second email"
+    assert set(_claims_of(local).values()) == {"sent"} and local.queue_messages("NoticesDLQ") == []
+    return "lease ran out before the redelivery: sent once — was: the 10-minute lease outlived it, email lost"
+
+
+@scenario(SWEEP, "notifier killed between SES send and claim 'sent'")
+def sweep_notifier_killed(local: Stack) -> str:
+    """The one case SES's lack of an idempotency token leaves: the email went out, its claim says `sending`."""
+    _sweep_setup(local)
+    with redelivered_later(local), kill_before(SendClaims, "mark") as kill:
+        _sweep(local)
+    assert kill.killed == 1
+    sent = sorted(a for e in sent_emails() for a in e.to)
+    assert len(sent) == 4 and sorted(set(sent)) == sorted({SWEEP_LRP, SWEEP_DAR, OTHER_LRP}), sent
+    assert set(_claims_of(local).values()) == {"sent"} and local.queue_messages("NoticesDLQ") == []
+    return "redelivered after the lease: that recipient mailed twice, none lost (at least once)"
 
 
 @scenario(SWEEP, "DynamoDB throttling on the send claim, always")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from permitclock.adapters.facilities import FacilityDirectory
-from permitclock.adapters.send_claims import SendClaims
+from permitclock.adapters.send_claims import CLAIM_LEASE, SendClaims
+from permitclock.cli.main import main
 from permitclock.domain.members import Member
+from permitclock.notices.recipients import recipient_hash
 
+from infra.local_stack import REGION
 from infra.sent_mail import sent_emails
+from tests.faults.inject import ALWAYS, Fault, inject, mentions
 from tests.integration.conftest import Stack
 
 WDID = "4 19I000033"
@@ -81,3 +85,37 @@ def test_crash_after_claim_is_retried_once_the_lease_expires(local: Stack, facil
     claims.mark("n-1", "lrp@harbor.example", "sent", "msg-1")
     assert not claims.claim("n-1", "lrp@harbor.example", datetime(2030, 1, 1, tzinfo=UTC))
     assert sent_emails() == []
+
+
+def test_the_claim_lease_outlasts_an_attempt_and_runs_out_before_the_redelivery(local: Stack) -> None:
+    """A live attempt keeps its claim (the lease is longer than the notifier's timeout); after a crash the queue's
+    redelivery finds the lease run out (shorter than the visibility timeout), and the queue redelivers more than
+    once before dead-lettering."""
+    resources = local.stack.cfn_template["Resources"]
+    timeout = timedelta(seconds=int(resources["NotifierFunction"]["Properties"]["Timeout"]))
+    queue = resources["NoticesQueue"]["Properties"]
+    visibility = timedelta(seconds=int(queue["VisibilityTimeout"]))
+    assert timeout < CLAIM_LEASE and timeout + CLAIM_LEASE < visibility
+    assert int(queue["RedrivePolicy"]["maxReceiveCount"]) >= 3
+
+
+def test_each_recipients_state_is_listed_per_notice(
+    local: Stack, facility: FacilityDirectory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An uploader's `uploaded-by` that is no address is never mailed; SES's permanent rejection of the DAR is
+    recorded with its code; `permitclock notice` lists both beside the LRP's sent email."""
+    bad_uploader = {**METADATA, "uploaded-by": "consultant@example.com, boss@example.com"}
+    local.s3.put_object(Bucket=local.bucket, Key=f"attachments/{WDID}/77/scan.pdf", Body=PNG, Metadata=bad_uploader)
+    notifier = local.stack.functions["NotifierFunction"].name
+    with inject(Fault("sesv2", "SendEmail", "MessageRejected", ALWAYS, notifier, when=mentions("dar@harbor"))):
+        local.runner.drain()
+
+    assert [e.to for e in sent_emails()] == [("lrp@harbor.example",)]
+    [record] = local.items(f"FAC#{WDID}", "REPORT#77#ATT#")
+    table = ["--table", local.stack.table, "--region", REGION]
+    assert main(["notice", f"attachment_rejected:{record['attachment_id']}", *table]) == 0
+    listed = json.loads(capsys.readouterr().out)["recipients"]
+    states = {r["recipient_hash"]: r["status"] for r in listed}
+    assert states == {recipient_hash("lrp@harbor.example"): "sent", recipient_hash("dar@harbor.example"): "failed"}
+    assert [r["detail"] for r in listed if r["status"] == "failed"] == ["MessageRejected"]
+    assert main(["notice", "attachment_rejected:nothing", *table]) == 1

@@ -2,6 +2,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+from permitclock.api.models import LrpBody
+from pydantic import ValidationError
+
 from .conftest import BMP, OTHER_WDID, PARAMS, REPORT_ID, REVISED, WDID, Api, complete
 
 BASE = f"/facilities/{WDID}/reports/{REPORT_ID}"
@@ -145,3 +149,14 @@ def test_errors_have_one_shape(api: Api) -> None:
     assert api.call("GET", "/nowhere") == (404, {"code": "not_found", "message": "no such resource"})
     status, body = api.call("PUT", f"/facilities/{OTHER_WDID}/members/x", body={"role": "DEP"})
     assert (status, body["code"]) == (404, "not_found")
+
+
+@pytest.mark.parametrize(
+    "email", ["new@x.example\r\nBcc: all@x.example", "new@x.example, boss@x.example", "new@x", "nëw@x.example", ""]
+)
+def test_a_member_or_lrp_address_ses_could_not_send_to_is_refused(api: Api, email: str) -> None:
+    status, body = api.call("PUT", f"/facilities/{WDID}/members/new-user", body={"role": "DEP", "email": email})
+    assert (status, body["code"]) == (400, "bad_input") and "email" in body["message"]
+    assert api.store.get_member(WDID, "new-user") is None
+    with pytest.raises(ValidationError, match="not an email address"):  # POST /facilities's LRP: the same type
+        LrpBody.model_validate({"user_id": "u1", "email": email, "name": "N", "title": "T"})

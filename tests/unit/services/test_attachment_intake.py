@@ -71,6 +71,23 @@ def test_an_image_sent_as_a_report_is_quarantined_and_the_uploader_and_signatori
     assert [r.email for r in notice.recipients] == ["qisp@x.example"]
 
 
+@pytest.mark.parametrize(
+    "uploaded_by", ["qisp@x.example\r\nBcc: all@x.example", "qisp@x.example, boss@x.example", "qisp@x", "user-qisp"]
+)
+def test_an_uploaded_by_that_is_no_address_is_never_mailed(
+    world: World, uploaded_by: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A direct upload sets `uploaded-by` to anything: only an address SES can send to becomes a recipient; the
+    signatories are still told, and the log names the attachment, never the value."""
+    result = world.intake.handle(world.upload(KEY, PNG, {**METADATA, "uploaded-by": uploaded_by}))
+
+    [notice] = world.publisher.sent
+    assert result.outcome == "rejected" and notice.recipients == [] and notice.include_facility_signatories
+    logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert ("uploaded-by is no email address" in logged) == ("@" in uploaded_by)
+    assert "qisp@x" not in logged
+
+
 def test_a_key_outside_the_contract_is_rejected_under_the_upload_itself_without_a_notice(world: World) -> None:
     key = "attachments/not-a-wdid/report.pdf"
     result = world.intake.handle(world.upload(key, text_pdf("x")))

@@ -3,7 +3,9 @@ handed back to the queue."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import pytest
 from permitclock.clock import PERMIT_TZ, FixedClock
@@ -82,3 +84,55 @@ def test_a_rejected_send_is_recorded_as_failed_for_good() -> None:
 
     assert (deliveries[0].outcome, deliveries[0].detail) == ("failed", "MessageRejected")
     assert claims.status(REJECTED.notice_id, "qisp@x.example") == "failed"
+
+
+def test_an_exception_after_the_claim_releases_it_and_the_redelivery_sends_once() -> None:
+    notifier, claims, mailer = world()
+    mailer.send = _raising_once(mailer.send)  # type: ignore[method-assign]
+
+    with pytest.raises(ConnectionResetError):
+        notifier.handle(REJECTED)
+    assert claims.status(REJECTED.notice_id, "qisp@x.example") is None  # given back, not left `sending`
+
+    redelivered = notifier.handle(REJECTED)
+    assert [d.outcome for d in redelivered] == ["sent", "sent"]
+    assert [to for to, _ in mailer.sent] == ["qisp@x.example", "lrp@harbor.example"]
+
+
+def test_a_claim_another_attempt_holds_sends_nothing_and_goes_back_to_the_queue() -> None:
+    notifier, claims, mailer = world()
+    claims.claim(REJECTED.notice_id, "qisp@x.example", NOW)  # a concurrent delivery is sending it
+
+    with pytest.raises(RetryLater):
+        notifier.handle(REJECTED)
+    assert [to for to, _ in mailer.sent] == ["lrp@harbor.example"]
+
+    claims.mark(REJECTED.notice_id, "qisp@x.example", "sent", "ses-1")  # ... and finished
+    assert [d.outcome for d in notifier.handle(REJECTED)] == ["already_sent", "already_sent"]
+    assert len(mailer.sent) == 1
+
+
+@pytest.mark.parametrize(
+    "address", ["qisp@x.example\r\nBcc: all@x.example", "qisp@x.example, b@x.example", "qisp@x", "<q@x.example>"]
+)
+def test_an_address_ses_must_not_see_is_recorded_failed_and_never_sent(address: str) -> None:
+    notifier, claims, mailer = world()
+    request = REJECTED.model_copy(update={"recipients": [Recipient(email=address, role="uploader")]})
+
+    deliveries = notifier.handle(request)
+
+    assert [(d.outcome, d.detail) for d in deliveries] == [("failed", "bad_address"), ("sent", deliveries[1].detail)]
+    assert [to for to, _ in mailer.sent] == ["lrp@harbor.example"]
+    assert claims.status(request.notice_id, address) == "failed"
+
+
+def _raising_once(send: Callable[[bytes, str], Any]) -> Callable[[bytes, str], Any]:
+    calls = []
+
+    def send_or_raise(raw: bytes, to: str) -> Any:
+        calls.append(to)
+        if len(calls) == 1:
+            raise ConnectionResetError("the connection dropped mid-send")
+        return send(raw, to)
+
+    return send_or_raise

@@ -1,9 +1,11 @@
 """Send claims: the conditional write that makes each (notice, recipient) email go out once.
 
 Item `NOTICE#{notice id}` / `TO#{recipient hash}` (docs/data-model.md). The claim is written `sending` before SES
-is called, with a lease; `sent` with the SES message id after. A crash between the two leaves a lease that
-expires, so a redelivery retries; a live lease or a `sent` claim makes a duplicate delivery a no-op
-(reliability-notes.md section 2.3). Suppressed addresses (bounces, complaints) live beside them.
+is called, with a lease; `sent` with the SES message id after, or `failed` with the error code for good. A
+failure in between gives the claim back (`release`); a crash leaves a lease that runs out before the queue
+redelivers, so the redelivery claims it again. A `sent` or `failed` claim makes a duplicate delivery a no-op
+(reliability-notes.md section 2.3; the states: docs/notices.md). Suppressed addresses (bounces, complaints) live
+beside them.
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from permitclock.adapters.table import query_all
 from permitclock.notices.recipients import recipient_hash
 
-CLAIM_LEASE = timedelta(minutes=10)
+CLAIM_LEASE = timedelta(minutes=2)
+"""Longer than the notifier's timeout (60 s: an attempt still running keeps its claim), shorter than the notices
+queue's visibility timeout (6 minutes: the redelivery after a crash finds the lease run out). Both from
+template.yaml; tests/integration/test_notices_pipeline.py checks the three agree."""
 CLAIM_RETENTION = timedelta(days=90)  # longer than the reminder catch-up window (docs/notices.md)
 MARK_ATTEMPTS = 6
 _THROTTLED = frozenset(
@@ -84,6 +91,19 @@ class SendClaims:
     def status(self, notice_id: str, address: str) -> str | None:
         item = self._table.get_item(Key=_keys(notice_id, address), ConsistentRead=True).get("Item")
         return str(item["status"]) if item else None
+
+    def of_notice(self, notice_id: str) -> list[dict[str, str]]:
+        """Every claim of one notice: its recipients' hashes, states and details (an SES message id or error
+        code), for `permitclock notice`."""
+        return [
+            {
+                "recipient_hash": str(item["sk"]).removeprefix("TO#"),
+                "status": str(item["status"]),
+                "detail": str(item.get("detail", "")),
+                "claimed_at": str(item.get("claimed_at", "")),
+            }
+            for item in query_all(self._table, Key("pk").eq(f"NOTICE#{notice_id}"), consistent=True)
+        ]
 
     def is_suppressed(self, address: str) -> bool:
         key = {"pk": f"SUPPRESS#{recipient_hash(address)}", "sk": "EMAIL"}

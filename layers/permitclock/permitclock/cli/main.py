@@ -30,6 +30,7 @@ SUBCOMMANDS = [
     "reconcile",
     "outlook",
     "suppression",
+    "notice",
 ]
 PLUGIN_GROUP = "permitclock.commands"
 """Entry points of this group name a `register(subparsers)` callable of another installed package: subcommands

@@ -21,17 +21,23 @@ from permitclock.notices.recipients import recipient_hash
 from permitclock.services.bounces import lift_suppression
 
 
-def claims_for(table_name: str, region: str | None) -> SendClaims:
-    return SendClaims(Aws(region=region).table(table_name))
-
-
-def _run(args: argparse.Namespace) -> int:
+def deployed_claims(args: argparse.Namespace) -> SendClaims:
+    """The send claims of the deployed state table `--table` (or `TABLE_NAME`) in `--region`."""
     table = args.table or os.environ.get("TABLE_NAME")
     if not table:
         raise BadInput("name the state table with --table or TABLE_NAME", code="bad_input")
+    return SendClaims(Aws(region=args.region).table(table))
+
+
+def add_table_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--table", help="the state table's name (default: $TABLE_NAME)")
+    parser.add_argument("--region", help="AWS region (default: the AWS CLI settings)")
+
+
+def _run(args: argparse.Namespace) -> int:
     if "@" not in args.address:
         raise BadInput(f"not an email address: {args.address!r}", code="bad_input")
-    claims = claims_for(table, args.region)
+    claims = deployed_claims(args)
     out: dict[str, Any] = {"recipient_hash": recipient_hash(args.address)}
     if args.action == "lift":
         out["lifted"] = lift_suppression(claims, args.address)
@@ -51,6 +57,5 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("action", choices=["lift", "status"])
     parser.add_argument("address", help="the email address")
-    parser.add_argument("--table", help="the state table's name (default: $TABLE_NAME)")
-    parser.add_argument("--region", help="AWS region (default: the AWS CLI settings)")
+    add_table_arguments(parser)
     parser.set_defaults(func=_run)

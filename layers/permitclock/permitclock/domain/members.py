@@ -16,14 +16,19 @@ COPY_ROLES: frozenset[Role] = frozenset({"QISP", "DEP"})
 
 
 _EMAIL = re.compile(
-    r"[^@\s\"(),:;<>\[\\\]]{1,64}"  # the local part: no spaces, quotes or specials
+    r"(?!\.)(?!.*\.\.)[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}(?<!\.)"  # the local part: RFC 5322 dot-atoms, ASCII
     r"@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"  # DNS labels, a TLD
 )
 
 
+def is_email_address(value: str) -> bool:
+    """An address SES can send to: a 7-bit ASCII dot-atom `local@domain` (no spaces, quotes, control characters
+    or line breaks: nothing that could become a second header or recipient), a dotted domain of DNS labels."""
+    return len(value) <= 320 and _EMAIL.fullmatch(value) is not None
+
+
 def _email(value: str) -> str:
-    """An address SES can send to: `local@domain`, no spaces or quotes, a dotted domain of DNS labels."""
-    if not _EMAIL.fullmatch(value):
+    if not is_email_address(value):
         raise ValueError("not an email address (local@example.com)")
     return value
 

@@ -19,6 +19,7 @@ from typing import Literal, Protocol
 from permitclock.attachments.validate import measured_validation
 from permitclock.clock import Clock
 from permitclock.domain.attachments import Finding, FindingCode, ValidationLimits, Verdict
+from permitclock.domain.members import is_email_address
 from permitclock.domain.notices import AttachmentRejectedFacts, NoticeRequest, Recipient, RejectionReason
 from permitclock.domain.uploads import (
     AttachmentKey,
@@ -32,6 +33,7 @@ from permitclock.domain.uploads import (
 )
 from permitclock.errors import BadInput
 from permitclock.events import ObjectEvent
+from permitclock.observability import logger
 from permitclock.services.ports import NoticePublisher
 
 
@@ -54,6 +56,7 @@ class Records(Protocol):
     ) -> AttachmentRecord | None:
         """The record of one object version, filed under its report when the key named one."""
         ...
+
     def put_new(self, record: AttachmentRecord) -> bool: ...
     def mark_removed(
         self,
@@ -224,8 +227,16 @@ def _contract_finding(err: BadInput) -> Finding:
 
 
 def _rejection_notice(record: AttachmentRecord, key: AttachmentKey) -> NoticeRequest:
-    """Tell the uploader (when `uploaded-by` is an address) and the facility's LRP and DARs."""
-    uploader = record.uploaded_by if record.uploaded_by and "@" in record.uploaded_by else None
+    """Tell the uploader (when `uploaded-by` is an address SES can send to) and the facility's LRP and DARs.
+
+    `uploaded-by` is whatever the uploader set: an API grant writes the member's address or user id, but a
+    direct upload may carry anything. An `@` in a value that is no such address (a line break, a second
+    address, no domain) is logged, never mailed."""
+    uploader = record.uploaded_by if record.uploaded_by and is_email_address(record.uploaded_by) else None
+    if record.uploaded_by and uploader is None and "@" in record.uploaded_by:
+        logger.warning(
+            "uploaded-by is no email address: the uploader is not mailed", attachment_id=record.attachment_id
+        )
     return NoticeRequest(
         notice_id=f"attachment_rejected:{record.attachment_id}",
         kind="attachment_rejected",

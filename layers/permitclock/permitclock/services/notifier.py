@@ -1,10 +1,13 @@
 """Send one queued notice to each of its recipients, exactly once per (notice, recipient).
 
 Recipients are the request's own (e.g. the uploader) plus, when asked, the facility's LRP and DARs. For each:
-skip a suppressed address, claim the send (conditional write), render, send through SES, record the result.
-A throttled or held send (the SES sandbox, paused sending) releases its claim and raises `RetryLater` so the
-queue redelivers the message (then dead-letters it, to be moved back once SES sends again); the other
-recipients already sent stay sent (their claims stop a second email).
+record an address SES must never see (a line break, no domain) as `failed` (`bad_address`), skip a suppressed
+one, claim the send (conditional write), render, send through SES, record the result (`sent`, or `failed` with
+SES's code when the rejection is permanent). A throttled or held send (the SES sandbox, paused sending), or a
+claim another attempt still holds, raises `RetryLater` once the others are done, so the queue redelivers the
+message (then dead-letters it, to be moved back once SES sends again); any exception between the claim and the
+result releases the claim and is raised, so the queue redelivers that message too. The recipients already sent
+stay sent (their claims stop a second email). The guarantee: docs/notices.md, "Send claims".
 
 A `calendar_update` is no email: the facility's calendar feed and its members' are rewritten from the stored
 obligations (`services.calendars`), so a calendar follows a change as soon as the change's notices are handled.
@@ -21,7 +24,7 @@ from datetime import date, datetime
 from typing import Literal, Protocol
 
 from permitclock.clock import Clock
-from permitclock.domain.members import COPY_ROLES
+from permitclock.domain.members import COPY_ROLES, is_email_address
 from permitclock.domain.notices import (
     CalendarUpdateFacts,
     DigestFacts,
@@ -69,11 +72,15 @@ class Mailer(Protocol):
 
 
 class RetryLater(Exception):
-    """SES kept throttling, or held a send: the message goes back to the queue."""
+    """SES kept throttling or held a send, or another attempt holds a claim: the message goes back to the queue."""
 
 
-_RETRIED = ("throttled", "held")
-"""A failed delivery's `detail` when the claim was released for the queue's redelivery."""
+BAD_ADDRESS = "bad_address"
+"""A failed delivery's `detail` (and its claim's) for an address that is no `local@domain` SES can send to."""
+IN_FLIGHT = "in_flight"
+"""A delivery's `detail` when another attempt holds the claim's lease: the redelivery finds it sent or expired."""
+_RETRIED = ("throttled", "held", IN_FLIGHT)
+"""A failed delivery's `detail` when the queue must deliver the message again."""
 
 
 @dataclass(frozen=True)
@@ -172,23 +179,27 @@ class Notifier:
     def _deliver(self, request: NoticeRequest, recipient: Recipient, facility_name: str) -> Delivery:
         address = recipient.email
         hashed = recipient_hash(address)
+        now = self._clock.now()
+        if not is_email_address(address):
+            logger.warning("recipient is no email address: recorded failed", notice_id=request.notice_id,
+                           recipient_hash=hashed, role=recipient.role)  # fmt: skip
+            if self._claims.claim(request.notice_id, address, now):
+                self._claims.mark(request.notice_id, address, "failed", BAD_ADDRESS)
+            return Delivery(hashed, "failed", BAD_ADDRESS)
         if self._claims.is_suppressed(address):
             return Delivery(hashed, "suppressed")
-        now = self._clock.now()
         if not self._claims.claim(request.notice_id, address, now):
-            return Delivery(hashed, "already_sent")
-        rendered = render_request(
-            request, facility_name=facility_name, role=recipient.role, copy=recipient.role in COPY_ROLES
-        )
-        message = build_message(
-            rendered,
-            from_address=self._mailer.from_address,
-            to=address,
-            date=now,
-            ics=_calendar_entry(request, facility_name, now),
-            notice_id=request.notice_id,
-        )
-        result = self._mailer.send(to_bytes(message), address)
+            status = self._claims.status(request.notice_id, address)
+            if status in ("sent", "failed"):
+                return Delivery(hashed, "already_sent", status)
+            return Delivery(hashed, "failed", IN_FLIGHT)  # a live lease, or released meanwhile: deliver again
+        try:
+            result = self._send(request, recipient, facility_name, now)
+        except Exception as err:
+            logger.warning("send failed after its claim: released for the redelivery", notice_id=request.notice_id,
+                           recipient_hash=hashed, error=type(err).__name__)  # fmt: skip
+            self._claims.release(request.notice_id, address)
+            raise
         if result.sent:
             self._claims.mark(request.notice_id, address, "sent", result.message_id)
             return Delivery(hashed, "sent", result.message_id)
@@ -197,6 +208,21 @@ class Notifier:
             return Delivery(hashed, "failed", "held" if result.status == "held" else "throttled")
         self._claims.mark(request.notice_id, address, "failed", result.error_code)
         return Delivery(hashed, "failed", result.error_code)
+
+    def _send(self, request: NoticeRequest, recipient: Recipient, facility_name: str, now: datetime) -> SendResult:
+        """Render the recipient's email and hand it to SES: everything between the claim and its result."""
+        rendered = render_request(
+            request, facility_name=facility_name, role=recipient.role, copy=recipient.role in COPY_ROLES
+        )
+        message = build_message(
+            rendered,
+            from_address=self._mailer.from_address,
+            to=recipient.email,
+            date=now,
+            ics=_calendar_entry(request, facility_name, now),
+            notice_id=request.notice_id,
+        )
+        return self._mailer.send(to_bytes(message), recipient.email)
 
 
 def _calendar_entry(request: NoticeRequest, facility_name: str, now: datetime) -> bytes | None:
