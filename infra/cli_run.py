@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from permitclock.adapters.table import plain
-from permitclock.cli.levels import iso_date
+from permitclock.cli.arguments import input_file, iso_date
 
 from infra.session import LocalSession, local_stack
 
@@ -215,12 +215,16 @@ def register(subparsers: Any) -> None:
         help="the run date (repeat to run several dates in order, e.g. every July 1 from 2016)",
     )  # fmt: skip
     parser.add_argument("--dry-run", action="store_true", help="compute and report, write no statuses")
-    parser.add_argument("--monitoring", nargs="+", metavar="FILE", help="SMARTS monitoring files to upload first")
+    parser.add_argument(
+        "--monitoring", nargs="+", type=input_file, metavar="FILE", help="SMARTS monitoring files to upload first"
+    )
     parser.add_argument(
         "--facilities", action="store_true", help="register every WDID found in the monitoring data as a facility"
     )
     parser.add_argument(
         "--outbox", type=Path, default=Path("out/outbox"), help="sweep: the mail folder the emails are written to"
     )
-    parser.add_argument("--facts", nargs="+", metavar="FILE", help="return-to-Baseline facts JSON files to upload")
+    parser.add_argument(
+        "--facts", nargs="+", type=input_file, metavar="FILE", help="return-to-Baseline facts JSON files to upload"
+    )
     parser.set_defaults(func=_run)

@@ -21,6 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from permitclock.cli.arguments import bounded_int
+
 STOP_SECONDS = 2.0
 """How long the pollers get, in all, to finish a batch in flight on stop (the whole stop stays under 5 s)."""
 
@@ -138,8 +140,9 @@ def register(subparsers: Any) -> None:
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
     parser.add_argument("--host", default="127.0.0.1", help="the address both ports bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=3000, help="the HTTP API's port (default 3000)")
-    parser.add_argument("--aws-port", type=int, default=4566, help="the AWS endpoint's port (default 4566)")
+    port = bounded_int(0, 65535)
+    parser.add_argument("--port", type=port, default=3000, help="the HTTP API's port (default 3000)")
+    parser.add_argument("--aws-port", type=port, default=4566, help="the AWS endpoint's port (default 4566)")
     parser.add_argument(
         "--outbox", type=Path, default=Path("out/outbox"), help="where sent emails are written (.eml and .html)"
     )

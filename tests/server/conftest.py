@@ -46,7 +46,7 @@ def permitclock(*args: str) -> subprocess.CompletedProcess[str]:
 TOKENS = {
     "admin": ("--sub", "admin-1", "--email", "admin@example.com", "--name", "Admin One", "--groups",
               "permitclock-admins"),
-    "expired": ("--sub", "admin-1", "--ttl", "-60"),
+    "expired": ("--sub", "admin-1", "--expired"),
     "lrp": ("--sub", "lrp-1", "--email", "lrp@example.com", "--name", "Lena Park"),
 }  # fmt: skip
 """`permitclock token` arguments of the tokens the tests use, minted while the server starts."""

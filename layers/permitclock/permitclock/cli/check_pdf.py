@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from permitclock.attachments import validate_attachment
+from permitclock.cli.arguments import bounded_int
 from permitclock.domain.attachments import AttachmentFileType, ValidationLimits
 from permitclock.errors import BadInput
 
@@ -45,13 +46,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--max-pages",
-        type=int,
+        type=bounded_int(1, 1_000_000),
         default=DEFAULTS.max_pages,
         help=f"reject PDFs with more pages (default: {DEFAULTS.max_pages})",
     )
     parser.add_argument(
         "--max-bytes",
-        type=int,
+        type=bounded_int(1, 2**40),
         default=DEFAULTS.max_bytes,
         help=f"reject files larger than this many bytes (default: {DEFAULTS.max_bytes})",
     )
@@ -60,8 +61,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     file_type = _file_type(args.file_type)
-    if args.max_pages < 1 or args.max_bytes < 1:
-        raise BadInput("--max-pages and --max-bytes must be positive")
     limits = DEFAULTS.model_copy(update={"max_pages": args.max_pages, "max_bytes": args.max_bytes})
     paths = [Path(raw) for raw in args.paths]
     for path in paths:

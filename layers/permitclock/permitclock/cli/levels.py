@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from permitclock.cli.arguments import iso_date
 from permitclock.cli.level_engine import PROGRESS_ROWS, collector_paused, stream_levels
 from permitclock.cli.level_output import JsonlOutput, JsonOutput, decimal_text
 from permitclock.clock import SystemClock, today
@@ -32,15 +33,6 @@ from permitclock.intake.smarts import SmartsReader
 from permitclock.rules.igp.aggregate import LevelRow, row_of
 from permitclock.rules.igp.levels import assign_grouped
 from permitclock.rules.igp.years import has_levels, is_over
-
-
-def iso_date(text: str) -> date:
-    """argparse type: a `YYYY-MM-DD` date."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a YYYY-MM-DD date: {text!r}") from None
-
 
 Grouped = dict[str, dict[str, dict[str, list[Sample]]]]
 """Samples mapped to an NAL, by WDID, then reporting year, then NAL parameter key (`Sample.nal`)."""

@@ -1,8 +1,10 @@
 """Entry point of the `permitclock` console script.
 
 Exit codes shared by every subcommand: 0 success, 1 the command ran and found a rejection/failure (or AWS
-refused a call), 2 a usage error (argparse's own convention). stdout carries only the command's JSON; errors are
-one line on stderr, never a traceback; a reader that closes the pipe early (`| head`) ends the command quietly.
+refused a call), 2 a usage error or bad input (argparse's own convention: an unknown option, a bad date or number,
+a file that is missing or not a file). stdout carries only the command's JSON; errors are one line on stderr, never a
+traceback: every subcommand's errors are mapped here, once (an error no mapping expects is one line naming its type,
+exit 1); a reader that closes the pipe early (`| head`) ends the command quietly.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from importlib import import_module
 from importlib.metadata import entry_points
+from typing import NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -37,8 +40,16 @@ PLUGIN_GROUP = "permitclock.commands"
 that need more than the layer ships (the local stack's `run`, in infra/). CONTRIBUTING.md says how to add one."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's parser with its usage errors as one line (`permitclock levels: argument --as-of: ...`), exit 2;
+    the subcommands' parsers are of this class too (`add_subparsers` makes them so), plugins' included."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{' '.join(f'{self.prog}: {message}'.split())[:500]}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="permitclock", description=__doc__.splitlines()[0])
+    parser = OneLineParser(prog="permitclock", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"permitclock {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in SUBCOMMANDS:
@@ -53,7 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if isinstance(handler, logging.StreamHandler):  # a log line of the layer never mixes into the JSON
         handler.setStream(sys.__stderr__)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as done:  # --help, --version, a usage error: already printed
+        return done.code if isinstance(done.code, int) else 2
     try:
         code = int(args.func(args))
         sys.stdout.flush()  # a closed pipe shows here, inside the try
@@ -69,12 +83,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader is gone: send the rest of stdout nowhere, so the interpreter's own flush at exit cannot fail.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError) as err:  # an input path
+        return _fail(args.command, f"{err.filename}: cannot read ({err.strerror})", 2)
+    except OSError as err:  # a port taken, a disk full: the command could not run
+        return _fail(args.command, f"{err.strerror or type(err).__name__}", 1)
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # a bug: still one line, naming the error's type (never the input's content)
+        return _fail(args.command, f"unexpected error ({type(err).__name__}); please report it", 1)
 
 
 def _fail(command: str, message: str, code: int) -> int:
-    print(f"permitclock {command}: {' '.join(message.split())}", file=sys.stderr)
+    print(f"permitclock {command}: {' '.join(message.split())[:1000]}", file=sys.stderr)
     return code
 
 

@@ -19,7 +19,7 @@ from permitclock.domain.programs import ILClosureFacts
 from permitclock.errors import BadInput
 from permitclock.rules import il_725_243
 from permitclock.rules.programs import parse_program_facts
-from permitclock.services.program_intake import parse_document
+from permitclock.services.program_intake import facts_in_range, parse_document
 
 
 def register(subparsers: Any) -> None:
@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
     as_of = as_of_date(args.as_of)
     facts = parse_program_facts(il_725_243.PROGRAM, read_document(args.file))
     assert isinstance(facts, ILClosureFacts)
-    print(_encode(report(facts, as_of)))
+    with facts_in_range():
+        shown = report(facts, as_of)
+    print(_encode(shown))
     return 0
 
 

@@ -71,7 +71,11 @@ def _read(stream: IO[bytes], label: str) -> LevelExport:
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
     try:
         reader = csv.DictReader(text)
-        missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
+        try:
+            columns = reader.fieldnames or []
+        except csv.Error as err:  # a header line with a field past csv's limit
+            raise BadInput(f"{label}: line 1: not a SMARTS Level 1/Level 2 export ({err})") from None
+        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
         if missing:
             raise BadInput(f"{label}: not a SMARTS Level 1/Level 2 export: missing columns {', '.join(missing)}")
         export = LevelExport()

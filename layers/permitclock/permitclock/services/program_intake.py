@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -252,17 +254,25 @@ def evaluate_document(program: str, payload: Any, as_of: date) -> tuple[str, lis
     return declared, _obligations(declared, program, facts, as_of)
 
 
-def _obligations(facility_id: str, program: str, facts: BaseModel, as_of: date) -> list[Obligation]:
+@contextmanager
+def facts_in_range() -> Iterator[None]:
+    """Rule arithmetic on facts that parse but overflow (dates past year 9999, `1e999999999`) as `BadInput`
+    (`facts_out_of_range`): for the intake, `permitclock obligations` and `permitclock windows` alike."""
     try:
-        obligations: list[Obligation] = program_module(program).obligations(facts, as_of)
+        yield
     except BadInput:
         raise
-    except (ArithmeticError, ValueError) as err:  # dates past year 9999, decimal overflow
+    except (ArithmeticError, ValueError) as err:
         raise BadInput(
             f"input: the facts give a date or amount out of range ({type(err).__name__})",
             code="facts_out_of_range",
             field="input",
         ) from None
+
+
+def _obligations(facility_id: str, program: str, facts: BaseModel, as_of: date) -> list[Obligation]:
+    with facts_in_range():
+        obligations: list[Obligation] = program_module(program).obligations(facts, as_of)
     strays = sorted({ob.facility_id for ob in obligations} - {facility_id})
     if strays:
         raise BadInput(
