@@ -91,7 +91,8 @@ def _serve(args: argparse.Namespace) -> int:
     aws_endpoint = f"http://{args.host}:{args.aws_port}"
     clock = LocalClock()
     _progress("provisioning template.yaml on moto")
-    with local_stack(clock) as session:
+    # Emails' calendar links name this server's HTTP API (the template's PublicApiUrl).
+    with local_stack(clock, {"PublicApiUrl": f"http://{args.host}:{args.port}"}) as session:
         session.mail_folder = args.outbox
         mail = _MailFolder(args.outbox)
         key = local_issuer.signing_key()

@@ -267,6 +267,15 @@ def _sesv2(operation: str, params: dict[str, Any], account: Account) -> Iterator
         yield Request(f"ses:{action}", f"{prefix}:configuration-set/{params['ConfigurationSetName']}", keys)
 
 
+def _kms(operation: str, params: dict[str, Any], account: Account) -> Iterator[Request]:
+    """A key's operations are authorized on the key named by `KeyId` (an ARN or a key id; aliases are not used)."""
+    key = str(params.get("KeyId", "*"))
+    arn = (
+        key if key.startswith("arn:") or key == "*" else f"arn:aws:kms:{account.region}:{account.account_id}:key/{key}"
+    )
+    yield Request(f"kms:{operation}", arn)
+
+
 def requests(service: str, operation: str, params: dict[str, Any], account: Account) -> list[Request]:
     """The IAM requests AWS authorizes for one API call (parameters in wire format)."""
     if service == "dynamodb":
@@ -277,6 +286,8 @@ def requests(service: str, operation: str, params: dict[str, Any], account: Acco
         return list(_sqs(operation, params, account))
     if service == "sesv2":
         return list(_sesv2(operation, params, account))
+    if service == "kms":
+        return list(_kms(operation, params, account))
     return [Request(f"{service}:{operation}", "*")]
 
 

@@ -37,6 +37,10 @@ LOCAL_SIGN_IN = {"JwtIssuer": "https://auth.permitclock.example/", "JwtAudience"
 Cognito in CloudFormation, so the local stack signs people in the way a deployment with an external OIDC provider
 does, with tokens shaped like the user pool's ID tokens (`cognito:groups`, `token_use: id`, `email`, `name`)."""
 
+LOCAL_API_URL = "http://127.0.0.1:3000"
+"""The template's `PublicApiUrl` on the local stack (the origin emails' feed links name): `permitclock serve`'s
+default address; serve provisions with its own `--host` and `--port`."""
+
 # Not applied: AWS::S3::BucketPolicy (TLS-only). moto evaluates a bucket policy's Deny statements without their
 # Conditions, so the `aws:SecureTransport = false` deny would refuse every local request; the security tests
 # check the policy in the translated template instead. AWS::SQS::QueuePolicy only matters to real S3.
@@ -255,6 +259,8 @@ def _get_att(logical: str, attr: str, physical: dict[str, str], cfn: dict[str, A
         return f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{physical[logical]}"
     if kind == "AWS::S3::Bucket" and attr == "Arn":
         return f"arn:aws:s3:::{physical[logical]}"
+    if kind == "AWS::KMS::Key" and attr == "Arn":
+        return f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{physical[logical]}"
     if kind == "AWS::Lambda::Function" and attr == "Arn":
         return str(_client("lambda").get_function(FunctionName=physical[logical])["Configuration"]["FunctionArn"])
     raise ValueError(f"local stack cannot resolve Fn::GetAtt {logical}.{attr}")
@@ -502,10 +508,10 @@ def jwt_authorizers(sam: dict[str, Any] | None = None) -> dict[str, JwtAuthorize
 
 def provision(parameters: dict[str, str] | None = None) -> LocalStack:
     """Create the whole stack on moto (inside `mock_aws`) and return its physical names and routing; sign-in is
-    the local issuer's (`LOCAL_SIGN_IN`) unless `parameters` say otherwise."""
+    the local issuer's (`LOCAL_SIGN_IN`) and the API's origin `LOCAL_API_URL` unless `parameters` say otherwise."""
     from infra import moto_gaps
 
-    parameters = {**LOCAL_SIGN_IN, **(parameters or {})}
+    parameters = {**LOCAL_SIGN_IN, "PublicApiUrl": LOCAL_API_URL, **(parameters or {})}
 
     moto_gaps.apply()
     sam = load_template()

@@ -31,10 +31,10 @@ class LocalSession:
 
 
 @contextmanager
-def local_stack(clock: Any = None) -> Iterator[LocalSession]:
+def local_stack(clock: Any = None, parameters: dict[str, str] | None = None) -> Iterator[LocalSession]:
     """template.yaml on moto, in-process, quiet while it lasts (warnings and logs below ERROR off), with local
     credentials; every function tells the time by `clock` (a `permitclock.clock.Clock`; the real one by
-    default)."""
+    default); `parameters` are template parameters (`infra.local_stack.provision`)."""
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     for name, value in (("AWS_ACCESS_KEY_ID", "local"), ("AWS_SECRET_ACCESS_KEY", "local")):
         os.environ.setdefault(name, value)
@@ -55,7 +55,7 @@ def local_stack(clock: Any = None) -> Iterator[LocalSession]:
         logging.disable(logging.WARNING)
         try:
             with redirect_stdout(sys.stderr):  # moto's Lambda looks for Docker and prints that it found none
-                stack = provision()
+                stack = provision(parameters)
             yield LocalSession(
                 stack=stack,
                 runner=LocalRunner(stack, Runtime(aws=Aws(region=REGION), **({"clock": clock} if clock else {}))),

@@ -8,6 +8,7 @@ the current sources; run `make build` before running them on their own.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,12 +43,18 @@ def built() -> dict[str, Any]:
 
 
 def _environment(template: dict[str, Any], logical: str) -> dict[str, str]:
-    """The function's environment as Lambda would set it: a parameter's default, or a stand-in resource name."""
+    """The function's environment as Lambda would set it: a parameter's default, or a stand-in resource name; an
+    `Fn::If` its false branch (where the optional parameters' defaults lead: `PublicApiUrl` empty), an `Fn::Sub` its
+    text with stand-in names."""
 
     def value(raw: Any) -> str:
         if isinstance(raw, dict) and "Ref" in raw:
             parameter = template["Parameters"].get(raw["Ref"])
             return str(parameter["Default"]) if parameter else f"stand-in-{raw['Ref']}"
+        if isinstance(raw, dict) and "Fn::If" in raw:
+            return value(raw["Fn::If"][2])
+        if isinstance(raw, dict) and isinstance(raw.get("Fn::Sub"), str):
+            return re.sub(r"\$\{([^}]+)\}", lambda m: "stand-in-" + re.sub(r"\W", "-", m[1]), raw["Fn::Sub"])
         return raw if isinstance(raw, str) else "stand-in"
 
     variables = {

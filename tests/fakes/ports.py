@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from permitclock.adapters.send_claims import CLAIM_LEASE
-from permitclock.domain.calendar_tokens import FeedOwner, StoredToken
+from permitclock.domain.calendar_tokens import FeedOwner, LiveToken, StoredToken
 from permitclock.domain.coverage import SmartsProfile
 from permitclock.domain.members import Member
 from permitclock.domain.notices import NoticeRequest
@@ -276,21 +276,44 @@ class FakeUploads:
 
 
 class FakeCalendarTokens:
-    """Calendar token items by selector and each owner's live selector (`adapters.calendar_tokens`)."""
+    """Calendar token items by selector and each owner's live token (`adapters.calendar_tokens`)."""
 
     def __init__(self) -> None:
         self.tokens: dict[str, StoredToken] = {}
-        self.live: dict[FeedOwner, str] = {}
+        self.owners: dict[FeedOwner, LiveToken] = {}
 
     def find(self, selector: str) -> StoredToken | None:
         return self.tokens.get(selector)
 
-    def replace(self, owner: FeedOwner, selector: str, verifier_sha256: str) -> None:
-        previous = self.live.get(owner)
+    def live(self, owner: FeedOwner) -> LiveToken | None:
+        return self.owners.get(owner)
+
+    def replace(self, owner: FeedOwner, selector: str, verifier_sha256: str, sealed: bytes) -> None:
+        previous = self.owners.get(owner)
         if previous is not None:
-            del self.tokens[previous]
+            del self.tokens[previous.selector]
         self.tokens[selector] = StoredToken(owner=owner, verifier_sha256=verifier_sha256)
-        self.live[owner] = selector
+        self.owners[owner] = LiveToken(selector, sealed)
+
+    def create(self, owner: FeedOwner, selector: str, verifier_sha256: str, sealed: bytes) -> bool:
+        if owner in self.owners:
+            return False
+        self.replace(owner, selector, verifier_sha256, sealed)
+        return True
+
+
+class FakeSealer:
+    """Seals by reversing the token under its owner's name (KMS's encryption context): opening a token sealed
+    for another owner fails, as KMS's Decrypt does."""
+
+    def seal(self, token: str, owner: FeedOwner) -> bytes:
+        return f"{owner.kind}#{owner.id}|{token[::-1]}".encode()
+
+    def open(self, sealed: bytes, owner: FeedOwner) -> str:
+        name, _, body = sealed.decode().partition("|")
+        if name != f"{owner.kind}#{owner.id}":
+            raise ValueError("sealed for another owner")
+        return body[::-1]
 
 
 class FakeFeeds:

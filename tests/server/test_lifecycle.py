@@ -8,13 +8,17 @@ The year: July 1, 2024 opens the Level 1 ERA Report; its certification closes it
 Action Plan and the Technical Report; the LRP extends the Technical Report (the feeds move at once) and certifies
 it; July 1, 2026 and 2027 open a Technical Report Update each. The Annual Reports and the Level 1 ERA Evaluation
 close through the complete route and a SMARTS Annual Reports upload; the sweeps on every reminder step of the
-closed duties send nothing for them, and every email is sent once.
+closed duties send nothing for them, and every email is sent once. The reminders' calendar links name the server
+itself: the LRP's opens their feed over HTTP, and is 404 once they rotate their token.
 """
 
 from __future__ import annotations
 
 import email
 import email.policy
+import re
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
@@ -262,6 +266,29 @@ def test_one_facility_over_four_july_1s_through_the_deployed_paths(facility: Fac
     assert max(deliveries.values()) == 1, [d for d, n in deliveries.items() if n > 1]
     f.fire("sweep", _step_days(ended[0]["due"])[-1])  # a sweep day run again sends nothing new
     assert len(f.emails()) == len(sent)
+
+    # The LRP's reminders name their own feed on this server (the token made with the first of them).
+    notices = [(m, str(m["X-Permitclock-Notice"])) for m in sent if str(m["To"]) == PEOPLE["lrp"][1]]
+    links = {_feed_link(m) for m, notice in notices if notice.startswith("reminder:")}
+    assert len(links) == 1, links
+    [link] = links
+    assert link.startswith(f"webcal://127.0.0.1:{f.server.port}/calendars/"), link
+    feed_url = f.server.url + link.removeprefix(f"webcal://127.0.0.1:{f.server.port}")
+    with urllib.request.urlopen(feed_url, timeout=60) as answer:  # no Authorization header
+        mine = Calendar.from_ical(answer.read())
+    assert str(mine["X-WR-CALNAME"]) == "My permit deadlines" and mine.walk("VEVENT")
+    f.call("lrp", "POST", "/me/calendar-token")
+    with pytest.raises(urllib.error.HTTPError) as rotated:
+        urllib.request.urlopen(feed_url, timeout=60)
+    assert rotated.value.code == 404
+
+
+def _feed_link(message: email.message.EmailMessage) -> str:
+    """The `Your deadlines` webcal:// link of an email's text part."""
+    body = message.get_body(preferencelist=("plain",))
+    found = re.search(r"^Your deadlines: (webcal://\S+)", str(body.get_content()) if body else "", re.MULTILINE)
+    assert found, message["Subject"]
+    return found[1]
 
 
 def _annual_reports(*records: tuple[str, str, str]) -> bytes:

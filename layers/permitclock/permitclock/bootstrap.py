@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar
 
 from permitclock.adapters.attachment_records import AttachmentRecords
 from permitclock.adapters.calendar_feeds import S3FeedStore
-from permitclock.adapters.calendar_tokens import CalendarTokenStore
+from permitclock.adapters.calendar_tokens import CalendarTokenStore, KmsTokenSealer
 from permitclock.adapters.ckan import CkanDatastore
 from permitclock.adapters.documents import S3Documents
 from permitclock.adapters.facilities import FacilityDirectory
@@ -44,7 +44,7 @@ from permitclock.services.annual_report_intake import ANNUAL_REPORTS_PREFIX, Ann
 from permitclock.services.annual_run import AnnualPlanner, LevelWorker
 from permitclock.services.attachment_intake import AttachmentIntake, limits_from
 from permitclock.services.bounces import BounceHandler
-from permitclock.services.calendar_tokens import CalendarTokens
+from permitclock.services.calendar_tokens import CalendarTokens, FeedLinks
 from permitclock.services.calendars import CalendarFeeds
 from permitclock.services.facility_import import FACILITIES_PREFIX, FacilityImport
 from permitclock.services.level_evidence import LevelEvidence
@@ -93,12 +93,13 @@ class Aws:
         s3: Any = None,
         sqs: Any = None,
         sesv2: Any = None,
+        kms: Any = None,
         s3_public_endpoint: str | None = None,
     ) -> None:
         self.region = region
         self.s3_public_endpoint = s3_public_endpoint
         """Where presigned URLs point when not at S3 itself (`permitclock serve`: its AWS endpoint)."""
-        given = {"dynamodb": dynamodb, "s3": s3, "sqs": sqs, "sesv2": sesv2}
+        given = {"dynamodb": dynamodb, "s3": s3, "sqs": sqs, "sesv2": sesv2, "kms": kms}
         self._made: dict[str, Any] = {name: value for name, value in given.items() if value is not None}
 
     def _get(self, name: str, make: Callable[[], Any]) -> Any:
@@ -142,6 +143,11 @@ class Aws:
         import boto3
 
         return self._get("sesv2", lambda: boto3.client("sesv2", region_name=self.region, config=SES_CLIENT_CONFIG))
+
+    def kms(self) -> Any:
+        import boto3
+
+        return self._get("kms", lambda: boto3.client("kms", region_name=self.region))
 
 
 @dataclass(frozen=True)
@@ -367,6 +373,17 @@ def notifier(settings: NotifierSettings, runtime: Runtime) -> Notifier:
         clock=runtime.clock,
         obligations=ObligationStore(table),
         calendars=CalendarFeeds(S3FeedStore(runtime.aws.s3(), settings.documents_bucket), runtime.clock),
+        feed_links=FeedLinks(calendar_tokens(settings, settings.calendar_tokens_key, runtime), settings.public_api_url),
+    )
+
+
+def calendar_tokens(settings: StackSettings, key_id: str, runtime: Runtime) -> CalendarTokens:
+    """Calendar tokens: the API issues them and serves their feeds, the notifier names them in emails."""
+    return CalendarTokens(
+        CalendarTokenStore(runtime.aws.table(settings.table_name)),
+        KmsTokenSealer(runtime.aws.kms(), key_id),
+        S3FeedStore(runtime.aws.s3(), settings.documents_bucket),
+        runtime.clock,
     )
 
 
@@ -399,11 +416,7 @@ def api(settings: ApiSettings, runtime: Runtime) -> ApiDependencies:
         portfolio=Portfolio(PortfolioReader(runtime.aws.table(settings.table_name)), runtime.clock),
         outlook=FacilityOutlooks(LevelStore(runtime.aws.table(settings.table_name)), runtime.clock),
         sampling=sampling_duties(runtime.aws.table(settings.table_name), runtime),
-        calendars=CalendarTokens(
-            CalendarTokenStore(runtime.aws.table(settings.table_name)),
-            S3FeedStore(runtime.aws.s3(), settings.documents_bucket),
-            runtime.clock,
-        ),
+        calendars=calendar_tokens(settings, settings.calendar_tokens_key, runtime),
         uploads=UploadGrants(
             workflow,
             S3PostSigner(runtime.aws.s3_presigner(), settings.documents_bucket),

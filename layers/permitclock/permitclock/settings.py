@@ -5,7 +5,9 @@ Logic never reads `os.environ`: handlers build these and pass what the services 
 
 from __future__ import annotations
 
-from pydantic import Field
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from permitclock.domain.levels import NdPolicy
@@ -29,6 +31,8 @@ class ApiSettings(StackSettings):
     program_max_bytes: int = 262_144
     monitoring_max_bytes: int = 1 << 30
     upload_expires_seconds: int = 900
+    calendar_tokens_key: str
+    """The KMS key calendar tokens are sealed with (template `CalendarTokensKey`)."""
 
 
 class AttachmentValidatorSettings(StackSettings):
@@ -45,6 +49,19 @@ class NotifierSettings(StackSettings):
 
     notice_from_address: str
     ses_configuration_set: str | None = None
+    public_api_url: str
+    """The HTTP API's public origin, for the feed links emails carry (template `PublicApiUrl`, else the API's
+    execute-api URL)."""
+    calendar_tokens_key: str
+    """The KMS key that opens (and seals a first) calendar token (template `CalendarTokensKey`)."""
+
+    @field_validator("public_api_url")
+    @classmethod
+    def _an_origin(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+            raise ValueError(f"PUBLIC_API_URL must be an http(s) origin without a path, not {value!r}")
+        return value
 
 
 class MonitoringIntakeSettings(StackSettings):

@@ -28,7 +28,14 @@ from permitclock.services.upload_grants import UploadGrants, UploadLimits
 
 from tests.fakes.pipelines import FakeDisagreements, FakeFactsDocuments, FakeLevels
 from tests.fakes.portfolio import FakePortfolio
-from tests.fakes.ports import FakeCalendarTokens, FakeFeeds, FakeNoticePublisher, FakePostSigner, FakeUploadHistory
+from tests.fakes.ports import (
+    FakeCalendarTokens,
+    FakeFeeds,
+    FakeNoticePublisher,
+    FakePostSigner,
+    FakeSealer,
+    FakeUploadHistory,
+)
 from tests.fakes.reports import FakeReportStore
 
 WDID = "5S34I025848"
@@ -192,7 +199,7 @@ def make_api(
         portfolio=Portfolio(FakePortfolio(store.facilities, store.obligations, levels), clock),
         outlook=FacilityOutlooks(levels, clock),
         sampling=SamplingDuties(levels, store.obligations, store.facilities, clock),
-        calendars=CalendarTokens(FakeCalendarTokens(), FakeFeeds(), clock),
+        calendars=CalendarTokens(FakeCalendarTokens(), FakeSealer(), FakeFeeds(), clock),
         uploads=UploadGrants(workflow, FakePostSigner(), UploadLimits(), history, history, clock),
     )
     return Api(

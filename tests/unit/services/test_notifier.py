@@ -1,20 +1,22 @@
 """The notifier over the fakes: each (notice, recipient) sent once, suppressed addresses skipped, throttling
-handed back to the queue."""
+handed back to the queue, and the calendar feed links each kind of email carries to whom."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 from permitclock.clock import PERMIT_TZ, FixedClock
+from permitclock.domain.calendar_tokens import FeedOwner
 from permitclock.domain.members import Member
-from permitclock.domain.notices import NoticeRequest, Recipient
+from permitclock.domain.notices import DigestEntry, DigestFacts, DigestGroup, NoticeRequest, Recipient, ReminderFacts
+from permitclock.services.calendar_tokens import CalendarTokens, FeedLinks
 from permitclock.services.notifier import Notifier, RetryLater
 
 from tests.fakes.pipelines import FakeMailer
-from tests.fakes.ports import FakeClaims, FakeFacilities, FakeObligations
+from tests.fakes.ports import FakeCalendarTokens, FakeClaims, FakeFacilities, FakeFeeds, FakeObligations, FakeSealer
 
 WDID = "4 19I000033"
 NOW = datetime(2026, 11, 2, 9, tzinfo=PERMIT_TZ)
@@ -136,3 +138,62 @@ def _raising_once(send: Callable[[bytes, str], Any]) -> Callable[[bytes, str], A
         return send(raw, to)
 
     return send_or_raise
+
+
+def test_reminders_and_digests_name_the_recipients_feeds_and_other_emails_none() -> None:
+    tokens = CalendarTokens(FakeCalendarTokens(), FakeSealer(), FakeFeeds(), FixedClock(NOW))
+    facilities = FakeFacilities()
+    notifier = Notifier(facilities, FakeClaims(), FakeMailer(), FixedClock(NOW), obligations=FakeObligations(),
+                        feed_links=FeedLinks(tokens, "https://api.permitclock.example"))  # fmt: skip
+    day = date(2026, 12, 25)
+    reminder = NoticeRequest(
+        notice_id="reminder:x",
+        kind="deadline_reminder",
+        wdid=WDID,
+        include_facility_signatories=False,
+        facts=ReminderFacts(
+            obligation_id="x",
+            obligation_type="Level 2 ERA Technical Report",
+            wdid=WDID,
+            facility_name="Harbor",
+            parameter="Zinc",
+            due=date(2027, 1, 1),
+            today=day,
+            step_id="before-7",
+        ),
+    )
+    entry = DigestEntry(
+        wdid=WDID,
+        facility_name="Harbor",
+        obligation_id="x",
+        obligation_type="Annual Report",
+        label="Annual Report",
+        parameter="facility",
+        due=date(2027, 1, 1),
+        step_id="before-7",
+    )
+    digest = NoticeRequest(
+        notice_id="digest:x",
+        kind="daily_digest",
+        wdid=WDID,
+        include_facility_signatories=False,
+        facts=DigestFacts(day=day, groups=[DigestGroup(urgency="due within 7 days", entries=[entry])]),
+    )
+    lrp = Recipient(email="lrp@harbor.example", user_id="lrp-1", role="LRP")
+    dar = Recipient(email="dar@harbor.example", user_id="dar-1", role="DAR")
+
+    def labels(request: NoticeRequest, recipient: Recipient) -> list[str]:
+        return [link.label for link in notifier.feed_links(request, recipient)]
+
+    assert labels(reminder, lrp) == ["Your deadlines"]  # the facility has no token until its LRP issues one
+    facility_token = tokens.issue(FeedOwner("facility", WDID))
+    assert labels(reminder, lrp) == ["Your deadlines", f"Facility {WDID}"]
+    assert notifier.feed_links(reminder, lrp)[1].webcal == (
+        f"webcal://api.permitclock.example/calendars/{facility_token}.ics"
+    )
+    assert labels(reminder, dar) == ["Your deadlines"]  # only the LRP may see the facility's token
+    assert labels(digest, lrp) == ["Your deadlines"]  # a digest spans facilities: the person's feed only
+    assert labels(reminder, Recipient(email="someone@x.example", role="LRP")) == [f"Facility {WDID}"]  # no user id
+    assert labels(REJECTED, lrp) == []  # an event notice is no deadline: no links
+    assert tokens.subscription(FeedOwner("person", "lrp-1"), create=False) is not None
+    assert tokens.subscription(FeedOwner("person", "dar-1"), create=False) is not None

@@ -17,13 +17,13 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from permitclock.domain.calendar_tokens import FeedOwner
 from permitclock.notices.ics import FEED_CONTENT_TYPE
 from permitclock.observability import logger
+from permitclock.services.calendar_tokens import FEED_PATH
 from permitclock.workflow.roles import Action
 
 from .dependencies import ApiDependencies
 from .identity import caller
 from .models import CalendarToken
 
-FEED_PATH = "/calendars/{token}.ics"
 OPEN_PATHS = frozenset({FEED_PATH})
 """The OpenAPI paths without a JWT (`routes.openapi_schema` documents them so)."""
 

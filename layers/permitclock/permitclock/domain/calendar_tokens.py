@@ -1,4 +1,5 @@
-"""Whose calendar feed a subscription token opens (`services.calendar_tokens`), and a token as stored."""
+"""Whose calendar feed a subscription token opens (`services.calendar_tokens`), a token as stored, and a feed's
+link as emails show it."""
 
 from __future__ import annotations
 
@@ -22,3 +23,23 @@ class StoredToken:
 
     owner: FeedOwner
     verifier_sha256: str
+
+
+@dataclass(frozen=True)
+class LiveToken:
+    """An owner's live token as its owner item keeps it: the selector, and the whole token sealed with the
+    stack's KMS key (`sealed`, None for a token issued before tokens were sealed) so the notifier can name the
+    feed's link in emails without the table ever holding a token in plain text."""
+
+    selector: str
+    sealed: bytes | None
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    """A feed's subscription link as an email shows it: `webcal://` (calendar apps subscribe) and the same
+    feed's `https://` URL (for apps that add a calendar by URL)."""
+
+    label: str
+    webcal: str
+    url: str

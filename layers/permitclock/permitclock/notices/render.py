@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, ValidationError
 
+from permitclock.domain.calendar_tokens import FeedLink
 from permitclock.domain.notices import (
     FACTS_OF,
     AttachmentRejectedFacts,
@@ -118,15 +119,17 @@ def render_notice(
     role: str | None = None,
     copy: bool = False,
     app_url: str | None = None,
+    feeds: Sequence[FeedLink] = (),
 ) -> RenderedEmail:
     """Subject, text and HTML of one notice for one addressee (`role`, and `copy` when sent as a courtesy
-    copy)."""
+    copy); `feeds` are the addressee's calendar subscription links, shown at the end."""
     parsed = parse_facts(kind, facts)
     context: dict[str, Any] = {
         "f": parsed,
         "role": role,
         "copy": copy,
         "app_url": app_url,
+        "feeds": feeds,
         "disclaimer": DISCLAIMER,
     }
     context.update(_extra_context(parsed))
@@ -144,6 +147,7 @@ def render_request(
     role: str | None = None,
     copy: bool = False,
     app_url: str | None = None,
+    feeds: Sequence[FeedLink] = (),
 ) -> RenderedEmail:
     """Render a queued `NoticeRequest`: its facts, with the request's WDID and the facility's name where the
     producer left them empty (a digest spans facilities: it names each in its entries)."""
@@ -154,7 +158,7 @@ def render_request(
         facts = facts.model_copy(
             update={"wdid": facts.wdid or request.wdid, "facility_name": facts.facility_name or facility_name}
         )
-    return render_notice(request.kind, facts, role=role, copy=copy, app_url=app_url)
+    return render_notice(request.kind, facts, role=role, copy=copy, app_url=app_url, feeds=feeds)
 
 
 def parameter_text(subject: str) -> str:

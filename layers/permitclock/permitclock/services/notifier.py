@@ -15,6 +15,11 @@ obligations (`services.calendars`), so a calendar follows a change as soon as th
 A reminder or digest is checked against the obligations as they are when it is sent: nothing is sent for an
 obligation closed (or moved to another due date) since the sweep queued it, and a digest with no news left is
 not sent at all.
+
+Reminders and digests carry the recipient's own calendar feed link (`services.calendar_tokens.FeedLinks`: a
+person without a token gets their first one), and a reminder sent to one who may rotate the facility's token (its
+LRP) carries the facility's feed too once it has one. The links are looked up before the send is claimed, so a
+lookup that fails leaves the notice to the queue's redelivery, never claimed and unsent.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from datetime import date, datetime
 from typing import Literal, Protocol
 
 from permitclock.clock import Clock
+from permitclock.domain.calendar_tokens import FeedLink
 from permitclock.domain.members import COPY_ROLES, is_email_address
 from permitclock.domain.notices import (
     CalendarUpdateFacts,
@@ -38,8 +44,10 @@ from permitclock.notices.mime import build_message, to_bytes
 from permitclock.notices.recipients import as_recipient, merge_recipients, recipient_hash, signatories
 from permitclock.notices.render import render_request
 from permitclock.observability import logger
+from permitclock.services.calendar_tokens import FeedLinks
 from permitclock.services.calendars import CalendarFeeds, FacilityCache, FeedResult
 from permitclock.services.ports import Claims, Facilities, Obligations
+from permitclock.workflow.roles import PERMISSIONS, Action
 
 SendOutcome = Literal["sent", "already_sent", "suppressed", "failed"]
 
@@ -102,6 +110,7 @@ class Notifier:
         *,
         obligations: Obligations,
         calendars: CalendarFeeds | None = None,
+        feed_links: FeedLinks | None = None,
     ) -> None:
         self._directory = directory
         self._claims = claims
@@ -109,6 +118,7 @@ class Notifier:
         self._clock = clock
         self._obligations = obligations
         self._calendars = calendars
+        self._feed_links = feed_links
 
     def recipients(self, request: NoticeRequest) -> list[Recipient]:
         extra = (
@@ -176,6 +186,16 @@ class Notifier:
 
         return {w for w in wanted if open_at(*w)}
 
+    def feed_links(self, request: NoticeRequest, recipient: Recipient) -> list[FeedLink]:
+        """The calendar feed links of a reminder or digest to `recipient`: their own (when the request names
+        who they are), and on a reminder the facility's for its LRP."""
+        if self._feed_links is None or not isinstance(request.facts, (ReminderFacts, DigestFacts)):
+            return []
+        links = [self._feed_links.person(recipient.user_id)] if recipient.user_id else []
+        if isinstance(request.facts, ReminderFacts) and recipient.role in PERMISSIONS[Action.ROTATE_CALENDAR_TOKEN]:
+            links.append(self._feed_links.facility(request.facts.wdid or request.wdid))
+        return [link for link in links if link is not None]
+
     def _deliver(self, request: NoticeRequest, recipient: Recipient, facility_name: str) -> Delivery:
         address = recipient.email
         hashed = recipient_hash(address)
@@ -188,13 +208,14 @@ class Notifier:
             return Delivery(hashed, "failed", BAD_ADDRESS)
         if self._claims.is_suppressed(address):
             return Delivery(hashed, "suppressed")
+        feeds = self.feed_links(request, recipient)
         if not self._claims.claim(request.notice_id, address, now):
             status = self._claims.status(request.notice_id, address)
             if status in ("sent", "failed"):
                 return Delivery(hashed, "already_sent", status)
             return Delivery(hashed, "failed", IN_FLIGHT)  # a live lease, or released meanwhile: deliver again
         try:
-            result = self._send(request, recipient, facility_name, now)
+            result = self._send(request, recipient, facility_name, now, feeds)
         except Exception as err:
             logger.warning("send failed after its claim: released for the redelivery", notice_id=request.notice_id,
                            recipient_hash=hashed, error=type(err).__name__)  # fmt: skip
@@ -209,10 +230,12 @@ class Notifier:
         self._claims.mark(request.notice_id, address, "failed", result.error_code)
         return Delivery(hashed, "failed", result.error_code)
 
-    def _send(self, request: NoticeRequest, recipient: Recipient, facility_name: str, now: datetime) -> SendResult:
+    def _send(
+        self, request: NoticeRequest, recipient: Recipient, facility_name: str, now: datetime, feeds: list[FeedLink]
+    ) -> SendResult:
         """Render the recipient's email and hand it to SES: everything between the claim and its result."""
         rendered = render_request(
-            request, facility_name=facility_name, role=recipient.role, copy=recipient.role in COPY_ROLES
+            request, facility_name=facility_name, role=recipient.role, copy=recipient.role in COPY_ROLES, feeds=feeds
         )
         message = build_message(
             rendered,
