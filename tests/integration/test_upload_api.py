@@ -99,6 +99,8 @@ def test_s3_refuses_an_oversize_file_and_the_api_refuses_roles_and_other_facilit
     assert status == 403
     status, refused = grant(local, {"kind": "monitoring", "file_name": "a.txt"}, as_user=user("DEP"), wdid=OTHER_WDID)
     assert status == 404  # DEP of WDID only
+    status, refused = call(local, "GET", f"/facilities/{WDID}/uploads", as_user=user("LRP", OTHER_WDID))
+    assert (status, refused["code"]) == (404, "not_found")  # another facility's uploads: as if none existed
     status, refused = grant(local, {"kind": "attachment", "file_name": "x.pdf", "report_id": "L1-1999",
                                     "file_type": "SWPPP", "title": "t"})  # fmt: skip
     assert (status, refused["code"]) == (404, "unknown_report")
