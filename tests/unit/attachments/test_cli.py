@@ -86,7 +86,7 @@ def test_max_pages_and_max_bytes(capsys: pytest.CaptureFixture[str], files: dict
     [
         (["--file-type", "Level 3 Report", "{pdf}"], "unknown file type 'Level 3 Report'"),
         (["{pdf}", "/no/such/report.pdf"], "/no/such/report.pdf: no such file"),
-        (["--max-pages", "0", "{pdf}"], "must be positive"),
+        (["--max-pages", "0", "{pdf}"], "not an integer from 1 to 1000000"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(
