@@ -9,9 +9,12 @@ import tracemalloc
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from igp_helpers import AS_OF, RAW_HEADER, raw_row
 from permitclock.domain.samples import RejectedRow, Sample
 from permitclock.errors import BadInput
+from permitclock.intake import records
 from permitclock.intake.records import MAX_RECORD_CHARS, MAX_RECORD_LINES
 from permitclock.intake.smarts import SmartsReader, parse
 
@@ -150,3 +153,18 @@ def test_huge_reporting_year_is_a_note_not_a_stored_huge_number() -> None:
     assert isinstance(sample, Sample) and sample.reporting_year_column is None
     assert sample.sample_date == date(2016, 10, 17)
     assert isinstance(note, RejectedRow) and note.kept and "unparseable REPORTING_YEAR" in note.reason
+
+
+_LINE = st.lists(st.sampled_from(["a", "b1", "", " ", '"', '""', '"x,y"', ",", "\x00"]), max_size=8).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.one_of(_LINE, st.just(None)), max_size=30), width=st.integers(1, 4))
+def test_lines_split_without_the_csv_module_give_its_records(lines: list[str | None], width: int) -> None:
+    """Quote-free lines are split by `csv_records` itself: every record, reason and line number is what the csv
+    module reading every record gives, whatever the quotes, blanks, NULs and over-long lines around them."""
+    split = list(records.csv_records(iter(lines), width, ","))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(records, "SPLIT_PLAIN_LINES", False)
+        module = list(records.csv_records(iter(lines), width, ","))
+    assert split == module
