@@ -4,13 +4,15 @@ Generates, in a temp dir, raw SMARTS "Parameter Data" files of FACILITIES x 8 pa
 2,100 and 20,000 facilities: 100,800 and 960,000 rows, the issue's file) and, with `--statewide`, a portal CSV
 shaped like the statewide file (10,000 facilities, 20 parameters, 15 reporting years, about 6 million rows:
 `infra.synthetic_monitoring`). Each file is read in fresh child processes, the floor (`csv.reader` with the file's
-delimiter, every row touched) and then `permitclock levels FILE --format json` (stdout to /dev/null, imports done
-before the clock starts), each printing its wall and CPU seconds and its peak RSS (`ru_maxrss`, interpreter and
-imports included). Prints one table, the verdicts against the targets (960,000 rows: levels <= 3x the floor, peak
-< 300 MB; statewide: < 30 s wall, < 500 MB), then one JSON line. Nothing is asserted; the machine is shared, so
+delimiter, every row touched, one process) and then `permitclock levels FILE --format json --jobs N` (stdout to
+/dev/null, imports done before the clock starts; N defaults to the CPUs available, as the command's own default),
+each printing its wall seconds and CPU seconds (the engine's worker processes included); peak memory is sampled
+from outside every 20 ms, the process tree's total PSS (interpreter and imports included; see `measure`). Prints
+one table, the verdicts against the targets (960,000 rows: levels <= 3x the floor's wall time, peak < 300 MB;
+statewide: < 30 s wall, < 500 MB), then one JSON line. Nothing is asserted; the machine is shared, so
 the load averages are printed too.
 
-    .venv/bin/python bench/bench_levels.py [--facilities 2100,20000] [--statewide] [--format json|jsonl]
+    .venv/bin/python bench/bench_levels.py [--facilities 2100,20000] [--statewide] [--format json|jsonl] [--jobs N]
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from permitclock.cli.level_engine import default_jobs
 from permitclock.intake.smarts import RAW_COLUMNS
 
 from infra.synthetic_monitoring import write_monitoring
@@ -75,7 +78,7 @@ def generate(path: Path, facilities: int, seed: int = 2014) -> int:
     return rows
 
 
-def child(kind: str, path: str, output_format: str) -> None:
+def child(kind: str, path: str, output_format: str, jobs: int) -> None:
     """Run one measurement in this (fresh) process and print its JSON figures."""
     if kind == "floor":
         import csv
@@ -97,24 +100,54 @@ def child(kind: str, path: str, output_format: str) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
         sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - the process ends here
         cpu, start = time.process_time(), time.perf_counter()
-        main(["levels", path, "--as-of", AS_OF.isoformat(), "--format", output_format])
+        main(["levels", path, "--as-of", AS_OF.isoformat(), "--format", output_format, "--jobs", str(jobs)])
         sys.stdout.flush()
         os.dup2(saved, 1)
         sys.stdout = sys.__stdout__
         rows = -1
     wall, used = time.perf_counter() - start, time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"wall_s": round(wall, 2), "cpu_s": round(used, 2), "peak_mb": round(peak), "rows": rows}))
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the engine's worker processes, all reaped by now
+    used += workers.ru_utime + workers.ru_stime
+    own_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"wall_s": round(wall, 2), "cpu_s": round(used, 2), "own_peak_mb": round(own_peak), "rows": rows}))
 
 
-def measure(kind: str, path: Path, output_format: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(path), "--format", output_format],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+def measure(kind: str, path: Path, output_format: str, jobs: int) -> dict[str, Any]:
+    """Run one child and sample its process tree's memory every 20 ms while it runs: `peak_mb` is the largest
+    total PSS (each shared page split between the processes sharing it, so forked workers are not counted twice),
+    `peak_rss_sum_mb` the largest sum of RSS (shared pages counted in every process)."""
+    command = [sys.executable, __file__, "--child", kind, str(path), "--format", output_format, "--jobs", str(jobs)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as child_process:
+        peak_pss = peak_rss = 0
+        while child_process.poll() is None:
+            pss, rss = _tree_memory_kb(child_process.pid)
+            peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
+            time.sleep(0.02)
+        out = child_process.stdout.read() if child_process.stdout else ""
+    if child_process.returncode:
+        raise SystemExit(f"{kind} child failed with exit {child_process.returncode}")
+    figures = dict(json.loads(out.strip().splitlines()[-1]))
+    figures["peak_mb"] = round(max(peak_pss / 1024, figures["own_peak_mb"]))
+    figures["peak_rss_sum_mb"] = round(peak_rss / 1024)
+    return figures
+
+
+def _tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) in kB of `pid` and its descendants now (0 for a process that ended meanwhile)."""
+    pss = rss = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith(("Pss:", "Rss:")):
+                    kb = int(line.split()[1])
+                    pss, rss = (pss + kb, rss) if line.startswith("Pss:") else (pss, rss + kb)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue
+    return pss, rss
 
 
 def _loadavg() -> str:
@@ -129,12 +162,13 @@ def main() -> None:
     parser.add_argument("--facilities", default="2100,20000", help="raw files' facility counts, comma-separated")
     parser.add_argument("--statewide", action="store_true", help="also the statewide-shaped portal CSV (~6M rows)")
     parser.add_argument("--format", choices=("json", "jsonl"), default="json")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), help="levels' --jobs (default: its own)")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], args.child[1], args.format)
+        child(args.child[0], args.child[1], args.format, args.jobs)
         return
-    figures: dict[str, Any] = {"format": args.format, "loadavg_before": _loadavg(), "files": []}
+    figures: dict[str, Any] = {"format": args.format, "jobs": args.jobs, "loadavg_before": _loadavg(), "files": []}
     with tempfile.TemporaryDirectory(prefix="bench_levels_") as tmp:
         files: list[tuple[str, Path, int]] = []
         for count in (int(n) for n in args.facilities.split(",") if n):
@@ -147,8 +181,8 @@ def main() -> None:
         print(f"{'file':30s} {'rows':>10s} {'MB':>7s} | {'floor s (CPU)':>14s} {'levels s (CPU)':>15s} "
               f"{'ratio wall/CPU':>15s} | {'floor MB':>8s} {'levels MB':>9s}")  # fmt: skip
         for label, path, rows in files:
-            floor = measure("floor", path, args.format)
-            levels = measure("levels", path, args.format)
+            floor = measure("floor", path, args.format, args.jobs)
+            levels = measure("levels", path, args.format, args.jobs)
             entry = {
                 "file": label,
                 "rows": rows,

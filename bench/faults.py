@@ -52,8 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {case.pipeline:<18} {case.fault:<62} {rows[-1][3]:5.1f} s", file=sys.stderr, flush=True)
     print(_table(rows))
     held = len(rows) - failed
-    print(f"\n{held} of {len(rows)} scenarios held, {failed} failed "
-          f"({sum(r[3] for r in rows):.0f} s)")
+    print(f"\n{held} of {len(rows)} scenarios held, {failed} failed ({sum(r[3] for r in rows):.0f} s)")
     return 1 if failed else 0
 
 

@@ -93,7 +93,9 @@ def check_schedule_failure_destinations(cfn: Template) -> list[str]:
         render(c["Properties"]["FunctionName"]).strip("${}")
         for c in _of_type(cfn, "AWS::Lambda::EventInvokeConfig").values()
         if render(c["Properties"].get("DestinationConfig", {}).get("OnFailure", {}).get("Destination"))
-        .removesuffix(".Arn}").removeprefix("${") in queues
+        .removesuffix(".Arn}")
+        .removeprefix("${")
+        in queues
     }
     kept |= {
         logical

@@ -165,9 +165,7 @@ class FakeLevels:
             wdid=wdid,
             reporting_year=reporting_year,
             statuses={p: s for (w, p), s in self.statuses.items() if w == wdid},
-            samples=[
-                s for s in self.samples.samples.values() if s.wdid == wdid and s.reporting_year == reporting_year
-            ],
+            samples=[s for s in self.samples.samples.values() if s.wdid == wdid and s.reporting_year == reporting_year],
             history={p for (w, p, y) in self.history if w == wdid and y == reporting_year},
             done=(wdid, reporting_year) in self.markers,
             requests=1,

@@ -74,8 +74,6 @@ RECOMPUTE_SCHEDULE = "ProgramRecomputeFunctionDailyRecompute"
 SCENARIOS: list[Scenario] = []
 
 
-
-
 def scenario(pipeline: str, fault: str) -> Callable[[Callable[[Stack], str]], Callable[[Stack], str]]:
     def register(fn: Callable[[Stack], str]) -> Callable[[Stack], str]:
         SCENARIOS.append(Scenario(pipeline, fault, fn))
@@ -215,6 +213,7 @@ def attachment_delete_throttled(local: Stack) -> str:
 @scenario(ATTACHMENT, "conditional check failed (a concurrent delivery won)")
 def attachment_lost_race(local: Stack) -> str:
     _facility(local)
+
     def intake() -> Any:
         return local.runner.service("AttachmentValidatorFunction")
 
@@ -375,6 +374,7 @@ def monitoring_killed(local: Stack) -> str:
 @scenario(MONITORING, "conditional check failed (a concurrent delivery finished)")
 def monitoring_lost_race(local: Stack) -> str:
     version = _monitoring_upload(local)
+
     def intake() -> Any:
         return local.runner.service("MonitoringIntakeFunction")
 

@@ -249,7 +249,8 @@ def test_prepare_check_send_and_certify(local: Stack) -> None:
     for parameter in PARAMS:
         [status_item] = local.items(f"FAC#{WDID}", f"STATUS#{parameter}")[:1]
         assert (status_item["technical_report_submitted"], status_item["technical_report_id"]) == (
-            today(SystemClock()).isoformat(), report_id
+            today(SystemClock()).isoformat(),
+            report_id,
         )
         assert status_item["demonstration"] == "industrial_activity"
 

@@ -143,7 +143,10 @@ def test_the_daily_sweep_rewrites_the_feeds_of_facilities_with_something_due(
     assert summary["feeds_written"] == 4  # 2 facilities + their 2 people
     listed = local.s3.list_objects_v2(Bucket=local.bucket, Prefix="calendars/")["Contents"]
     assert {o["Key"] for o in listed} == {
-        facility_feed_key(HARBOR), facility_feed_key(DELTA), person_feed_key("lrp-1"), person_feed_key("lrp-2")
+        facility_feed_key(HARBOR),
+        facility_feed_key(DELTA),
+        person_feed_key("lrp-1"),
+        person_feed_key("lrp-2"),
     }
     assert local.runner.fire(SCHEDULE, {"on": day.isoformat()})["feeds_written"] == 0
 

@@ -60,11 +60,7 @@ def record(local: Stack, version: str, key: str = KEY) -> dict[str, Any]:
 
 
 def program_obligations(local: Stack, facility: str = FACILITY) -> dict[str, dict[str, Any]]:
-    return {
-        i["obligation_id"]: i
-        for i in local.items(f"FAC#{facility}", "OBL#")
-        if i["program"] == "il_725_243"
-    }
+    return {i["obligation_id"]: i for i in local.items(f"FAC#{facility}", "OBL#") if i["program"] == "il_725_243"}
 
 
 def windows_cli(facts: dict[str, Any], as_of: str, tmp_path: Path) -> dict[str, Any]:
@@ -173,9 +169,7 @@ def _other_facility(facts: dict[str, Any]) -> bytes:
         ("programs/il_725_243/loose.json", lambda f: json.dumps(f).encode(), "bad_key", "key"),
     ],
 )  # fmt: skip
-def test_a_bad_upload_is_rejected_naming_the_field(
-    local: Stack, key: str, body: Any, code: str, field: str
-) -> None:
+def test_a_bad_upload_is_rejected_naming_the_field(local: Stack, key: str, body: Any, code: str, field: str) -> None:
     seed_facility(local)
     before = all_items(local)
 

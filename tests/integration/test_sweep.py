@@ -181,7 +181,10 @@ def test_technical_report_extension_window_closing_is_reported(local: Stack) -> 
 
 def test_facility_policy_override_changes_the_steps(local: Stack) -> None:
     _seed_facility(
-        local, WDID, "Harbor Plating Works", lrp="lrp@harbor.example",
+        local,
+        WDID,
+        "Harbor Plating Works",
+        lrp="lrp@harbor.example",
         reminder_policy={"before_days": [10], "catch_up_days": 0},
     )
     _open(local, LEVEL_1_ERA_REPORT)

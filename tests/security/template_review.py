@@ -223,6 +223,7 @@ TABLE_ITEM_ACTIONS = frozenset(
 Scan (no partition key, so a LeadingKeys condition with ForAllValues holds vacuously), no PartiQL, no table,
 stream or backup actions, no DescribeTable."""
 
+
 def _leading_keys(condition: dict[str, Any]) -> list[str] | None:
     """The prefixes a `ForAllValues:StringLike/StringEquals dynamodb:LeadingKeys` condition allows, or None."""
     for operator in ("ForAllValues:StringLike", "ForAllValues:StringEquals"):

@@ -40,8 +40,13 @@ def test_each_transaction_item_is_its_own_request() -> None:
 
 
 def test_an_index_query_is_keyed_by_the_index_partition() -> None:
-    params = {"TableName": "t", "IndexName": "gsi1", "KeyConditionExpression": "#n0 = :v0",
-              "ExpressionAttributeNames": {"#n0": "gsi1pk"}, "ExpressionAttributeValues": {":v0": {"S": "FACILITY"}}}
+    params = {
+        "TableName": "t",
+        "IndexName": "gsi1",
+        "KeyConditionExpression": "#n0 = :v0",
+        "ExpressionAttributeNames": {"#n0": "gsi1pk"},
+        "ExpressionAttributeValues": {":v0": {"S": "FACILITY"}},
+    }
     (query,) = requests("dynamodb", "Query", params, ACCOUNT)
     assert query.resource == f"{TABLE}/index/gsi1"
     assert query.values("dynamodb:LeadingKeys") == ("FACILITY",)
@@ -57,8 +62,12 @@ def test_for_all_values_holds_when_the_key_is_absent_as_on_aws() -> None:
 def test_s3_versions_copies_and_sqs_batches_map_to_their_actions() -> None:
     (get,) = requests("s3", "GetObject", {"Bucket": "b", "Key": "monitoring/x.txt", "VersionId": "1"}, ACCOUNT)
     assert (get.action, get.resource) == ("s3:GetObjectVersion", "arn:aws:s3:::b/monitoring/x.txt")
-    source, target = requests("s3", "CopyObject", {"Bucket": "b", "Key": "quarantine/q",
-                                                   "CopySource": {"Bucket": "b", "Key": "attachments/a"}}, ACCOUNT)
+    source, target = requests(
+        "s3",
+        "CopyObject",
+        {"Bucket": "b", "Key": "quarantine/q", "CopySource": {"Bucket": "b", "Key": "attachments/a"}},
+        ACCOUNT,
+    )
     assert (source.action, target.action) == ("s3:GetObject", "s3:PutObject")
     (send,) = requests("sqs", "SendMessageBatch", {"QueueUrl": "https://q/123456789012/notices"}, ACCOUNT)
     assert send == Request("sqs:SendMessage", "arn:aws:sqs:us-west-2:123456789012:notices")

@@ -89,8 +89,12 @@ def test_blanket_table_grants_are_caught(bad: dict[str, Any]) -> None:
 
 
 def test_leading_keys_that_allow_every_partition_are_caught() -> None:
-    statement = {"Effect": "Allow", "Action": ["dynamodb:PutItem"], "Resource": "arn:aws:dynamodb:r:a:table/t",
-                 "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["*"]}}}
+    statement = {
+        "Effect": "Allow",
+        "Action": ["dynamodb:PutItem"],
+        "Resource": "arn:aws:dynamodb:r:a:table/t",
+        "Condition": {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["*"]}},
+    }
     cfn = {"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"Policies": [
         {"PolicyName": "P", "PolicyDocument": {"Statement": [statement]}}]}}}}  # fmt: skip
     assert review.check_table_grants(cfn) == ["R:P: dynamodb:LeadingKeys allows every partition (['*'])"]

@@ -294,4 +294,3 @@ def _feed_link(message: email.message.EmailMessage) -> str:
 def _annual_reports(*records: tuple[str, str, str]) -> bytes:
     """A SMARTS "Industrial Annual Reports" download of the facility's (report year, report id, certified)."""
     return annual_reports_download(*(annual_reports_row(WDID, i, year, c) for year, i, c in records))
-

@@ -103,8 +103,17 @@ def test_an_upload_through_the_aws_endpoint_is_processed_after_drain(server: Ser
 def test_a_presigned_upload_over_http_reaches_its_intake_and_its_verdict_the_api(server: Server) -> None:
     admin, lrp = ({"Authorization": f"Bearer {server.tokens[n]}"} for n in ("admin", "lrp"))
     wdid = "5S34I099001"
-    facility = {"wdid": wdid, "name": "Upload Yard", "lrp": {"user_id": "lrp-1", "email": "lrp@example.com",
-                "name": "Lena Park", "title": "Plant Manager", "eauthorization_on_file": True}}
+    facility = {
+        "wdid": wdid,
+        "name": "Upload Yard",
+        "lrp": {
+            "user_id": "lrp-1",
+            "email": "lrp@example.com",
+            "name": "Lena Park",
+            "title": "Plant Manager",
+            "eauthorization_on_file": True,
+        },
+    }
     assert server.request("POST", "/facilities", facility, headers=admin)[0] == 201
     status, granted = server.request("POST", f"/facilities/{wdid}/uploads",
                                      {"kind": "monitoring", "file_name": "june.csv"}, headers=lrp)  # fmt: skip

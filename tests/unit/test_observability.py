@@ -83,4 +83,3 @@ def test_each_invocation_logs_json_under_its_own_service(monkeypatch: pytest.Mon
         ("notifier", "done", "4 19I000033", "req-1"),
         ("deadline-sweep", "done", "4 19I000033", "req-1"),
     ]
-

@@ -264,9 +264,7 @@ def smarts_intake(settings: StackSettings, runtime: Runtime) -> SmartsIntake:
         disagreements=LevelDisagreements(table), members=FacilityDirectory(table),
         publisher=SqsNoticePublisher(runtime.aws.sqs(), settings.notices_queue_url), clock=clock,
     )  # fmt: skip
-    return SmartsIntake(
-        {LEVELS_PREFIX: levels, ANNUAL_REPORTS_PREFIX: annual_reports, FACILITIES_PREFIX: facilities}
-    )
+    return SmartsIntake({LEVELS_PREFIX: levels, ANNUAL_REPORTS_PREFIX: annual_reports, FACILITIES_PREFIX: facilities})
 
 
 def smarts_sync(settings: SmartsSyncSettings, runtime: Runtime) -> SmartsSync:

@@ -110,9 +110,7 @@ class Api:
         query: dict[str, str] | None = None,
         raw_body: str | None = None,
     ) -> tuple[int, Any]:
-        response = self.app.resolve(
-            event(method, path, as_user=as_user, body=body, query=query, raw_body=raw_body), {}
-        )
+        response = self.app.resolve(event(method, path, as_user=as_user, body=body, query=query, raw_body=raw_body), {})
         text = response.get("body") or ""
         return response["statusCode"], json.loads(text) if text else None
 
@@ -126,9 +124,7 @@ def event(
     query: dict[str, str] | None = None,
     raw_body: str | None = None,
 ) -> dict[str, Any]:
-    claims = (
-        {"sub": as_user, "email": f"{as_user}@example.com", "name": f"Name of {as_user}"} if as_user else {}
-    )
+    claims = {"sub": as_user, "email": f"{as_user}@example.com", "name": f"Name of {as_user}"} if as_user else {}
     return {
         "version": "2.0",
         "routeKey": "$default",
@@ -203,7 +199,11 @@ def make_api(
         uploads=UploadGrants(workflow, FakePostSigner(), UploadLimits(), history, history, clock),
     )
     return Api(
-        app=create_app(lambda: deps), store=store, publisher=publisher, levels=levels, disagreements=disagreements,
+        app=create_app(lambda: deps),
+        store=store,
+        publisher=publisher,
+        levels=levels,
+        disagreements=disagreements,
         uploads=history,
     )
 

@@ -29,5 +29,3 @@ def test_each_api_event_is_routed_and_answered(api: Api) -> None:
         parse(event=event, model=APIGatewayProxyEventV2Model)
         response = api.app.resolve(event, {})
         assert response["statusCode"] == status, (name, response["body"])
-
-

@@ -32,11 +32,7 @@ TEMPLATES = [
     "/facilities/{}/reports/{}/regional-board-extension",
 ]
 JSON = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.text(max_size=20)
-    | st.sampled_from(["2027-09-01", "LRP", "F09876"]),
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20) | st.sampled_from(["2027-09-01", "LRP", "F09876"]),
     lambda inner: (
         st.lists(inner, max_size=3)
         | st.dictionaries(

@@ -86,7 +86,8 @@ def test_a_year_never_assigned_and_another_facilitys_levels_are_404(api: Api) ->
         status, body = api.call("GET", path, as_user="b-user-lrp")
         assert (status, body["code"]) == (404, "not_found")
     assert api.call("GET", f"/facilities/{OTHER_WDID}/levels", as_user="b-user-lrp") == (
-        200, {"parameters": [], "disagreements": []}
+        200,
+        {"parameters": [], "disagreements": []},
     )
 
 

@@ -161,8 +161,16 @@ def test_another_facility_is_not_found_and_untouched(papi: Api) -> None:
     ("program", "facts", "field"),
     [
         ("tx_115", {"plant_id": "RN100000001"}, "plant_id"),
-        ("pa_cbts", {"project_id": "P-1", "point_source": {"kind": "sewage", "design_flow_mgd": "0.1"},
-                     "new_tn_lb_per_year": 100, "new_tp_lb_per_year": 10}, "project_id"),
+        (
+            "pa_cbts",
+            {
+                "project_id": "P-1",
+                "point_source": {"kind": "sewage", "design_flow_mgd": "0.1"},
+                "new_tn_lb_per_year": 100,
+                "new_tp_lb_per_year": 10,
+            },
+            "project_id",
+        ),
         ("ma_srf", {"entity_id": "Boxford"}, "entity_id"),
     ],
 )

@@ -41,9 +41,9 @@ def test_the_whole_workflow_over_http(api: Api) -> None:
 
     status, body = api.call("GET", "/qisps", as_user="user-dep", query={"last_name": "industrial"})
     assert status == 200 and [q["certificate_number"] for q in body["qisps"]] == ["F09876"]
-    assert api.call("PUT", f"{BASE}/qisp", as_user="user-dep", body={"certificate_number": "X1"})[1][
-        "code"
-    ] == ("qisp_not_in_registry")
+    assert api.call("PUT", f"{BASE}/qisp", as_user="user-dep", body={"certificate_number": "X1"})[1]["code"] == (
+        "qisp_not_in_registry"
+    )
     status, body = api.call("PUT", f"{BASE}/qisp", as_user="user-dep", body={"certificate_number": "f09876"})
     assert status == 200 and body["report"]["qisp"]["last_name"] == "Industrial"
 
@@ -140,9 +140,7 @@ def test_errors_have_one_shape(api: Api) -> None:
         401,
         {"code": "unauthenticated", "message": "no verified identity on the request"},
     )
-    status, body = api.call(
-        "PUT", f"{BASE}/demonstrations", as_user="user-dep", body={"demonstrations": {"x": ["y"]}}
-    )
+    status, body = api.call("PUT", f"{BASE}/demonstrations", as_user="user-dep", body={"demonstrations": {"x": ["y"]}})
     assert status == 400 and body["code"] == "bad_input" and set(body) == {"code", "message"}
     assert api.call("POST", f"{BASE}/certify", raw_body="{not json")[0] == 400
     assert api.call("GET", "/qisps", as_user="user-dep")[1]["code"] == "qisp_search_criterion"

@@ -120,9 +120,7 @@ ILLEGAL: list[tuple[str, Any, str, str, Any, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("name", "stored", "method", "tail", "body", "code"), ILLEGAL, ids=[i[0] for i in ILLEGAL]
-)
+@pytest.mark.parametrize(("name", "stored", "method", "tail", "body", "code"), ILLEGAL, ids=[i[0] for i in ILLEGAL])
 def test_illegal_transitions_are_409(
     api: Api, name: str, stored: Any, method: str, tail: str, body: Any, code: str
 ) -> None:

@@ -21,7 +21,7 @@ from igp_helpers import (
     render,
     return_facts_file,
 )
-from permitclock.cli import level_engine
+from permitclock.cli import level_engine, level_parts
 from permitclock.cli.level_engine import stream_levels
 from permitclock.cli.level_output import JsonOutput
 from permitclock.cli.levels import compute_levels, dumps
@@ -34,14 +34,29 @@ from infra.sample_documents import RAW_HEADER
 from infra.synthetic_monitoring import write_monitoring
 
 
+class Collected:
+    """An output keeping each facility's last decisions as rows, and the rejected rows."""
+
+    def __init__(self) -> None:
+        self.facilities: dict[str, list[LevelRow]] = {}
+        self.rejected_rows: list[RejectedRow] = []
+
+    @staticmethod
+    def render(wdid: str, rows: list[LevelRow]) -> list[LevelRow]:
+        return rows
+
+    def put(self, wdid: str, rendered: list[LevelRow]) -> None:
+        self.facilities[wdid] = rendered
+
+    def rejected(self, row: RejectedRow) -> None:
+        self.rejected_rows.append(row)
+
+
 def streamed(paths: list[str], as_of: date, nd_policy: NdPolicy) -> tuple[dict[str, list[LevelRow]], list[RejectedRow]]:
     """The engine's last decisions of each facility, and its rejected rows."""
-    facilities: dict[str, list[LevelRow]] = {}
-    rejected: list[RejectedRow] = []
-    stream_levels(
-        paths, as_of=as_of, nd_policy=nd_policy, on_facility=facilities.__setitem__, on_rejected=rejected.append
-    )
-    return facilities, rejected
+    output = Collected()
+    stream_levels(paths, as_of=as_of, nd_policy=nd_policy, output=output)
+    return output.facilities, output.rejected_rows
 
 
 def row_fields(row: LevelRow) -> dict[str, Any]:
@@ -118,7 +133,7 @@ def test_jsonl_has_the_json_documents_records(synthetic: Path, capsys: pytest.Ca
 def test_progress_goes_to_stderr(
     synthetic: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(level_engine, "PROGRESS_ROWS", 5_000)
+    monkeypatch.setattr(level_parts, "PROGRESS_ROWS", 5_000)
     assert main(["levels", str(synthetic), "--as-of", "2025-11-01", "--format", "jsonl"]) == 0
     assert capsys.readouterr().err == ""  # only asked for (or on a terminal)
     assert main(["levels", str(synthetic), "--as-of", "2025-11-01", "--format", "jsonl", "--progress"]) == 0
@@ -133,8 +148,7 @@ def test_json_output_is_the_dumps_of_render(synthetic: Path) -> None:
         [str(synthetic)],
         as_of=date(2025, 11, 1),
         nd_policy="zero",
-        on_facility=output.facility,
-        on_rejected=output.rejected,
+        output=output,
     )
     text = io.StringIO()
     output.finish(text)
@@ -146,13 +160,7 @@ def peak_bytes(path: Path) -> int:
     output = JsonOutput()
     tracemalloc.start()
     try:
-        stream_levels(
-            [str(path)],
-            as_of=date(2025, 11, 1),
-            nd_policy="zero",
-            on_facility=output.facility,
-            on_rejected=lambda _: None,
-        )
+        stream_levels([str(path)], as_of=date(2025, 11, 1), nd_policy="zero", output=output)
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -21,9 +21,7 @@ def entry(
     subject: str = "TSS",
     step_id: str | None = None,
 ) -> DigestEntry:
-    return digest_entry(
-        make_obligation(due, facility_id=wdid, subject=subject), facility_name=name, step_id=step_id
-    )
+    return digest_entry(make_obligation(due, facility_id=wdid, subject=subject), facility_name=name, step_id=step_id)
 
 
 def test_urgency_boundaries() -> None:

@@ -157,9 +157,7 @@ def test_facility_level_obligation_reads_facility_wide() -> None:
 
 def test_daily_digest_groups_by_urgency_in_both_parts() -> None:
     out = render_notice("daily_digest", digest_facts())
-    assert (
-        out.subject == "[permitclock] Daily digest for Wednesday, December 2, 2026: 3 open items, 1 overdue"
-    )
+    assert out.subject == "[permitclock] Daily digest for Wednesday, December 2, 2026: 3 open items, 1 overdue"
     text = out.text
     assert text.index("OVERDUE (1)") < text.index("DUE WITHIN 7 DAYS (1)") < text.index("LATER (1)")
     page = html.unescape(out.html)

@@ -20,9 +20,7 @@ from .conftest import WDID
 from .test_render import HOSTILE, certification_facts, digest_facts, rejected_facts, reminder
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="chromium not installed (Debian: apt-get install -y chromium)"
-)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (Debian: apt-get install -y chromium)")
 FLAGS = [
     "--headless",
     "--no-sandbox",

@@ -15,9 +15,7 @@ from permitclock.rules.programs import parse_program_facts
 AS_OF = date(2024, 12, 31)
 
 
-def il_payload(
-    *mechanisms: dict[str, Any], estimates: tuple[tuple[str, Any], ...] = (("2024-01-02", 1_000_000),)
-):
+def il_payload(*mechanisms: dict[str, Any], estimates: tuple[tuple[str, Any], ...] = (("2024-01-02", 1_000_000),)):
     return {
         "facility": {"id": "ILD000000001"},
         "cost_estimates": [{"date": d, "amount": a} for d, a in estimates],

@@ -41,9 +41,7 @@ def test_bond_cancellation_runs_from_the_later_receipt(il_obligations, owner, ag
 
 def test_bond_cancellation_exact_dates(il_obligations):
     obs = il_obligations(il_payload(bond(notice("2024-03-01", "2024-03-04"))))
-    assert obs[("bond", "no_cancellation_before")].window_end == D(
-        "2024-07-01"
-    )  # last day cancellation barred
+    assert obs[("bond", "no_cancellation_before")].window_end == D("2024-07-01")  # last day cancellation barred
     assert obs[("bond", "no_cancellation_before")].due == D("2024-07-02")  # first day it may take effect
     assert obs[("bond", "alternate_assurance_due")].due == D("2024-06-02")
 
@@ -98,9 +96,7 @@ def insurance(*events):
 
 
 def test_insurance_cancellation_window(il_obligations):
-    ob = il_obligations(il_payload(insurance(notice("2024-02-01", "2024-02-05"))))[
-        ("pol", "no_cancellation_before")
-    ]
+    ob = il_obligations(il_payload(insurance(notice("2024-02-01", "2024-02-05"))))[("pol", "no_cancellation_before")]
     assert (ob.window_start, ob.window_end, ob.due) == (D("2024-02-05"), D("2024-06-03"), D("2024-06-04"))
     assert ob.section.endswith("(d)(8)")
 

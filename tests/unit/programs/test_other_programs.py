@@ -25,9 +25,7 @@ def program_obligations(program, payload, as_of):
 
 
 def stream(ppmw, lpm, sic="2869", **extra):
-    return WastewaterStream(
-        id=extra.pop("id", "s"), sic=sic, voc_ppmw=Decimal(ppmw), flow_lpm=Decimal(lpm), **extra
-    )
+    return WastewaterStream(id=extra.pop("id", "s"), sic=sic, voc_ppmw=Decimal(ppmw), flow_lpm=Decimal(lpm), **extra)
 
 
 @pytest.mark.parametrize(

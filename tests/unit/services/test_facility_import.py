@@ -59,9 +59,9 @@ class World:
         result = self.service.handle(ObjectEvent(kind="created", event_name="ObjectCreated:Put", bucket="b", key=key,
                                                  version_id=version, size=len(body)))  # fmt: skip
         record = self.uploads.get("b", key, version)
-        assert record is not None and record["status"] == {"accepted": "processed", "rejected": "failed"}[
-            result.outcome
-        ]
+        assert (
+            record is not None and record["status"] == {"accepted": "processed", "rejected": "failed"}[result.outcome]
+        )
         return record
 
     def report(self, key: str = "smarts/facilities/apps.csv") -> list[tuple[int, str, str]]:

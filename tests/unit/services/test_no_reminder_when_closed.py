@@ -145,4 +145,3 @@ def _every_step_day(ob: Obligation) -> list[date]:
     due = ob.due
     assert due is not None
     return [due + timedelta(days=n) for n in (-60, -30, -14, -7, -1, 0, 1, 7, 14, 21, 28, 35)]
-

@@ -44,9 +44,7 @@ def complete_report(**changes: object) -> Report:
     return technical_report(**{"demonstrations": {p: (BMP,) for p in PARAMS}, "qisp": QISP, **changes})
 
 
-TR_ATTACHMENT = ReportAttachment(
-    attachment_id="2087923", file_type="Level 2 ERA Technical Report", status="accepted"
-)
+TR_ATTACHMENT = ReportAttachment(attachment_id="2087923", file_type="Level 2 ERA Technical Report", status="accepted")
 LETTER = ReportAttachment(attachment_id="3000001", file_type="Supporting Documentation", status="accepted")
 
 

@@ -107,8 +107,12 @@ def test_regional_board_extension_records_the_letter_and_new_due(clock: FixedClo
         ("3000001", [LETTER], DUE, "new_due_not_later"),
         ("3000001", [LETTER], date(2031, 11, 4), "new_due_too_far"),  # five years from 2026-11-03, and a day
         ("3000001", [LETTER], date(9999, 12, 31), "new_due_too_far"),
-        ("3000001", [TR_ATTACHMENT.model_copy(update={"attachment_id": "3000001"})], date(2027, 9, 1),
-         "approval_letter_wrong_type"),
+        (
+            "3000001",
+            [TR_ATTACHMENT.model_copy(update={"attachment_id": "3000001"})],
+            date(2027, 9, 1),
+            "approval_letter_wrong_type",
+        ),
         ("missing", [LETTER], date(2027, 9, 1), "attachment_not_found"),
         (
             "3000001",

@@ -52,9 +52,7 @@ def test_sending_an_incomplete_report_is_refused_with_the_problem_codes(clock: F
 
 def test_lrp_certifies_closes_the_obligation_and_returns_the_level_facts(clock: FixedClock) -> None:
     sent = send_to_certifier(complete_report(), member("DEP"), [TR_ATTACHMENT], clock).report
-    change = certify(
-        sent, member("LRP"), [TR_ATTACHMENT], certification_accepted=True, certifier_title="", clock=clock
-    )
+    change = certify(sent, member("LRP"), [TR_ATTACHMENT], certification_accepted=True, certifier_title="", clock=clock)
     report = change.report
     assert report.status == "Submitted"
     assert report.certification is not None
@@ -117,9 +115,7 @@ def test_certification_needs_the_statement_and_a_title(clock: FixedClock) -> Non
         ("viewer", True, "role_not_permitted"),
     ],
 )
-def test_only_an_lrp_or_dar_with_eauthorization_certifies(
-    clock: FixedClock, role: str, eauth: bool, code: str
-) -> None:
+def test_only_an_lrp_or_dar_with_eauthorization_certifies(clock: FixedClock, role: str, eauth: bool, code: str) -> None:
     with pytest.raises(NotAllowed) as err:
         certify(
             complete_report(),
@@ -133,9 +129,7 @@ def test_only_an_lrp_or_dar_with_eauthorization_certifies(
 
 
 def test_demonstrations_replace_per_parameter_and_reject_unknown_parameters(clock: FixedClock) -> None:
-    change = set_demonstrations(
-        technical_report(), member("QISP"), {PARAMS[0]: [BMP, BMP], PARAMS[1]: []}, clock
-    )
+    change = set_demonstrations(technical_report(), member("QISP"), {PARAMS[0]: [BMP, BMP], PARAMS[1]: []}, clock)
     assert change.report.demonstrations == {PARAMS[0]: (BMP,)}
     assert change.history.action == "edit_demonstrations"
     assert change.history.from_status == change.history.to_status == "Future"
@@ -196,9 +190,7 @@ ILLEGAL = [
     ),
     (
         "demonstrations on a plan",
-        lambda c: set_demonstrations(
-            technical_report(report_type="Level 2 ERA Action Plan"), member("DEP"), {}, c
-        ),
+        lambda c: set_demonstrations(technical_report(report_type="Level 2 ERA Action Plan"), member("DEP"), {}, c),
         "demonstrations_not_applicable",
     ),
     (
@@ -252,9 +244,7 @@ def test_technical_report_update_lifecycle(clock: FixedClock) -> None:
     assert (update.update_id, update.reason, update.status) == ("961116-U1", "new sampling data", AWAITING)
     assert prepared.history.reason == "new sampling data"
     with pytest.raises(Conflict) as err:
-        prepare_update(
-            prepared.report, member("DEP"), [revised], reason="again", attachment_id="2099999", clock=clock
-        )
+        prepare_update(prepared.report, member("DEP"), [revised], reason="again", attachment_id="2099999", clock=clock)
     assert err.value.code == "update_in_progress"
     with pytest.raises(NotAllowed):
         certify_update(
@@ -304,9 +294,7 @@ def test_technical_report_update_lifecycle(clock: FixedClock) -> None:
         ([TR_ATTACHMENT.model_copy(update={"status": "rejected"})], "update_attachment_not_usable"),
     ],
 )
-def test_an_update_needs_an_accepted_technical_report_attachment(
-    clock: FixedClock, attachments, code
-) -> None:  # type: ignore[no-untyped-def]
+def test_an_update_needs_an_accepted_technical_report_attachment(clock: FixedClock, attachments, code) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(BadInput) as err:
         prepare_update(
             complete_report(status="Submitted"),

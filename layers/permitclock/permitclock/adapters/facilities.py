@@ -17,6 +17,8 @@ from permitclock.domain.members import Member
 from permitclock.errors import Conflict
 
 MEMBERS_INDEX = "gsi1-by-facility"
+
+
 def batch_profiles(table: Any, wdids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """Each facility's profile by WDID (`table.batch_get`); missing ones are left out."""
     keys = [{"pk": f"FAC#{w}", "sk": "PROFILE"} for w in wdids]

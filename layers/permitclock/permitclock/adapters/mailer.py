@@ -121,9 +121,7 @@ class SesMailer:
             self._client = self._client_factory()
         return self._client
 
-    def send(
-        self, raw_bytes: bytes, to: str | Sequence[str], *, tags: Mapping[str, str] | None = None
-    ) -> SendResult:
+    def send(self, raw_bytes: bytes, to: str | Sequence[str], *, tags: Mapping[str, str] | None = None) -> SendResult:
         """Send one raw message to `to` (the envelope recipients; the MIME headers are not read)."""
         addresses = [to] if isinstance(to, str) else list(to)
         if self._is_suppressed is not None:

@@ -19,6 +19,7 @@ from permitclock.domain.notices import NoticeRequest
 
 OUTBOX_PK = "OUTBOX"
 
+
 def outbox_item(notice: NoticeRequest, created: datetime) -> dict[str, Any]:
     """The outbox item to put in the change's transaction."""
     return {

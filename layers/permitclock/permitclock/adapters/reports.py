@@ -48,7 +48,6 @@ _GSI2_KEYS = ("gsi2pk", "gsi2sk")
 _CONFLICT_REASONS = {"ConditionalCheckFailed", "TransactionConflict"}
 
 
-
 def report_key(wdid: str, report_id: str) -> dict[str, str]:
     return {"pk": f"FAC#{wdid}", "sk": f"REPORT#{report_id}"}
 

@@ -48,9 +48,7 @@ def router(dependencies: Callable[[], ApiDependencies]) -> Router:
         attributes = {"address": body.address, "noi_date": body.noi_date.isoformat() if body.noi_date else None}
         dependencies().workflow.create_facility(caller(routes), body.wdid, body.name, attributes, lrp)
         logger.info("facility created", wdid=body.wdid)
-        created = FacilityCreated(
-            wdid=body.wdid, name=body.name, address=body.address, noi_date=body.noi_date, lrp=lrp
-        )
+        created = FacilityCreated(wdid=body.wdid, name=body.name, address=body.address, noi_date=body.noi_date, lrp=lrp)
         return Response(HTTPStatus.CREATED, content_types.APPLICATION_JSON, created)
 
     @routes.put("/facilities/<wdid>/members/<user_id>")

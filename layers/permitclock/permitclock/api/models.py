@@ -64,9 +64,7 @@ class DemonstrationsBody(_Request):
 
 
 class QispSelection(_Request):
-    certificate_number: str = Field(
-        min_length=1, max_length=50, description="a certificate found by GET /qisps"
-    )
+    certificate_number: str = Field(min_length=1, max_length=50, description="a certificate found by GET /qisps")
 
 
 class CertificationBody(_Request):

@@ -114,7 +114,12 @@ def router(dependencies: Callable[[], ApiDependencies]) -> Router:
             wdid,
             report_id,
             lambda r, m, a, clock: reports.prepare_update(
-                r, m, a, reason=body.reason, attachment_id=body.attachment_id, clock=clock,
+                r,
+                m,
+                a,
+                reason=body.reason,
+                attachment_id=body.attachment_id,
+                clock=clock,
                 bmps_implemented=body.bmps_implemented,
             ),
         )

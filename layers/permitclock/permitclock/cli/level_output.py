@@ -41,15 +41,23 @@ class JsonOutput:
         self._index: dict[str, tuple[int, int]] = {}
         self._any_rejected = False
 
-    def facility(self, wdid: str, rows: list[LevelRow]) -> None:
-        if not rows:
+    @staticmethod
+    def render(wdid: str, rows: list[LevelRow]) -> bytes:
+        """A facility's decisions as the document's items (empty when it has none)."""
+        quoted = json.dumps(wdid)
+        return ",\n".join([_pretty(row, quoted) for row in rows]).encode()
+
+    def put(self, wdid: str, rendered: bytes) -> None:
+        """A facility's `render`ed decisions, replacing any it had (a scattered facility's later pass wins)."""
+        if not rendered:
             self._index.pop(wdid, None)
             return
-        quoted = json.dumps(wdid)
-        data = ",\n".join([_pretty(row, quoted) for row in rows]).encode()
         spill = self._assignments
-        self._index[wdid] = (spill.tell(), len(data))
-        spill.write(data)
+        self._index[wdid] = (spill.tell(), len(rendered))
+        spill.write(rendered)
+
+    def facility(self, wdid: str, rows: list[LevelRow]) -> None:
+        self.put(wdid, self.render(wdid, rows))
 
     def rejected(self, row: RejectedRow) -> None:
         if self._any_rejected:
@@ -92,9 +100,17 @@ class JsonlOutput:
     def __init__(self, out: IO[str]) -> None:
         self._out = out
 
-    def facility(self, wdid: str, rows: list[LevelRow]) -> None:
+    @staticmethod
+    def render(wdid: str, rows: list[LevelRow]) -> str:
+        """A facility's decisions as their lines."""
         quoted = json.dumps(wdid)
-        self._out.write("".join([_line(row, quoted) for row in rows]))
+        return "".join([_line(row, quoted) for row in rows])
+
+    def put(self, wdid: str, rendered: str) -> None:
+        self._out.write(rendered)
+
+    def facility(self, wdid: str, rows: list[LevelRow]) -> None:
+        self.put(wdid, self.render(wdid, rows))
 
     def rejected(self, row: RejectedRow) -> None:
         self._out.write(

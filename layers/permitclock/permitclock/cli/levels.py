@@ -21,9 +21,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from permitclock.cli.arguments import iso_date
-from permitclock.cli.level_engine import PROGRESS_ROWS, collector_paused, stream_levels
+from permitclock.cli.arguments import bounded_int, iso_date
+from permitclock.cli.level_engine import MAX_JOBS, collector_paused, default_jobs, stream_levels
 from permitclock.cli.level_output import JsonlOutput, JsonOutput, decimal_text
+from permitclock.cli.level_parts import PROGRESS_ROWS, silent
 from permitclock.clock import SystemClock, today
 from permitclock.domain.levels import Assignment, NdPolicy, ParameterStatus
 from permitclock.domain.samples import RejectedRow, Sample
@@ -52,7 +53,7 @@ class LevelsRun:
 
 
 def read_samples(
-    paths: Iterable[str], as_of: date, run: LevelsRun, progress: Callable[[str], None] = lambda _: None
+    paths: Iterable[str], as_of: date, run: LevelsRun, progress: Callable[[str], None] = silent
 ) -> Grouped:
     """Parse every file; samples mapped to an NAL grouped by WDID, reporting year and NAL parameter in the same
     pass (the rest are not needed for Levels), as `assign_grouped` takes them. `progress` gets a line every
@@ -106,7 +107,7 @@ def compute_levels(
     nd_policy: NdPolicy = "zero",
     keep_samples: bool = False,
     facts: Sequence[FactSet] = (),
-    progress: Callable[[str], None] = lambda _: None,
+    progress: Callable[[str], None] = silent,
 ) -> LevelsRun:
     """Assign every WDID's years in order from Baseline, with `facts` recorded on it first (the samples kept in
     `run.samples` with `keep_samples`; `progress` as in `read_samples`). Raises `DomainError` (code
@@ -128,7 +129,12 @@ def recorded(facts: Sequence[FactSet]) -> dict[str, dict[str, ParameterStatus]]:
 
 
 def _compute(
-    paths: Sequence[str], as_of: date, nd_policy: NdPolicy, run: LevelsRun, keep: bool, facts: Sequence[FactSet],
+    paths: Sequence[str],
+    as_of: date,
+    nd_policy: NdPolicy,
+    run: LevelsRun,
+    keep: bool,
+    facts: Sequence[FactSet],
     progress: Callable[[str], None],
 ) -> LevelsRun:
     by_wdid = read_samples(paths, as_of, run, progress)
@@ -207,9 +213,9 @@ def _run(args: argparse.Namespace) -> int:
             args.files,
             as_of=as_of,
             nd_policy=args.nd_policy,
-            on_facility=output.facility,
-            on_rejected=output.rejected,
+            output=output,
             progress=progress_lines("levels", args.progress),
+            jobs=args.jobs or default_jobs(),
         ).file_errors
     for message in file_errors:
         print(f"permitclock levels: {message}", file=sys.stderr)
@@ -237,12 +243,20 @@ def _with_facts(
     return run.file_errors
 
 
+@dataclass(frozen=True)
+class ProgressLines:
+    """Prints `permitclock {command}: ...` on stderr (a class, so the engine's worker processes can be given it)."""
+
+    command: str
+
+    def __call__(self, message: str) -> None:
+        print(f"permitclock {self.command}: {message}", file=sys.stderr, flush=True)
+
+
 def progress_lines(command: str, wanted: bool) -> Callable[[str], None]:
-    """`permitclock {command}: ...` progress lines on stderr, with `--progress` or when stderr is a terminal;
-    otherwise nothing (stderr stays empty for a script)."""
-    if not (wanted or sys.stderr.isatty()):
-        return lambda _: None
-    return lambda message: print(f"permitclock {command}: {message}", file=sys.stderr, flush=True)
+    """`ProgressLines` on stderr, with `--progress` or when stderr is a terminal; otherwise nothing (stderr stays
+    empty for a script)."""
+    return ProgressLines(command) if wanted or sys.stderr.isatty() else silent
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -280,5 +294,11 @@ def register(subparsers: Any) -> None:
         "--progress",
         action="store_true",
         help="progress lines on stderr (rows read, rereading passes); the default when stderr is a terminal",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=bounded_int(1, MAX_JOBS),
+        default=None,
+        help=f"processes reading a large file in parts (default: the CPUs available, at most {MAX_JOBS})",
     )
     parser.set_defaults(func=_run)

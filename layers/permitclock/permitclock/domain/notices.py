@@ -51,9 +51,7 @@ class ReminderFacts(BaseModel):
     period: str = ""
     report_id: str | None = None
     smarts_report_id: str | None = Field(None, description="the id SMARTS shows for the report, once a member set it")
-    next_step: str | None = Field(
-        default=None, description="overrides the guide's next step for this obligation type"
-    )
+    next_step: str | None = Field(default=None, description="overrides the guide's next step for this obligation type")
     obligation: Obligation | None = None
     ics_sequence: int = 0
 

@@ -127,9 +127,7 @@ class Finding(_Event):
 class DatedEvent(_Event):
     """An event that happened on `date`: an insurance exception of (d)(8)(A)-(E), or a closure order."""
 
-    type: Literal[
-        "premium_paid", "facility_abandoned", "interim_status_terminated", "bankruptcy", "closure_ordered"
-    ]
+    type: Literal["premium_paid", "facility_abandoned", "interim_status_terminated", "bankruptcy", "closure_ordered"]
     date: Day
 
 
@@ -195,9 +193,9 @@ class LetterOfCredit(_Mechanism):
 
     type: Literal["letter_of_credit"]
     expires: date | None = None
-    events: list[
-        Annotated[NonExtensionNotice | CostEstimateIncrease | AgencyReceipt, Field(discriminator="type")]
-    ] = Field(default_factory=list)
+    events: list[Annotated[NonExtensionNotice | CostEstimateIncrease | AgencyReceipt, Field(discriminator="type")]] = (
+        Field(default_factory=list)
+    )
 
 
 class Insurance(_Mechanism):
@@ -228,15 +226,11 @@ class FinancialTest(_Mechanism):
     @model_validator(mode="after")
     def _cancellation_is_a_guarantors(self) -> FinancialTest:
         if self.type == "financial_test" and any(e.type == "cancellation_notice" for e in self.events):
-            raise ValueError(
-                "events: a financial test has no cancellation notice (only a corporate guarantee)"
-            )
+            raise ValueError("events: a financial test has no cancellation notice (only a corporate guarantee)")
         return self
 
 
-Mechanism = Annotated[
-    TrustFund | SuretyBond | LetterOfCredit | Insurance | FinancialTest, Field(discriminator="type")
-]
+Mechanism = Annotated[TrustFund | SuretyBond | LetterOfCredit | Insurance | FinancialTest, Field(discriminator="type")]
 
 
 class ILClosureFacts(_Input):
@@ -262,12 +256,8 @@ class ILClosureFacts(_Input):
 class WastewaterStream(_Input):
     id: Annotated[str, Field(min_length=1)]
     sic: str = Field(description="SIC code of the source generating the stream")
-    voc_ppmw: Annotated[Decimal, Field(ge=0)] = Field(
-        description="flow-weighted annual average, ppm by weight"
-    )
-    flow_lpm: Annotated[Decimal, Field(ge=0)] = Field(
-        description="annual average flow rate, litres per minute"
-    )
+    voc_ppmw: Annotated[Decimal, Field(ge=0)] = Field(description="flow-weighted annual average, ppm by weight")
+    flow_lpm: Annotated[Decimal, Field(ge=0)] = Field(description="annual average flow rate, litres per minute")
     exempt: bool = Field(False, description="the owner elects to exempt this stream under 115.147(2)")
 
 
@@ -275,9 +265,7 @@ class SealDefect(_Input):
     component: str
     detected: date
     needs_shutdown: bool = False
-    shutdown_ends: date | None = Field(
-        None, description="end of the next unit shutdown, when a repair needs one"
-    )
+    shutdown_ends: date | None = Field(None, description="end of the next unit shutdown, when a repair needs one")
     repaired: date | None = None
 
 
@@ -299,9 +287,7 @@ class TXWastewaterFacts(_Input):
     streams: list[WastewaterStream] = Field(default_factory=list)
     defects: list[SealDefect] = Field(default_factory=list)
     inspections: list[Inspection] = Field(default_factory=list)
-    control_plan_exemption: bool = Field(
-        False, description="the plant relies on the 90% exemption, 115.147(5)"
-    )
+    control_plan_exemption: bool = Field(False, description="the plant relies on the 90% exemption, 115.147(5)")
     control_plan_approved: date | None = Field(
         None, description="the executive director's approval of a plan submitted after 1996 (115.147(5)(A))"
     )
@@ -376,9 +362,7 @@ class SRFLoan(_Input):
     id: Annotated[str, Field(min_length=1)]
     awarded: date
     eligible_costs: Money | None = None
-    pricing_system_exempt: bool = Field(
-        False, description="the department found a pricing system inapplicable"
-    )
+    pricing_system_exempt: bool = Field(False, description="the department found a pricing system inapplicable")
 
 
 class MOU(_Input):

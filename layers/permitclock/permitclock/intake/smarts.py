@@ -633,4 +633,3 @@ def parse(source: str | PathLike[str] | IO[Any], *, as_of: date, name: str | Non
     `unreadable`).
     """
     yield from SmartsReader(source, as_of=as_of, name=name)
-

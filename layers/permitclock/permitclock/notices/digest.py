@@ -79,9 +79,7 @@ def group_entries(entries: Iterable[DigestEntry], today: date) -> list[DigestGro
     for e in unique.values():
         buckets[urgency(e.due, today)].append(e)
     return [
-        DigestGroup(
-            urgency=u, entries=sorted(buckets[u], key=lambda e: (e.due, e.facility_name, e.obligation_id))
-        )
+        DigestGroup(urgency=u, entries=sorted(buckets[u], key=lambda e: (e.due, e.facility_name, e.obligation_id)))
         for u in URGENCIES
         if buckets[u]
     ]

@@ -129,6 +129,4 @@ def guide_for(obligation_type: str) -> ObligationGuide:
     if found is not None:
         return found
     readable = obligation_type.replace("_", " ").strip()
-    return ObligationGuide(
-        readable[:1].upper() + readable[1:] if readable else GENERIC.label, GENERIC.next_step
-    )
+    return ObligationGuide(readable[:1].upper() + readable[1:] if readable else GENERIC.label, GENERIC.next_step)

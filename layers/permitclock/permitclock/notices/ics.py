@@ -56,9 +56,7 @@ def next_sequence(previous_sequence: int, before: Obligation, after: Obligation)
     return previous_sequence + 1 if moved or cancelled else previous_sequence
 
 
-def obligation_event(
-    entry: CalendarEntry, *, stamp: datetime, alarm_days: Sequence[int] = DEFAULT_ALARM_DAYS
-) -> Event:
+def obligation_event(entry: CalendarEntry, *, stamp: datetime, alarm_days: Sequence[int] = DEFAULT_ALARM_DAYS) -> Event:
     """An all-day VEVENT on the due date with a VALARM at 09:00 local `alarm_days` days before each.
 
     `stamp` (DTSTAMP) is when the calendar is produced, from the caller's clock; it is converted to UTC.
@@ -88,9 +86,7 @@ def obligation_event(
     return event
 
 
-def deadline_ics(
-    entry: CalendarEntry, *, stamp: datetime, alarm_days: Sequence[int] = DEFAULT_ALARM_DAYS
-) -> bytes:
+def deadline_ics(entry: CalendarEntry, *, stamp: datetime, alarm_days: Sequence[int] = DEFAULT_ALARM_DAYS) -> bytes:
     """A one-event calendar (METHOD:PUBLISH) for a reminder email's attachment."""
     cal = _calendar()
     cal.add_component(obligation_event(entry, stamp=stamp, alarm_days=alarm_days))
@@ -135,16 +131,12 @@ def calendar_feed(
     return bytes(cal.to_ical())
 
 
-def facility_feed(
-    entries: Iterable[CalendarEntry], *, facility_name: str, wdid: str, stamp: datetime
-) -> bytes:
+def facility_feed(entries: Iterable[CalendarEntry], *, facility_name: str, wdid: str, stamp: datetime) -> bytes:
     """The feed of one facility's deadlines, closed ones cancelled."""
     return calendar_feed(entries, name=f"{facility_name} ({wdid}) deadlines", stamp=stamp, include_closed=True)
 
 
-def person_feed(
-    entries: Iterable[CalendarEntry], *, stamp: datetime, name: str = "My permit deadlines"
-) -> bytes:
+def person_feed(entries: Iterable[CalendarEntry], *, stamp: datetime, name: str = "My permit deadlines") -> bytes:
     """The feed of one person's deadlines across their facilities, closed ones cancelled."""
     return calendar_feed(entries, name=name, stamp=stamp, include_closed=True)
 

@@ -23,17 +23,14 @@ class ReminderPolicy(BaseModel):
     before_days: tuple[int, ...] = Field(
         default=(60, 30, 14, 7, 1), description="days before the due date a reminder fires (step `before-N`)"
     )
-    on_due_date: bool = Field(
-        default=True, description="a reminder fires on the due date itself (step `due`)"
-    )
+    on_due_date: bool = Field(default=True, description="a reminder fires on the due date itself (step `due`)")
     overdue_days: tuple[int, ...] = Field(
         default=(1, 7), description="days after the due date an overdue notice fires (step `overdue-N`)"
     )
     overdue_repeat_every: int | None = Field(
         default=7,
         ge=1,
-        description="after the last `overdue_days` step, repeat every N days until closed; None stops "
-        "repeating",
+        description="after the last `overdue_days` step, repeat every N days until closed; None stops repeating",
     )
     overdue_stop_after: int | None = Field(
         default=None,

@@ -38,9 +38,7 @@ def recipient_hash(email: str) -> str:
     return hashlib.sha256(normalize_address(email).encode("utf-8")).hexdigest()
 
 
-def notice_recipients(
-    members: Iterable[Member], *, report_user_ids: Collection[str] | None = None
-) -> list[Addressee]:
+def notice_recipients(members: Iterable[Member], *, report_user_ids: Collection[str] | None = None) -> list[Addressee]:
     """The addressees of a facility notice (IGP roles: LRP, DAR, QISP, DEP).
 
     LRP and DARs always receive it. QISPs and DEPs receive a copy only if they opted in (`cc_opt_in`) and,
@@ -52,9 +50,7 @@ def notice_recipients(
     for m in members:
         if m.role in SIGNATORY_ROLES:
             reason: AddressReason = "signatory"
-        elif (
-            m.role in COPY_ROLES and m.cc_opt_in and (report_user_ids is None or m.user_id in report_user_ids)
-        ):
+        elif m.role in COPY_ROLES and m.cc_opt_in and (report_user_ids is None or m.user_id in report_user_ids):
             reason = "copy"
         else:
             continue

@@ -78,9 +78,7 @@ def one_line(text: str, limit: int = 200) -> str:
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(
-            enabled_extensions=("html.j2",), default_for_string=False, default=False
-        ),
+        autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -203,10 +201,7 @@ def _subject(facts: BaseModel) -> str:
         if overdue:
             text += f", {overdue} overdue"
     elif isinstance(facts, AttachmentRejectedFacts):
-        text = (
-            f"Attachment rejected for report {facts.report_id}: "
-            f"{one_line(facts.facility_name, 60)} ({facts.wdid})"
-        )
+        text = f"Attachment rejected for report {facts.report_id}: {one_line(facts.facility_name, 60)} ({facts.wdid})"
     elif isinstance(facts, SentForCertificationFacts):
         text = (
             f"Ready for your certification: {one_line(facts.display_name, 80)} ({facts.report_id}), "

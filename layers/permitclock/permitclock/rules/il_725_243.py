@@ -161,9 +161,7 @@ def financial_test(fin: Financials, closure_estimate: Decimal) -> FinancialTestR
         "us_assets": fin.us_assets >= Decimal("0.9") * fin.total_assets or fin.us_assets >= six_x,
         "bond_rating": _investment_grade(fin.bond_rating),
     }
-    common = all(
-        criteria[k] for k in ("tangible_net_worth_6x_estimates", "tangible_net_worth_10_million", "us_assets")
-    )
+    common = all(criteria[k] for k in ("tangible_net_worth_6x_estimates", "tangible_net_worth_10_million", "us_assets"))
     alternative: Literal["A", "B"] | None = None
     if common and criteria["two_of_three_ratios"] and criteria["net_working_capital_6x_estimates"]:
         alternative = "A"
@@ -193,9 +191,7 @@ def cost_estimate_series(facts: ILClosureFacts, as_of: date) -> list[CostEstimat
         if isinstance(ev, CostEstimateIncrease) and ev.date <= as_of
     ]
     if not series:
-        raise BadInput(
-            f"cost_estimates: no estimate dated on or before {as_of.isoformat()}", field="cost_estimates"
-        )
+        raise BadInput(f"cost_estimates: no estimate dated on or before {as_of.isoformat()}", field="cost_estimates")
     return sorted(series, key=lambda e: e.date)
 
 
@@ -237,9 +233,7 @@ def _credit(facts: ILClosureFacts, mech: Mechanism, required: Decimal, as_of: da
         if not mine:
             reason = "(g): designates no amount for this facility"
         elif designated > mech.amount:
-            reason = (
-                f"(g): amounts designated for its facilities ({designated}) exceed its amount ({mech.amount})"
-            )
+            reason = f"(g): amounts designated for its facilities ({designated}) exceed its amount ({mech.amount})"
     if not reason and isinstance(mech, FinancialTest):
         reason = _test_failure(mech, required, as_of)
         if not reason and share < required:
@@ -302,13 +296,9 @@ def _test_failure(mech: FinancialTest, required: Decimal, as_of: date) -> str:
     for ev in mech.events:
         if isinstance(ev, FiscalYearEnd) and ev.date <= as_of and ev.financials is not None:
             passes = financial_test(ev.financials, required).passes
-            verdicts.append(
-                (ev.date, "" if passes else f"(e)(6): fails (e)(1) for the year ending {ev.date}")
-            )
+            verdicts.append((ev.date, "" if passes else f"(e)(6): fails (e)(1) for the year ending {ev.date}"))
         elif isinstance(ev, Finding) and ev.notified <= as_of:
-            verdicts.append(
-                (ev.notified, f"{FINDING_SECTIONS[ev.type]}: Agency {ev.type} notified {ev.notified}")
-            )
+            verdicts.append((ev.notified, f"{FINDING_SECTIONS[ev.type]}: Agency {ev.type} notified {ev.notified}"))
     return max(verdicts)[1] if verdicts else ""
 
 

@@ -87,7 +87,5 @@ def obligations(facts: MASRFFacts, as_of: date) -> list[Obligation]:
     ]
     if facts.files_contract_assistance_report:
         due = next_annual(as_of, 3, 1)
-        out.append(
-            ob("contract assistance", "contract_assistance_report_due", "Section 22", str(due.year), due)
-        )
+        out.append(ob("contract assistance", "contract_assistance_report_due", "Section 22", str(due.year), due))
     return sorted(out, key=lambda o: (o.due or date.max, o.subject, o.type))

@@ -40,9 +40,7 @@ def next_annual(as_of: date, month: int, day: int) -> date:
 def program_module(program: str) -> ModuleType:
     """The rules module of a registered program; `BadInput` naming `program` otherwise."""
     if program not in PROGRAMS:
-        raise BadInput(
-            f"program: unknown program {program!r} (one of {', '.join(PROGRAMS)})", field="program"
-        )
+        raise BadInput(f"program: unknown program {program!r} (one of {', '.join(PROGRAMS)})", field="program")
     return import_module(PROGRAMS[program])
 
 

@@ -100,12 +100,8 @@ def exemptions(facts: TXWastewaterFacts, as_of: date | None = None) -> Exemption
     plant_exempt = total <= EXEMPT_MG_PER_YEAR
     valid = plant_exempt or exempted <= EXEMPT_MG_PER_YEAR
     approved = facts.control_plan_approved
-    five = (
-        as_of is not None and facts.control_plan_exemption and (approved is None or approved <= as_of)
-    )
-    controlled = (
-        [] if plant_exempt or five else [s.id for s in affected if not (valid and s.exempt)]
-    )
+    five = as_of is not None and facts.control_plan_exemption and (approved is None or approved <= as_of)
+    controlled = [] if plant_exempt or five else [s.id for s in affected if not (valid and s.exempt)]
     return Exemptions(
         plant_loading_mg=total,
         plant_exempt=plant_exempt,
@@ -148,9 +144,7 @@ def obligations(facts: TXWastewaterFacts, as_of: date) -> list[Obligation]:
         out += _repairs(facts, as_of) + _inspections(facts)
     if ex.control_plan_exempt:
         due = next_annual(as_of, 3, 31)
-        out.append(
-            _ob(facts, "plant", "annual_exemption_report_due", "115.147(5)(B)", str(due.year - 1), due)
-        )
+        out.append(_ob(facts, "plant", "annual_exemption_report_due", "115.147(5)(B)", str(due.year - 1), due))
     out += [
         _ob(facts, "control plan", "revised_control_plan_due", "115.147(5)(C)", str(d), days_after(d, 30))
         for d in facts.plan_changes
@@ -195,9 +189,7 @@ def _repairs(facts: TXWastewaterFacts, as_of: date) -> list[Obligation]:
         due = defect.shutdown_ends if defect.needs_shutdown else days_after(defect.detected, 15)
         status: ObligationStatus = "closed" if repaired else ("pending" if due is None else "open")
         period = str(defect.detected)
-        out.append(
-            _ob(facts, defect.component, "repair_due", "115.142(1)(H)", period, due or repaired, status)
-        )
+        out.append(_ob(facts, defect.component, "repair_due", "115.142(1)(H)", period, due or repaired, status))
         if repaired:
             out.append(_ob(facts, defect.component, "inspection_due", "115.144(1)(B)", period, repaired))
     return out

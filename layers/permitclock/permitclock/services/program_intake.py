@@ -131,9 +131,7 @@ class ProgramFactsService:
         if stored.as_of >= today(self._clock):
             return None
         payload = parse_json_text(stored.document, field="document")
-        return self.record(
-            stored.facility_id, stored.program, payload, document=stored.document, source=stored.source
-        )
+        return self.record(stored.facility_id, stored.program, payload, document=stored.document, source=stored.source)
 
     def _reconcile(self, facility_id: str, program: str, new: list[Obligation], as_of: date) -> ProgramChange:
         stored = {
@@ -362,9 +360,7 @@ def parse_program_key(key: str) -> ProgramKey:
     """`programs/{program}/{facility id}/{name}.json`, or `BadInput` naming `key`, `program` or `facility`."""
     parts = key.removeprefix(PROGRAMS_PREFIX).split("/")
     if not key.startswith(PROGRAMS_PREFIX) or len(parts) != 3 or not parts[2].lower().endswith(".json"):
-        raise BadInput(
-            "key: must be programs/{program}/{facility id}/{name}.json", code="bad_key", field="key"
-        )
+        raise BadInput("key: must be programs/{program}/{facility id}/{name}.json", code="bad_key", field="key")
     program, facility_id, name = parts
     program_module(program)  # BadInput(field="program") when unknown
     check_facility_id(facility_id)

@@ -104,4 +104,3 @@ class _Bounded(io.RawIOBase):
             raise BadInput("the registry file is over the size limit", code="too_large")
         buffer[: len(chunk)] = chunk
         return len(chunk)
-

@@ -81,7 +81,7 @@ def page_csv(fields: list[str], records: list[dict[str, Any]]) -> bytes:
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(fields)
-    for record in sorted(records, key=lambda r: (str(r.get("_id", "")).rjust(20, "0"))):
+    for record in sorted(records, key=lambda r: str(r.get("_id", "")).rjust(20, "0")):
         writer.writerow(["" if record.get(f) is None else str(record.get(f)) for f in fields])
     return text.getvalue().encode("utf-8")
 

@@ -357,4 +357,3 @@ class DeadlineSweep:
 
 def single_to(addressees: list[Any]) -> list[Recipient]:
     return [as_recipient(a) for a in addressees]
-

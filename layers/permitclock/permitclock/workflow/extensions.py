@@ -42,8 +42,7 @@ def _moved(report: Report, actor: Member, extension: Extension, action: Action, 
         changes={"due": extension.new_due, "extensions": (*report.extensions, extension)},
     )
     effects = tuple(
-        ObligationEffect(obligation_id=o, kind="move_due", on=extension.new_due)
-        for o in report.obligation_ids
+        ObligationEffect(obligation_id=o, kind="move_due", on=extension.new_due) for o in report.obligation_ids
     )
     notice = report_changed_notice(
         new, change="due_moved", previous_due=extension.previous_due, extension=extension.kind
@@ -63,16 +62,13 @@ def request_extension(report: Report, actor: Member, clock: Clock) -> ReportChan
     require_in_facility(report, actor)
     require(actor, Action.REQUEST_EXTENSION)
     if report.report_type != TECHNICAL_REPORT:
-        raise Conflict(
-            f"the automatic extension applies to a {TECHNICAL_REPORT} only", code="extension_not_available"
-        )
+        raise Conflict(f"the automatic extension applies to a {TECHNICAL_REPORT} only", code="extension_not_available")
     _require_open(report)
     if any(e.kind == "automatic" for e in report.extensions):
         raise Conflict("the one-time automatic extension was already used", code="extension_already_used")
     if any(e.kind == "regional_board" for e in report.extensions):
         raise Conflict(
-            "a Regional Board extension set the due date: the automatic extension moves only the January 1 due "
-            "date",
+            "a Regional Board extension set the due date: the automatic extension moves only the January 1 due date",
             code="regional_board_extension_recorded",
         )
     on = today(clock)

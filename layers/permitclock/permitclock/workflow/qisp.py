@@ -130,9 +130,7 @@ class QispQuery(BaseModel):
         """The non-blank criteria in `search_key` form; `BadInput` when there is none."""
         given = {k: search_key(v) for k, v in self.model_dump().items() if v and v.strip()}
         if not given:
-            raise BadInput(
-                "search by last name, first name, certificate number or zip", code="qisp_search_criterion"
-            )
+            raise BadInput("search by last name, first name, certificate number or zip", code="qisp_search_criterion")
         if "zip" in given:
             given["zip"] = given["zip"][:5]
         return given

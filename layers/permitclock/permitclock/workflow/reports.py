@@ -117,9 +117,7 @@ def apply_obligation_effect(obligation: Obligation, effect: ObligationEffect) ->
     if effect.kind == "close":
         if obligation.status == "closed":
             return obligation  # closed before (completed, or an earlier certification): its record stays
-        return obligation.model_copy(
-            update={"status": "closed", "facts": {**obligation.facts, "closed_on": effect.on}}
-        )
+        return obligation.model_copy(update={"status": "closed", "facts": {**obligation.facts, "closed_on": effect.on}})
     if effect.kind == "name_report":
         facts = {**obligation.facts, "smarts_report_id": effect.smarts_report_id}
         return obligation.model_copy(update={"facts": facts})
@@ -236,13 +234,9 @@ def send_to_certifier(
     require(actor, Action.SEND_TO_CERTIFIER)
     _require_editable(report)
     if report.status == AWAITING_CERTIFICATION:
-        raise Conflict(
-            f"report {report.report_id} already awaits certification", code="already_sent_for_certification"
-        )
+        raise Conflict(f"report {report.report_id} already awaits certification", code="already_sent_for_certification")
     _require_complete(report, attachments)
-    new, item = record_change(
-        report, actor, Action.SEND_TO_CERTIFIER, clock, to_status=AWAITING_CERTIFICATION
-    )
+    new, item = record_change(report, actor, Action.SEND_TO_CERTIFIER, clock, to_status=AWAITING_CERTIFICATION)
     notice = NoticeRequest(
         notice_id=f"report_sent_for_certification:{report.wdid}:{report.report_id}:{new.version}",
         kind="report_sent_for_certification",
@@ -262,9 +256,7 @@ def send_to_certifier(
 def _certification(actor: Member, title: str, on: date, certification_id: str) -> Certification:
     title = title.strip() or actor.title
     if not title:
-        raise BadInput(
-            "the certifier's title is required", code="certifier_title_required", field="certifier_title"
-        )
+        raise BadInput("the certifier's title is required", code="certifier_title_required", field="certifier_title")
     return Certification(
         certifier_user_id=actor.user_id,
         certifier_name=actor.name or actor.user_id,
@@ -301,9 +293,7 @@ def certify(
     _require_editable(report)
     _require_complete(report, attachments)
     on = today(clock)
-    certification = _certification(
-        actor, certifier_title, on, f"CERT-{report.report_id}-{report.version + 1}"
-    )
+    certification = _certification(actor, certifier_title, on, f"CERT-{report.report_id}-{report.version + 1}")
     new, item = record_change(
         report, actor, Action.CERTIFY, clock, to_status=SUBMITTED, changes={"certification": certification}
     )
@@ -311,9 +301,7 @@ def certify(
         report=new,
         expected_version=report.version,
         history=item,
-        obligation_effects=tuple(
-            ObligationEffect(obligation_id=o, kind="close", on=on) for o in report.obligation_ids
-        ),
+        obligation_effects=tuple(ObligationEffect(obligation_id=o, kind="close", on=on) for o in report.obligation_ids),
         notices=(_certified_notice(new, certification),),
         submission=_submission(report, on, certification.certification_id),
         level_facts=level_facts(report, on),

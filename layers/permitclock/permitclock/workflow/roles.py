@@ -82,9 +82,7 @@ def is_allowed(role: Role, action: Action) -> bool:
 def require(member: Member, action: Action) -> None:
     """Raise `NotAllowed` unless `member` may perform `action` (role, then eAuthorization: step 10)."""
     if not is_allowed(member.role, action):
-        raise NotAllowed(
-            f"the {member.role} role may not {action.value.replace('_', ' ')}", code="role_not_permitted"
-        )
+        raise NotAllowed(f"the {member.role} role may not {action.value.replace('_', ' ')}", code="role_not_permitted")
     if action in NEEDS_EAUTHORIZATION and not member.eauthorization_on_file:
         raise NotAllowed("certifying needs an eAuthorization on file", code="eauthorization_required")
 

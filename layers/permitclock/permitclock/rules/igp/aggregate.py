@@ -120,6 +120,21 @@ class LevelFold:
         if other is None or (file, line) < (other[3], other[4]):
             group[key] = (day, sample_id, location, file, line, value, qualifier in NON_DETECT_QUALIFIERS, qse)
 
+    @staticmethod
+    def merge(into: Groups, more: Groups) -> None:
+        """Join into `into` a facility's results folded apart (two parts of one file, or the end of one file and
+        the start of the next), keeping what one fold of all its rows keeps: of exact duplicates, the lowest
+        (file, line)."""
+        for group_key, group in more.items():
+            held = into.get(group_key)
+            if held is None:
+                into[group_key] = group
+                continue
+            for key, kept in group.items():
+                other = held.get(key)
+                if other is None or (kept[3], kept[4]) < (other[3], other[4]):
+                    held[key] = kept
+
     def _assigned(self, year: str) -> bool:
         """The year has Levels and is over on the as-of date (remembered per year)."""
         assigned = self._years.get(year)

@@ -99,9 +99,7 @@ def counted_samples(nal: NAL, samples: Iterable[Sample]) -> tuple[list[Sample], 
     )
 
 
-def judged(
-    value: Decimal, annual: Decimal | None, high: Decimal | None, low: Decimal | None
-) -> tuple[bool, bool]:
+def judged(value: Decimal, annual: Decimal | None, high: Decimal | None, low: Decimal | None) -> tuple[bool, bool]:
     """(exceeds, clean) of one detected result against an NAL's `annual`, `high` and `low` limits.
 
     It exceeds the instantaneous limits (IGP XII.A.2, [FS141]) when above the maximum (TSS 400 / O&G 25 mg/L) or,
@@ -246,6 +244,5 @@ def left_out(nal: NAL, samples: Iterable[Sample], nd_policy: NdPolicy = "zero") 
         out.extend((s, "non_detect_excluded") for s in kept if s.non_detect)
     out.sort(key=lambda entry: _order(entry[0]))
     return tuple(
-        LeftOutResult(s.sample_id, s.sample_date, s.location, s.qualifier, reason, s.value, s.line)
-        for s, reason in out
+        LeftOutResult(s.sample_id, s.sample_date, s.location, s.qualifier, reason, s.value, s.line) for s, reason in out
     )

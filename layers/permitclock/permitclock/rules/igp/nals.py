@@ -139,4 +139,3 @@ def conversion_factor(units: str, nal_units: str) -> Decimal:
     elif nal_units == "mg/L" and key in _MASS_PER_LITRE:
         return _MASS_PER_LITRE[key]
     raise UnitError(f"unit {units!r} cannot be converted to {nal_units}")
-
