@@ -18,16 +18,18 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from typing import Any, NamedTuple
 
 from permitclock.domain.levels import NdPolicy
 from permitclock.domain.samples import RejectedRow
 from permitclock.errors import DomainError
 from permitclock.intake.records import CHUNK_BYTES, Resume
-from permitclock.intake.smarts import SmartsReader
+from permitclock.intake.smarts import SmartsReader, Values
 from permitclock.rules.igp.aggregate import Groups, LevelFold, LevelRow
 
 PROGRESS_ROWS = 500_000
@@ -129,30 +131,33 @@ def _fold(
     progress: Callable[[str], None],
     end: PartEnd,
 ) -> None:
-    stop, skip = part.stop_line, part.skip_before
+    items = reader.values()
+    skip = part.skip_before
+    head = next((item for item in items if _line_of(item) >= skip), None)
+    if head is None:
+        return
+    end.first_line = _line_of(head)
+    stop = part.stop_line or sys.maxsize
     seen: set[str] = set()
     current: str | None = None
     groups: Groups | None = None
     first = True
     rows = 0
-    for item in reader.values():
-        row = type(item) is tuple
-        line = item[-1] if row else item.line  # type: ignore[union-attr,index]
-        if stop is not None and line >= stop:
-            end.boundary = line
-            break
-        if line < skip:
-            continue
-        if end.first_line is None:
-            end.first_line = line
-        if not row:
+    for item in chain((head,), items):
+        if type(item) is not tuple:
+            if item.line >= stop:  # type: ignore[union-attr]
+                end.boundary = item.line  # type: ignore[union-attr]
+                break
             emit(item)  # type: ignore[arg-type]
             continue
+        if item[-1] >= stop:
+            end.boundary = item[-1]
+            break
         rows += 1
         if rows % PROGRESS_ROWS == 0:
             progress(f"{part.label}: {rows:,} rows, {len(seen):,} facilities")
             gc.collect()
-        wdid = item[0]  # type: ignore[index]
+        wdid = item[0]
         if wdid != current:
             if groups is not None and first:
                 emit(Open(current, groups, True))  # type: ignore[arg-type]
@@ -168,10 +173,14 @@ def _fold(
                 groups = {}
             current = wdid
         if groups is not None:
-            fold.add(groups, item)  # type: ignore[arg-type]
+            fold.add(groups, item)
     end.rows = rows
     if groups is not None:
         emit(Open(current, groups, False))  # type: ignore[arg-type]
+
+
+def _line_of(item: Values | RejectedRow) -> int:
+    return item[-1] if type(item) is tuple else item.line  # type: ignore[union-attr]
 
 
 def read_part_to_log(
