@@ -9,8 +9,8 @@ another facility's is *scattered*: its first decisions are dropped and it is ass
 rereads the files for at most `MAX_OPEN` scattered facilities at a time, skipping other rows before they are read.
 A file of scattered rows (sorted by date, say) thus costs one pass per `MAX_OPEN` facilities, never more memory.
 
-With `jobs` > 1, a file of at least two `MIN_PART_BYTES` is cut into parts at line starts, each read by a worker
-process (`level_parts`) that assigns and renders the facilities wholly inside it; this process replays the parts'
+With `jobs` > 1, a file of at least two `MIN_PART_BYTES` is cut into parts at line starts (`PARTS_PER_JOB` per
+worker), each read by a worker process (`level_parts`) that assigns and renders the facilities wholly inside it; this process replays the parts'
 events in file order, joins the facilities that cross a cut and checks each cut against where the part before it
 stopped, so the output is byte for byte the one reader's (tests/unit/igp/test_level_parts.py). Workers are forked:
 the command is single-threaded and the pool forks them all before it starts its own thread, so they begin at once
@@ -60,6 +60,9 @@ MAX_OPEN = 2_000
 MIN_PART_BYTES = 32 << 20
 """The smallest part worth a worker process (starting one costs about a third of a second)."""
 MAX_JOBS = 8
+PARTS_PER_JOB = 2
+"""A file is cut in twice as many parts as there are workers, so the parts before the last are replayed here while
+the last ones are still being read, not all after them."""
 
 
 def default_jobs() -> int:
@@ -216,7 +219,7 @@ def _plan(path: str, as_of: date, jobs: int, run: EngineRun) -> list[Part] | str
         size = os.stat(path).st_size if os.path.isfile(path) else 0
     except OSError:
         size = 0
-    count = min(jobs, size // MIN_PART_BYTES)
+    count = min(jobs * PARTS_PER_JOB, size // MIN_PART_BYTES) if jobs > 1 else 1
     if count < 2 or encoding is None or encoding.encoding != "utf-8":
         return [Part(path, path)]
     starts = line_starts(path, [size * k // count for k in range(1, count)], "utf-8")

@@ -28,12 +28,14 @@ from typing import Any, NamedTuple
 from permitclock.domain.levels import NdPolicy
 from permitclock.domain.samples import RejectedRow
 from permitclock.errors import DomainError
-from permitclock.intake.records import CHUNK_BYTES, Resume
+from permitclock.intake.records import Resume
 from permitclock.intake.smarts import SmartsReader, Values
 from permitclock.rules.igp.aggregate import Groups, LevelFold, LevelRow
 
 PROGRESS_ROWS = 500_000
 """A progress line every this many rows read."""
+SCAN_BYTES = 16 << 20
+"""What `line_starts` reads at a time."""
 LOG_BATCH = 1_000
 """Events pickled together into a worker's log."""
 
@@ -225,7 +227,7 @@ def line_starts(path: str, targets: list[int], encoding: str) -> list[Resume]:
     pending = list(targets)
     with open(path, "rb") as handle:
         while pending:
-            chunk = handle.read(CHUNK_BYTES)
+            chunk = handle.read(SCAN_BYTES)
             if not chunk:
                 break
             while pending and offset + len(chunk) > pending[0]:
@@ -245,5 +247,7 @@ def line_starts(path: str, targets: list[int], encoding: str) -> list[Resume]:
 
 def _terminators(data: bytes, after_cr: bool) -> int:
     """Line ends in `data` (the LF of a CR LF split from its CR, `after_cr`, not counted again)."""
+    if b"\r" not in data:
+        return data.count(b"\n") - (after_cr and data.startswith(b"\n"))
     split_lf = after_cr and data.startswith(b"\n")
     return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n") - split_lf
