@@ -10,11 +10,12 @@ rereads the files for at most `MAX_OPEN` scattered facilities at a time, skippin
 A file of scattered rows (sorted by date, say) thus costs one pass per `MAX_OPEN` facilities, never more memory.
 
 With `jobs` > 1, a file of at least two `MIN_PART_BYTES` is cut into parts at line starts (`PARTS_PER_JOB` per
-worker), each read by a worker process (`level_parts`) that assigns and renders the facilities wholly inside it; this process replays the parts'
-events in file order, joins the facilities that cross a cut and checks each cut against where the part before it
-stopped, so the output is byte for byte the one reader's (tests/unit/igp/test_level_parts.py). Workers are forked:
-the command is single-threaded and the pool forks them all before it starts its own thread, so they begin at once
-with the command's imports (spawned ones would import the console script again, half a second and 50 MB each).
+worker), each read by a worker process (`level_parts`) that assigns and renders the facilities wholly inside it;
+this process replays the parts' events in file order, joins the facilities that cross a cut and checks each cut
+against where the part before it stopped, so the output is byte for byte the one reader's
+(tests/unit/igp/test_level_parts.py). Workers are forked: the command is single-threaded and the pool forks them
+all before it starts its own thread, so they begin at once with the command's imports (spawned ones would import
+the console script again, half a second and 50 MB each).
 
 Why not DuckDB or pyarrow's CSV reader: the rows must be read exactly as the Lambda intake reads them (the raw
 download's records split over lines, UTF-16, resynchronisation, the same rejections by physical line), which
