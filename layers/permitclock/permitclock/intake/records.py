@@ -291,9 +291,9 @@ class _Pushback:
         self.back.extend(reversed(pulled[1:]))
 
 
-def tab_records(lines: Iterator[str | None], width: int, header_lines: int = 1) -> Iterator[Record]:
+def tab_records(lines: Iterator[str | None], width: int, header_lines: int = 1, splits: int = -1) -> Iterator[Record]:
     """Records of the raw tab-separated download (no quoting): a line with too few fields is joined with the next
-    ones until it has `width`."""
+    ones until it has `width`. A one-line record is split `splits` times at most (see `csv_records`)."""
     source = _Pushback(lines, header_lines)
     back = source.back
     number = header_lines
@@ -309,10 +309,9 @@ def tab_records(lines: Iterator[str | None], width: int, header_lines: int = 1) 
         if text is None:
             yield number, None, LONG_LINE
             continue
-        fields = text.split("\t")
-        count = len(fields)
+        count = text.count("\t") + 1
         if count == width:
-            yield number, fields, ""
+            yield number, text.split("\t", splits), ""
             continue
         if not text.strip():
             continue
@@ -381,11 +380,15 @@ SPLIT_PLAIN_LINES = True
 record; tests/unit/igp/test_reader_bounds.py compares the two)."""
 
 
-def csv_records(lines: Iterator[str | None], width: int, delimiter: str, header_lines: int = 1) -> Iterator[Record]:
+def csv_records(
+    lines: Iterator[str | None], width: int, delimiter: str, header_lines: int = 1, splits: int = -1
+) -> Iterator[Record]:
     """Records of a quoted CSV (the data.ca.gov layout), parsed by the csv module over bounded lines. A record that
     starts on a line with no quote (with one, a field may go on over lines) is that line alone, and the csv module
     would make of it exactly its text split at the delimiter: it is split so, without feeding the module (most
-    rows of the portal file; a third of their reading time)."""
+    rows of the portal file; a third of their reading time). With `splits` >= 0, such a line is split that many times
+    at most, its last field holding the rest of the line: for a reader that uses only the first `splits` columns
+    (the fields it does not read are never made)."""
     source = _Pushback(lines, header_lines)
     back = source.back
     feed = _CsvFeed(source)
@@ -402,11 +405,10 @@ def csv_records(lines: Iterator[str | None], width: int, delimiter: str, header_
                 return
             number = source.number = source.number + 1
         if split_plain and text is not None and '"' not in text:
-            split = text.split(delimiter)
-            count = len(split)
-            if count > 1 or split[0].strip():  # else a blank line, skipped as the module's empty record
+            count = text.count(delimiter) + 1
+            if count > 1 or text.strip():  # else a blank line, skipped as the module's empty record
                 yield (
-                    (number, split, "")
+                    (number, text.split(delimiter, splits), "")
                     if count == width
                     else (number, None, f"malformed record: {count} fields instead of {width}")
                 )

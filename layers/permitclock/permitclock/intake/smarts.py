@@ -292,10 +292,13 @@ class SmartsReader:
         a malformed record, or one whose WDID is not of the SMARTS shape, is still read and reported."""
         header = self.header
         before = self._first_line - 1  # the lines before the first one read: the header, or up to the resume point
+        # the raw and portal layouts read no column after their last one of _SMARTS_FIELDS: those are never split
+        columns = header.columns
+        splits = -1 if header.layout == "access_export" else 1 + max(columns.get(c, -1) for c in _SMARTS_FIELDS)
         if header.layout == "smarts_raw":
-            records = tab_records(self._lines, header.width, before)
+            records = tab_records(self._lines, header.width, before, splits)
         else:
-            records = csv_records(self._lines, header.width, header.delimiter, before)
+            records = csv_records(self._lines, header.width, header.delimiter, before, splits)
         convert = self._access_values if self.header.layout == "access_export" else self._smarts_values
         name = self.name
         wdid_at = header.columns["WDID"]
