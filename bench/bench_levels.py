@@ -10,7 +10,7 @@ each printing its wall seconds and CPU seconds (the engine's worker processes in
 from outside every `SAMPLE_SECONDS`: the process tree's total PSS, interpreter and imports included. Prints
 one table, the verdicts against the targets (960,000 rows: levels <= 3x the floor's wall time, peak < 300 MB;
 statewide: < 30 s wall, < 500 MB), then one JSON line. Nothing is asserted; the machine is shared, so
-the load averages are printed too.
+the load averages and the share of CPU time the virtual machine's host took (steal) are printed too.
 
     .venv/bin/python bench/bench_levels.py [--facilities 2100,20000] [--statewide] [--format json|jsonl] [--jobs N]
 """
@@ -153,6 +153,16 @@ def _tree_memory_kb(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(all, stolen) CPU ticks of the machine so far (/proc/stat): on a virtual machine, time the host gave the
+    CPUs to others, which slows every figure here alike."""
+    try:
+        ticks = [int(t) for t in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return sum(ticks), ticks[7] if len(ticks) > 7 else 0
+
+
 def _loadavg() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -172,6 +182,7 @@ def main() -> None:
         child(args.child[0], args.child[1], args.format, args.jobs)
         return
     figures: dict[str, Any] = {"format": args.format, "jobs": args.jobs, "loadavg_before": _loadavg(), "files": []}
+    ticks_before = _cpu_ticks()
     with tempfile.TemporaryDirectory(prefix="bench_levels_") as tmp:
         files: list[tuple[str, Path, int]] = []
         for count in (int(n) for n in args.facilities.split(",") if n):
@@ -204,6 +215,9 @@ def main() -> None:
                 flush=True,
             )
     figures["loadavg_after"] = _loadavg()
+    ticks_after = _cpu_ticks()
+    all_ticks = ticks_after[0] - ticks_before[0]
+    figures["cpu_stolen_pct"] = round(100 * (ticks_after[1] - ticks_before[1]) / all_ticks, 1) if all_ticks else None
     for entry in figures["files"]:
         levels = entry["levels"]
         if entry["file"].startswith("statewide"):
@@ -223,7 +237,10 @@ def main() -> None:
         else:
             continue
         print(f"{entry['file']}: " + "; ".join(verdicts))
-    print(f"load averages: before {figures['loadavg_before']}, after {figures['loadavg_after']}")
+    print(
+        f"load averages: before {figures['loadavg_before']}, after {figures['loadavg_after']}; "
+        f"CPU time stolen by the host: {figures['cpu_stolen_pct']}%"
+    )
     print(json.dumps(figures))
 
 
