@@ -70,6 +70,8 @@ ARG_CASES = [
     ["obligations", "il_725_243"],
     ["levels", str(FACTS), "--as-of", "tomorrow"],
     ["levels", str(FACTS), "--nd-policy", "maybe"],
+    ["levels", str(FACTS), "--jobs", "0"],
+    ["levels", str(FACTS), "--jobs", "9" * 30],
     ["outlook", str(FACTS), "--as-of", "2026-1-1"],
     ["check-pdf", str(FACTS), "--max-pages", "-1"],
     ["check-pdf", str(FACTS), "--max-bytes", "9" * 40],
